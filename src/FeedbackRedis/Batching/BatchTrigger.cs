@@ -1,0 +1,20 @@
+namespace FeedbackRedis.Batching;
+
+/// <summary>Why a batch was sealed.</summary>
+public enum BatchTrigger
+{
+    /// <summary>The batch reached the batch size.</summary>
+    Size,
+
+    /// <summary>The batch's deadline passed.</summary>
+    Time,
+
+    /// <summary>More batches were open than allowed; the oldest were sealed early.</summary>
+    Overflow,
+
+    /// <summary>Hybrid mode: the open events of all agents reached the global batch size.</summary>
+    Global,
+
+    /// <summary>An operator sealed it (<c>feedbackctl flush</c>).</summary>
+    Manual,
+}

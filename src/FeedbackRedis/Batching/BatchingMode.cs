@@ -1,0 +1,21 @@
+namespace FeedbackRedis.Batching;
+
+/// <summary>How events are grouped into batches (<c>FEEDBACK_BATCHING_MODE</c>). See docs/ARCHITECTURE.md.</summary>
+public enum BatchingMode
+{
+    /// <summary>One open batch per agent; sealed at the batch size or on its deadline.</summary>
+    Agent,
+
+    /// <summary>
+    /// All agents share <see cref="BatchingOptions.GlobalShards"/> open batches ("lanes"); an event goes to the lane
+    /// its event id hashes to, so no key is hot. Each lane seals at the batch size or on its deadline.
+    /// </summary>
+    Global,
+
+    /// <summary>
+    /// Per-agent batches as in <see cref="Agent"/>, plus a global trigger: when the events waiting in open batches
+    /// reach <see cref="BatchingOptions.GlobalBatchSize"/>, every open batch is sealed at once (trigger
+    /// <c>global</c>), so many small agents' batches are written together.
+    /// </summary>
+    Hybrid,
+}

@@ -1,0 +1,62 @@
+namespace FeedbackRedis.Batching;
+
+/// <summary>
+/// Batch engine settings, section <c>Feedback:Batching</c>; each also has a <c>FEEDBACK_*</c> environment name
+/// (<see cref="Configuration.FeedbackEnvironment"/>). Checked at start-up by <see cref="BatchingOptionsValidator"/>.
+/// </summary>
+public sealed class BatchingOptions
+{
+    public const string Section = "Feedback:Batching";
+
+    /// <summary>Items per batch: reaching it seals the batch (<c>FEEDBACK_BATCH_SIZE</c>). Default 50; 1 to 100,000.</summary>
+    public int BatchSize { get; set; } = 50;
+
+    /// <summary>
+    /// How long a batch stays open after its first item (<c>FEEDBACK_BATCH_TIME_MS</c>). Default 5 minutes;
+    /// 10 ms to 1 day.
+    /// </summary>
+    public TimeSpan BatchTime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Most open batches; beyond it the oldest are sealed early (<c>FEEDBACK_MAX_BATCHES</c>). Default 10,000;
+    /// 1 to 10,000,000. In the cluster layout each shard allows its share (rounded up).
+    /// </summary>
+    public int MaxOpenBatches { get; set; } = 10_000;
+
+    /// <summary>Batching mode (<c>FEEDBACK_BATCHING_MODE</c>): agent, global or hybrid. Default hybrid.</summary>
+    public BatchingMode Mode { get; set; } = BatchingMode.Hybrid;
+
+    /// <summary>
+    /// Hybrid mode: open events (all agents) that seal every open batch at once (<c>FEEDBACK_GLOBAL_BATCH_SIZE</c>).
+    /// Default 1,000; 1 to 1,000,000.
+    /// </summary>
+    public int GlobalBatchSize { get; set; } = 1_000;
+
+    /// <summary>Global mode: number of open lanes (<c>FEEDBACK_GLOBAL_SHARDS</c>). Default 8; 1 to 1,024.</summary>
+    public int GlobalShards { get; set; } = 8;
+
+    /// <summary>How long a claim holds a batch (<c>FEEDBACK_LEASE_MS</c>). Default 30 s; 1 s to 1 hour.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Claims a batch gets before it is parked as dead (<c>FEEDBACK_MAX_ATTEMPTS</c>). Default 5; 1 to 100.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Largest item accepted, in UTF-8 bytes (<c>FEEDBACK_MAX_ITEM_BYTES</c>). Default 65,536; 64 to 1,048,576.</summary>
+    public int MaxItemBytes { get; set; } = 65_536;
+
+    /// <summary>
+    /// First part of every key (<c>FEEDBACK_KEY_PREFIX</c>). Default <c>feedback</c>; 1 to 64 of
+    /// <c>A-Z a-z 0-9 _ - .</c>.
+    /// </summary>
+    public string KeyPrefix { get; set; } = "feedback";
+
+    /// <summary>
+    /// Key layout (<c>FEEDBACK_REDIS_SHARDS</c>): 0 is the standalone layout (<c>feedback:batch:&lt;agentId&gt;</c>);
+    /// N &gt; 0 is the Redis Cluster layout with N hash-tagged shards (<c>feedback:{3}:batch:&lt;agentId&gt;</c>).
+    /// Default 0; 0 to 1,024.
+    /// </summary>
+    public int RedisShards { get; set; }
+
+    /// <summary>Clock for deadlines and leases (<c>FEEDBACK_CLOCK</c>): redis or local. Default redis.</summary>
+    public ClockSource Clock { get; set; } = ClockSource.Redis;
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+using StackExchange.Redis;
+
+namespace FeedbackRedis.Batching;
+
+/// <summary>
+/// Every key name FeedbackRedis uses, in one place (the Lua scripts build the same names from the shard prefix that
+/// this class hands them). With prefix <c>feedback</c>, standalone layout:
+/// <code>
+/// feedback:batch:&lt;member&gt;      LIST   open batch items (JSON), arrival order; member = agent id or #global-N
+/// feedback:open-ids:&lt;member&gt;   HASH   event ids in that open batch (duplicate guard)
+/// feedback:deadlines             ZSET   member -> deadline (ms since epoch)
+/// feedback:seq                   STRING batch sequence
+/// feedback:sealed:&lt;batchId&gt;    LIST   sealed batch items; batchId = &lt;member&gt;:&lt;seq&gt;
+/// feedback:meta:&lt;batchId&gt;      HASH   member, trigger, count, openedAt, sealedAt, attempts, fence, owner, leaseUntil, lastError, ...
+/// feedback:ready                 ZSET   batchId -> claimable from (ms)
+/// feedback:inflight              ZSET   batchId -> lease expiry (ms)
+/// feedback:dead                  ZSET   batchId -> parked at (ms)
+/// feedback:open-events           STRING events in open batches
+/// feedback:pending               STRING events in open, ready and in-flight batches
+/// </code>
+/// The cluster layout (<see cref="BatchingOptions.RedisShards"/> &gt; 0) puts each shard's keys under
+/// <c>feedback:{N}</c> so that every key one script touches shares a hash slot; a member's shard is a hash of it.
+/// </summary>
+public sealed class KeySchema
+{
+    private readonly string _prefix;
+    private readonly string[] _shardPrefixes;
+
+    public KeySchema(string prefix, int redisShards)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(redisShards);
+        _prefix = prefix;
+        RedisShards = redisShards;
+        _shardPrefixes = redisShards == 0
+            ? [prefix]
+            : [.. Enumerable.Range(0, redisShards).Select(s => $"{prefix}:{{{s.ToString(CultureInfo.InvariantCulture)}}}")];
+    }
+
+    /// <summary>0 for the standalone layout, else the number of cluster shards.</summary>
+    public int RedisShards { get; }
+
+    /// <summary>The shards to visit: one in the standalone layout.</summary>
+    public int ShardCount => _shardPrefixes.Length;
+
+    /// <summary>The key prefix of shard <paramref name="shard"/> (ARGV[1] of every script).</summary>
+    public string ShardPrefix(int shard) => _shardPrefixes[shard];
+
+    /// <summary>The shard that holds <paramref name="member"/>'s batches.</summary>
+    public int ShardOf(string member) =>
+        RedisShards == 0 ? 0 : (int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(member)) % (uint)RedisShards);
+
+    /// <summary>The member (agent id or lane) a batch id belongs to: everything before its last ':'.</summary>
+    public static string MemberOf(string batchId)
+    {
+        int colon = batchId.LastIndexOf(':');
+        return colon > 0 ? batchId[..colon] : batchId;
+    }
+
+    public RedisKey OpenBatch(string member) => $"{Prefix(member)}:batch:{member}";
+
+    public RedisKey OpenIds(string member) => $"{Prefix(member)}:open-ids:{member}";
+
+    public RedisKey Sealed(string batchId) => $"{Prefix(MemberOf(batchId))}:sealed:{batchId}";
+
+    public RedisKey Meta(string batchId) => $"{Prefix(MemberOf(batchId))}:meta:{batchId}";
+
+    public RedisKey Deadlines(int shard) => $"{_shardPrefixes[shard]}:deadlines";
+
+    public RedisKey Ready(int shard) => $"{_shardPrefixes[shard]}:ready";
+
+    public RedisKey Inflight(int shard) => $"{_shardPrefixes[shard]}:inflight";
+
+    public RedisKey Dead(int shard) => $"{_shardPrefixes[shard]}:dead";
+
+    public RedisKey OpenEvents(int shard) => $"{_shardPrefixes[shard]}:open-events";
+
+    public RedisKey Pending(int shard) => $"{_shardPrefixes[shard]}:pending";
+
+    public RedisKey Sequence(int shard) => $"{_shardPrefixes[shard]}:seq";
+
+    /// <summary>A pattern matching every key of this prefix (for SCAN in tests and tools).</summary>
+    public string AllKeysPattern => $"{_prefix}:*";
+
+    private string Prefix(string member) => _shardPrefixes[ShardOf(member)];
+}

@@ -1,0 +1,154 @@
+using StackExchange.Redis;
+
+namespace FeedbackRedis.Batching;
+
+public sealed partial class RedisBatchStore
+{
+    /// <summary>Counts per state over all shards. Read-only.</summary>
+    public async Task<StoreCounts> GetCountsAsync(CancellationToken cancellationToken = default)
+    {
+        var now = await GetNowAsync(cancellationToken);
+        long nowMs = now.ToUnixTimeMilliseconds();
+        long open = 0, ready = 0, inflight = 0, dead = 0, openEvents = 0, pending = 0, due = 0;
+        long? oldestDeadline = null;
+        for (int shard = 0; shard < Keys.ShardCount; shard++)
+        {
+            var counts = await RunAsync(async () =>
+            {
+                var batch = _db.CreateBatch();
+                var tasks = new Task<long>[]
+                {
+                    batch.SortedSetLengthAsync(Keys.Deadlines(shard)),
+                    batch.SortedSetLengthAsync(Keys.Ready(shard)),
+                    batch.SortedSetLengthAsync(Keys.Inflight(shard)),
+                    batch.SortedSetLengthAsync(Keys.Dead(shard)),
+                    batch.SortedSetLengthAsync(Keys.Deadlines(shard), double.NegativeInfinity, nowMs),
+                };
+                var openEventsTask = batch.StringGetAsync(Keys.OpenEvents(shard));
+                var pendingTask = batch.StringGetAsync(Keys.Pending(shard));
+                var oldestTask = batch.SortedSetRangeByRankWithScoresAsync(Keys.Deadlines(shard), 0, 0);
+                batch.Execute();
+                await Task.WhenAll(tasks);
+                return (tasks, await openEventsTask, await pendingTask, await oldestTask);
+            });
+            open += counts.tasks[0].Result;
+            ready += counts.tasks[1].Result;
+            inflight += counts.tasks[2].Result;
+            dead += counts.tasks[3].Result;
+            due += counts.tasks[4].Result;
+            openEvents += ParseLong(counts.Item2);
+            pending += ParseLong(counts.Item3);
+            if (counts.Item4.Length == 1 && (oldestDeadline is null || counts.Item4[0].Score < oldestDeadline))
+            {
+                oldestDeadline = (long)counts.Item4[0].Score;
+            }
+        }
+
+        DateTimeOffset? oldestOpened = oldestDeadline is { } d ? FromMs(d - BatchTimeMs) : null;
+        return new StoreCounts(open, ready, inflight, dead, openEvents, pending, due, oldestOpened, now);
+    }
+
+    /// <summary>Open batches, oldest first (by deadline), at most <paramref name="limit"/> per shard. Read-only.</summary>
+    public async Task<IReadOnlyList<BatchSummary>> ListOpenAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        cancellationToken.ThrowIfCancellationRequested();
+        var list = new List<BatchSummary>();
+        for (int shard = 0; shard < Keys.ShardCount; shard++)
+        {
+            var members = await RunAsync(() => _db.SortedSetRangeByRankWithScoresAsync(Keys.Deadlines(shard), 0, limit - 1));
+            var sizes = await RunAsync(() => Task.WhenAll(members.Select(m => _db.ListLengthAsync(Keys.OpenBatch(m.Element!)))));
+            for (int i = 0; i < members.Length; i++)
+            {
+                list.Add(new BatchSummary(
+                    members[i].Element!, BatchState.Open, sizes[i], FromMs((long)members[i].Score - BatchTimeMs), EmptyMeta));
+            }
+        }
+
+        return [.. list.OrderBy(b => b.OpenedAt).Take(limit)];
+    }
+
+    /// <summary>Sealed batches in one state (ready, in flight or dead), oldest first, at most <paramref name="limit"/>. Read-only.</summary>
+    public async Task<IReadOnlyList<BatchSummary>> ListSealedAsync(BatchState state, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        cancellationToken.ThrowIfCancellationRequested();
+        var list = new List<BatchSummary>();
+        for (int shard = 0; shard < Keys.ShardCount; shard++)
+        {
+            RedisKey index = state switch
+            {
+                BatchState.Ready => Keys.Ready(shard),
+                BatchState.InFlight => Keys.Inflight(shard),
+                BatchState.Dead => Keys.Dead(shard),
+                _ => throw new ArgumentOutOfRangeException(nameof(state), state, "open batches are listed by ListOpenAsync"),
+            };
+            var ids = await RunAsync(() => _db.SortedSetRangeByRankAsync(index, 0, limit - 1));
+            foreach (var id in ids)
+            {
+                if (await GetSealedAsync(id!, state) is { } summary)
+                {
+                    list.Add(summary);
+                }
+            }
+        }
+
+        return [.. list.OrderBy(b => b.OpenedAt).Take(limit)];
+    }
+
+    /// <summary>
+    /// One batch and its items: <paramref name="id"/> is an agent id or lane (its open batch) or a batch id. Read-only.
+    /// </summary>
+    /// <returns>The batch and its items, or null when there is no such batch.</returns>
+    public async Task<(BatchSummary Batch, IReadOnlyList<string> Items)?> GetBatchAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!id.Contains(':', StringComparison.Ordinal))
+        {
+            CheckMember(id);
+            int shard = Keys.ShardOf(id);
+            var deadline = await RunAsync(() => _db.SortedSetScoreAsync(Keys.Deadlines(shard), id));
+            var items = await RunAsync(() => _db.ListRangeAsync(Keys.OpenBatch(id)));
+            if (items.Length == 0)
+            {
+                return null;
+            }
+
+            var opened = FromMs((long)(deadline ?? 0) - BatchTimeMs);
+            return (new BatchSummary(id, BatchState.Open, items.Length, opened, EmptyMeta), Array.ConvertAll(items, v => (string)v!));
+        }
+
+        if (await GetSealedAsync(id, state: null) is not { } summary)
+        {
+            return null;
+        }
+
+        var sealedItems = await RunAsync(() => _db.ListRangeAsync(Keys.Sealed(id)));
+        return (summary, Array.ConvertAll(sealedItems, v => (string)v!));
+    }
+
+    private async Task<BatchSummary?> GetSealedAsync(string batchId, BatchState? state)
+    {
+        int shard = Keys.ShardOf(KeySchema.MemberOf(batchId));
+        var meta = await RunAsync(() => _db.HashGetAllAsync(Keys.Meta(batchId)));
+        if (meta.Length == 0)
+        {
+            return null;
+        }
+
+        if (state is null)
+        {
+            state = await RunAsync(() => _db.SortedSetScoreAsync(Keys.Inflight(shard), batchId)) is not null ? BatchState.InFlight
+                : await RunAsync(() => _db.SortedSetScoreAsync(Keys.Dead(shard), batchId)) is not null ? BatchState.Dead
+                : BatchState.Ready;
+        }
+
+        var fields = meta.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+        long size = await RunAsync(() => _db.ListLengthAsync(Keys.Sealed(batchId)));
+        long opened = fields.TryGetValue("openedAt", out var o) ? ParseLong(o) : 0;
+        return new BatchSummary(batchId, state.Value, size, FromMs(opened), fields);
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyMeta = new Dictionary<string, string>();
+}

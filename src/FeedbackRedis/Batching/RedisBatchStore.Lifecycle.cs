@@ -1,0 +1,177 @@
+using StackExchange.Redis;
+
+namespace FeedbackRedis.Batching;
+
+public sealed partial class RedisBatchStore
+{
+    private int _claimShard;
+
+    /// <summary>Seals open batches whose deadline has passed (trigger <c>time</c>), at most <paramref name="limit"/> per shard.</summary>
+    /// <returns>The number of batches sealed.</returns>
+    public async Task<int> SealDueAsync(int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        cancellationToken.ThrowIfCancellationRequested();
+        int sealedCount = 0;
+        for (int shard = 0; shard < Keys.ShardCount; shard++)
+        {
+            var result = await EvalAsync(
+                RedisScripts.SealDue, Keys.Deadlines(shard), [Keys.ShardPrefix(shard), NowArg(), BatchTimeMs, limit]);
+            sealedCount += (int)result;
+        }
+
+        return sealedCount;
+    }
+
+    /// <summary>Seals one agent's open batch now (trigger <c>manual</c>).</summary>
+    /// <param name="member">An agent id, or a global lane (<c>#global-N</c>).</param>
+    /// <returns>The new batch id, or null when it had no open batch.</returns>
+    public async Task<string?> SealAsync(string member, CancellationToken cancellationToken = default)
+    {
+        CheckMember(member);
+        cancellationToken.ThrowIfCancellationRequested();
+        int shard = Keys.ShardOf(member);
+        var result = await EvalAsync(
+            RedisScripts.SealMember, Keys.Deadlines(shard), [Keys.ShardPrefix(shard), NowArg(), BatchTimeMs, member]);
+        return result.IsNull ? null : (string?)result;
+    }
+
+    /// <summary>
+    /// Claims the oldest ready batches under a lease for <paramref name="owner"/>, after returning expired leases to
+    /// ready (or parking them as dead on their last attempt). Claimed batches are invisible to other claimers until
+    /// acked, released, or their lease expires. Shards are visited round-robin.
+    /// </summary>
+    /// <param name="owner">The claiming flusher's unique id.</param>
+    /// <param name="maxBatches">The most batches to claim.</param>
+    /// <param name="maxEvents">The most events in all; the first batch is always taken whole.</param>
+    public async Task<IReadOnlyList<ClaimedBatch>> ClaimAsync(
+        string owner, int maxBatches, int maxEvents, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatches, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEvents, 1);
+        cancellationToken.ThrowIfCancellationRequested();
+        var claimed = new List<ClaimedBatch>();
+        int start = Interlocked.Increment(ref _claimShard);
+        for (int i = 0; i < Keys.ShardCount && claimed.Count < maxBatches && maxEvents > 0; i++)
+        {
+            int shard = (int)((uint)(start + i) % (uint)Keys.ShardCount);
+            var result = (RedisResult[])(await EvalAsync(
+                RedisScripts.Claim,
+                Keys.Ready(shard),
+                [Keys.ShardPrefix(shard), NowArg(), owner, LeaseMs, maxBatches - claimed.Count, maxEvents, _options.MaxAttempts]))!;
+            for (int b = 1; b < result.Length; b++)
+            {
+                var batch = ParseClaim((RedisResult[])result[b]!, owner);
+                claimed.Add(batch);
+                maxEvents -= batch.Items.Count;
+            }
+        }
+
+        return claimed;
+    }
+
+    private static ClaimedBatch ParseClaim(RedisResult[] fields, string owner)
+    {
+        var items = (RedisValue[])fields[8]!;
+        return new ClaimedBatch(
+            new BatchLease((string)fields[0]!, owner, (long)fields[2]),
+            (int)fields[1],
+            (string)fields[3]!,
+            Enum.Parse<BatchTrigger>((string)fields[4]!, ignoreCase: true),
+            FromMs(ParseLong((RedisValue)fields[5])),
+            FromMs(ParseLong((RedisValue)fields[6])),
+            FromMs(fields[7]),
+            Array.ConvertAll(items, v => (string)v!));
+    }
+
+    /// <summary>Returns expired leases to ready (or dead on their last attempt) without claiming anything.</summary>
+    /// <returns>The number of expired leases handled.</returns>
+    public async Task<int> ReclaimExpiredAsync(int limit = 1000, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        cancellationToken.ThrowIfCancellationRequested();
+        int handled = 0;
+        for (int shard = 0; shard < Keys.ShardCount; shard++)
+        {
+            handled += (int)await EvalAsync(
+                RedisScripts.Reclaim, Keys.Inflight(shard), [Keys.ShardPrefix(shard), NowArg(), _options.MaxAttempts, limit]);
+        }
+
+        return handled;
+    }
+
+    /// <summary>
+    /// Deletes a written batch, only while <paramref name="lease"/> is still the batch's current lease.
+    /// </summary>
+    /// <returns>True when deleted; false when the lease was lost (expired and taken over, or released).</returns>
+    public async Task<bool> AckAsync(BatchLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        cancellationToken.ThrowIfCancellationRequested();
+        int shard = Keys.ShardOf(KeySchema.MemberOf(lease.BatchId));
+        var result = await EvalAsync(
+            RedisScripts.Ack, Keys.Inflight(shard), [Keys.ShardPrefix(shard), lease.BatchId, lease.Owner, lease.Fence]);
+        return (long)result >= 0;
+    }
+
+    /// <summary>Gives a claimed batch back without acking it; see <see cref="ReleaseMode"/>.</summary>
+    /// <param name="lease">The lease held.</param>
+    /// <param name="mode">Retry later, park as dead now, or return untried.</param>
+    /// <param name="reason">Why; kept on the batch as <c>lastError</c>.</param>
+    /// <param name="retryDelay">With <see cref="ReleaseMode.Retry"/>: how long before it is claimable again.</param>
+    /// <param name="cancellationToken">Cancels before the call is sent.</param>
+    public async Task<ReleaseOutcome> ReleaseAsync(
+        BatchLease lease, ReleaseMode mode, string reason, TimeSpan retryDelay = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(reason);
+        cancellationToken.ThrowIfCancellationRequested();
+        int shard = Keys.ShardOf(KeySchema.MemberOf(lease.BatchId));
+        string modeArg = mode switch
+        {
+            ReleaseMode.Retry => "retry",
+            ReleaseMode.Dead => "dead",
+            ReleaseMode.Return => "return",
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown release mode"),
+        };
+        var result = (string?)await EvalAsync(
+            RedisScripts.Release,
+            Keys.Inflight(shard),
+            [
+                Keys.ShardPrefix(shard), NowArg(), lease.BatchId, lease.Owner, lease.Fence, modeArg, reason,
+                (long)Math.Max(0, retryDelay.TotalMilliseconds), _options.MaxAttempts,
+            ]);
+        return Enum.Parse<ReleaseOutcome>(result!, ignoreCase: true);
+    }
+
+    /// <summary>Extends a lease still held to a full lease duration from now.</summary>
+    /// <returns>The new expiry, or null when the lease was lost.</returns>
+    public async Task<DateTimeOffset?> RenewAsync(BatchLease lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        cancellationToken.ThrowIfCancellationRequested();
+        int shard = Keys.ShardOf(KeySchema.MemberOf(lease.BatchId));
+        long until = (long)await EvalAsync(
+            RedisScripts.Renew, Keys.Inflight(shard), [Keys.ShardPrefix(shard), NowArg(), lease.BatchId, lease.Owner, lease.Fence, LeaseMs]);
+        return until < 0 ? null : FromMs(until);
+    }
+
+    /// <summary>Moves a dead batch back to ready with its attempts reset.</summary>
+    /// <returns>True when replayed; false when no dead batch has that id.</returns>
+    public async Task<bool> ReplayAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(batchId);
+        cancellationToken.ThrowIfCancellationRequested();
+        int shard = Keys.ShardOf(KeySchema.MemberOf(batchId));
+        return (long)await EvalAsync(RedisScripts.Replay, Keys.Dead(shard), [Keys.ShardPrefix(shard), NowArg(), batchId]) == 1;
+    }
+
+    private static void CheckMember(string member)
+    {
+        if (!AgentIds.IsLane(member) && AgentIds.Explain(member) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(member));
+        }
+    }
+}

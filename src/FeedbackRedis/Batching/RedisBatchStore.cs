@@ -1,0 +1,89 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace FeedbackRedis.Batching;
+
+/// <summary>
+/// The batch engine: owns every Redis call and (through <see cref="KeySchema"/>) every key name. Each state
+/// transition is one Lua script, so it is atomic; nothing is deleted before the sink has it (see
+/// docs/ARCHITECTURE.md for the life cycle and the script contracts). Thread-safe; one per process.
+/// </summary>
+public sealed partial class RedisBatchStore
+{
+    private readonly IDatabase _db;
+    private readonly BatchingOptions _options;
+    private readonly TimeProvider _time;
+
+    public RedisBatchStore(IConnectionMultiplexer redis, IOptions<BatchingOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(options);
+        _db = redis.GetDatabase();
+        _options = options.Value;
+        _time = time;
+        Keys = new KeySchema(_options.KeyPrefix, _options.RedisShards);
+    }
+
+    /// <summary>The key names this store uses.</summary>
+    public KeySchema Keys { get; }
+
+    /// <summary>The settings this store runs with.</summary>
+    public BatchingOptions Options => _options;
+
+    private long BatchTimeMs => (long)_options.BatchTime.TotalMilliseconds;
+
+    private long LeaseMs => (long)_options.LeaseDuration.TotalMilliseconds;
+
+    /// <summary>The clock argument of every script: '' tells the script to read Redis TIME.</summary>
+    private RedisValue NowArg() =>
+        _options.Clock == ClockSource.Redis ? RedisValue.EmptyString : _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Now, by the configured clock (Redis TIME or the injected TimeProvider).</summary>
+    public async Task<DateTimeOffset> GetNowAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_options.Clock == ClockSource.Local)
+        {
+            return _time.GetUtcNow();
+        }
+
+        var time = (RedisResult[])(await RunAsync(() => _db.ExecuteAsync("TIME")))!;
+        long seconds = (long)time[0];
+        long micros = (long)time[1];
+        return DateTimeOffset.FromUnixTimeMilliseconds((seconds * 1000) + (micros / 1000));
+    }
+
+    private Task<RedisResult> EvalAsync(string script, RedisKey routingKey, RedisValue[] args) =>
+        RunAsync(() => _db.ScriptEvaluateAsync(script, [routingKey], args));
+
+    /// <summary>Runs one Redis operation, turning "Redis cannot serve this now" into <see cref="BatchStoreUnavailableException"/>.</summary>
+    private static async Task<T> RunAsync<T>(Func<Task<T>> operation)
+    {
+        try
+        {
+            return await operation();
+        }
+        catch (Exception ex) when (IsUnavailable(ex))
+        {
+            throw new BatchStoreUnavailableException($"Redis could not serve the batch store: {ex.Message}", ex);
+        }
+    }
+
+    private static bool IsUnavailable(Exception ex) => ex switch
+    {
+        RedisConnectionException or RedisTimeoutException => true,
+        RedisServerException server => UnavailablePrefixes.Any(p => server.Message.StartsWith(p, StringComparison.Ordinal)),
+        _ => false,
+    };
+
+    private static readonly string[] UnavailablePrefixes =
+        ["OOM", "LOADING", "READONLY", "MISCONF", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN"];
+
+    private static DateTimeOffset FromMs(RedisResult value) => FromMs((long)value);
+
+    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private static long ParseLong(RedisValue value) =>
+        value.IsNullOrEmpty ? 0 : long.Parse((string)value!, NumberStyles.Float, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,20 @@
+-- ack.lua: deletes a batch the sink has written, only while the caller still holds its lease
+-- (fencing: owner and lease token must both match), so a flusher whose lease was taken over cannot
+-- delete the new owner's batch.
+-- KEYS[1] = P:inflight
+-- ARGV[1] = P, the shard's key prefix
+-- ARGV[2] = batch id
+-- ARGV[3] = owner
+-- ARGV[4] = lease token (the fence returned by the claim)
+-- returns the number of events deleted, or -1 when the caller no longer holds the lease
+local P = ARGV[1]
+local batchId = ARGV[2]
+if not holds_lease(P, batchId, ARGV[3], ARGV[4]) then
+  return -1
+end
+local sealedKey = P .. ':sealed:' .. batchId
+local count = redis.call('LLEN', sealedKey)
+redis.call('DEL', sealedKey, P .. ':meta:' .. batchId)
+redis.call('ZREM', P .. ':inflight', batchId)
+redis.call('DECRBY', P .. ':pending', count)
+return count

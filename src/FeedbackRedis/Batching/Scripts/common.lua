@@ -1,0 +1,90 @@
+-- common.lua: helpers prepended to every other script (RedisScripts.cs does the joining), so each
+-- transition is still one atomic EVAL. Nothing here runs on its own.
+--
+-- Key layout under a shard prefix P (ARGV[1] of every script; "feedback" standalone, "feedback:{3}"
+-- in the cluster layout): see docs/ARCHITECTURE.md.
+--   P:batch:<member>      LIST  open batch items (readable JSON), arrival order
+--   P:open-ids:<member>   HASH  event id -> 1, the ids in that open batch (duplicate guard)
+--   P:deadlines           ZSET  member -> deadline (ms)
+--   P:seq                 STRING batch sequence
+--   P:sealed:<batchId>    LIST  sealed batch items
+--   P:meta:<batchId>      HASH  member, trigger, count, openedAt, sealedAt, attempts, fence, owner,
+--                               leaseUntil, lastError, deadAt, replays, replayedAt
+--   P:ready               ZSET  batchId -> claimable from (ms)
+--   P:inflight            ZSET  batchId -> lease expiry (ms)
+--   P:dead                ZSET  batchId -> parked at (ms)
+--   P:open-events         STRING events in open batches
+--   P:pending             STRING events in open, ready and in-flight batches (dead ones excluded)
+
+local function clock(arg)
+  if arg == nil or arg == '' then
+    local t = redis.call('TIME')
+    return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return tonumber(arg)
+end
+
+-- Seals the open batch of `member`: its list is renamed (not copied) under a new batch id and the
+-- batch becomes ready. Returns the batch id, or false when the member has no open batch.
+local function seal(P, member, trigger, now, batchTimeMs)
+  local openKey = P .. ':batch:' .. member
+  local count = redis.call('LLEN', openKey)
+  local deadline = redis.call('ZSCORE', P .. ':deadlines', member)
+  redis.call('ZREM', P .. ':deadlines', member)
+  redis.call('DEL', P .. ':open-ids:' .. member)
+  if count == 0 then
+    return false
+  end
+  local batchId = member .. ':' .. redis.call('INCR', P .. ':seq')
+  redis.call('RENAME', openKey, P .. ':sealed:' .. batchId)
+  local openedAt = now
+  if deadline then
+    openedAt = tonumber(deadline) - batchTimeMs
+  end
+  redis.call('HSET', P .. ':meta:' .. batchId,
+    'member', member, 'trigger', trigger, 'count', count,
+    'openedAt', openedAt, 'sealedAt', now, 'attempts', 0)
+  redis.call('ZADD', P .. ':ready', now, batchId)
+  redis.call('DECRBY', P .. ':open-events', count)
+  return batchId
+end
+
+-- Parks a sealed batch as dead with its reason; its events leave the pending count.
+local function park_dead(P, batchId, reason, now)
+  local meta = P .. ':meta:' .. batchId
+  redis.call('HSET', meta, 'lastError', reason, 'deadAt', now, 'owner', '', 'leaseUntil', 0)
+  redis.call('ZREM', P .. ':ready', batchId)
+  redis.call('ZREM', P .. ':inflight', batchId)
+  redis.call('ZADD', P .. ':dead', now, batchId)
+  redis.call('DECRBY', P .. ':pending', redis.call('LLEN', P .. ':sealed:' .. batchId))
+end
+
+-- Returns in-flight batches whose lease has expired to ready, or parks them as dead once their
+-- attempts are used up. Returns the number handled.
+local function reclaim_expired(P, now, maxAttempts, limit)
+  local expired = redis.call('ZRANGE', P .. ':inflight', '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
+  for _, batchId in ipairs(expired) do
+    local meta = P .. ':meta:' .. batchId
+    local fields = redis.call('HMGET', meta, 'attempts', 'owner')
+    local attempts = tonumber(fields[1]) or 0
+    local reason = 'lease of ' .. (fields[2] or '?') .. ' expired on attempt ' .. attempts
+    if attempts >= maxAttempts then
+      park_dead(P, batchId, reason, now)
+    else
+      redis.call('HSET', meta, 'lastError', reason, 'owner', '', 'leaseUntil', 0)
+      redis.call('ZREM', P .. ':inflight', batchId)
+      redis.call('ZADD', P .. ':ready', now, batchId)
+    end
+  end
+  return #expired
+end
+
+-- True when batchId is in flight under exactly this owner and lease token. The token ('fence') grows
+-- with every claim and is never reset, so no earlier lease can match a later one.
+local function holds_lease(P, batchId, owner, fence)
+  if not redis.call('ZSCORE', P .. ':inflight', batchId) then
+    return false
+  end
+  local fields = redis.call('HMGET', P .. ':meta:' .. batchId, 'owner', 'fence')
+  return fields[1] == owner and fields[2] == fence
+end

@@ -1,0 +1,20 @@
+-- replay.lua: moves a dead batch back to ready with its attempts reset (an operator's replay).
+-- KEYS[1] = P:dead
+-- ARGV[1] = P, the shard's key prefix
+-- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME)
+-- ARGV[3] = batch id
+-- returns 1 when replayed, 0 when no dead batch has that id
+local P = ARGV[1]
+local now = clock(ARGV[2])
+local batchId = ARGV[3]
+if not redis.call('ZSCORE', P .. ':dead', batchId) then
+  return 0
+end
+local meta = P .. ':meta:' .. batchId
+redis.call('ZREM', P .. ':dead', batchId)
+redis.call('HSET', meta, 'attempts', 0, 'owner', '', 'leaseUntil', 0, 'replayedAt', now)
+redis.call('HDEL', meta, 'deadAt')
+redis.call('HINCRBY', meta, 'replays', 1)
+redis.call('ZADD', P .. ':ready', now, batchId)
+redis.call('INCRBY', P .. ':pending', redis.call('LLEN', P .. ':sealed:' .. batchId))
+return 1

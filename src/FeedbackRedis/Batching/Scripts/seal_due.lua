@@ -1,0 +1,18 @@
+-- seal_due.lua: seals open batches whose deadline has passed (the time trigger).
+-- KEYS[1] = P:deadlines
+-- ARGV[1] = P, the shard's key prefix
+-- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME)
+-- ARGV[3] = batch time in ms (to record when each batch opened)
+-- ARGV[4] = the most batches to seal in this call
+-- returns the number of batches sealed
+local P = ARGV[1]
+local now = clock(ARGV[2])
+local batchTimeMs = tonumber(ARGV[3])
+local due = redis.call('ZRANGE', P .. ':deadlines', '-inf', now, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[4]))
+local sealed = 0
+for _, member in ipairs(due) do
+  if seal(P, member, 'time', now, batchTimeMs) then
+    sealed = sealed + 1
+  end
+end
+return sealed

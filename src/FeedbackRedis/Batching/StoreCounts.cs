@@ -1,0 +1,26 @@
+namespace FeedbackRedis.Batching;
+
+/// <summary>Counts per state, summed over shards.</summary>
+/// <param name="OpenBatches">Open batches.</param>
+/// <param name="ReadyBatches">Sealed batches waiting for a flusher (some may be waiting out a retry delay).</param>
+/// <param name="InFlightBatches">Batches claimed under a lease.</param>
+/// <param name="DeadBatches">Parked batches.</param>
+/// <param name="OpenEvents">Events in open batches.</param>
+/// <param name="PendingEvents">Events in open, ready and in-flight batches (the backpressure measure).</param>
+/// <param name="DueBatches">Open batches whose deadline has passed (the next due scan seals them).</param>
+/// <param name="OldestOpenedAt">When the oldest open batch opened, or null when none is open.</param>
+/// <param name="Now">The clock reading the counts were taken against.</param>
+public sealed record StoreCounts(
+    long OpenBatches,
+    long ReadyBatches,
+    long InFlightBatches,
+    long DeadBatches,
+    long OpenEvents,
+    long PendingEvents,
+    long DueBatches,
+    DateTimeOffset? OldestOpenedAt,
+    DateTimeOffset Now)
+{
+    /// <summary>Age of the oldest open batch, or null when none is open.</summary>
+    public TimeSpan? OldestOpenAge => OldestOpenedAt is { } opened ? Now - opened : null;
+}

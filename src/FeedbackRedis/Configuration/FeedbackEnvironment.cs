@@ -1,0 +1,102 @@
+using System.Collections;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace FeedbackRedis.Configuration;
+
+/// <summary>
+/// The <c>FEEDBACK_*</c> environment names operators know (from the service this one replaces), mapped onto
+/// configuration paths. Values are type-checked here, so <c>FEEDBACK_BATCH_SIZE=abc</c> stops start-up with a
+/// sentence naming the variable; ranges are checked by each options validator.
+/// </summary>
+public static class FeedbackEnvironment
+{
+    private static readonly Setting[] Settings =
+    [
+        new("FEEDBACK_BATCH_SIZE", "Feedback:Batching:BatchSize", Kind.Integer),
+        new("FEEDBACK_BATCH_TIME_MS", "Feedback:Batching:BatchTime", Kind.Milliseconds),
+        new("FEEDBACK_MAX_BATCHES", "Feedback:Batching:MaxOpenBatches", Kind.Integer),
+        new("FEEDBACK_BATCHING_MODE", "Feedback:Batching:Mode", Kind.Choice, ["agent", "global", "hybrid"]),
+        new("FEEDBACK_GLOBAL_BATCH_SIZE", "Feedback:Batching:GlobalBatchSize", Kind.Integer),
+        new("FEEDBACK_GLOBAL_SHARDS", "Feedback:Batching:GlobalShards", Kind.Integer),
+        new("FEEDBACK_LEASE_MS", "Feedback:Batching:LeaseDuration", Kind.Milliseconds),
+        new("FEEDBACK_MAX_ATTEMPTS", "Feedback:Batching:MaxAttempts", Kind.Integer),
+        new("FEEDBACK_MAX_ITEM_BYTES", "Feedback:Batching:MaxItemBytes", Kind.Integer),
+        new("FEEDBACK_KEY_PREFIX", "Feedback:Batching:KeyPrefix", Kind.Text),
+        new("FEEDBACK_REDIS_SHARDS", "Feedback:Batching:RedisShards", Kind.Integer),
+        new("FEEDBACK_CLOCK", "Feedback:Batching:Clock", Kind.Choice, ["redis", "local"]),
+        new("FEEDBACK_REDIS_CONNECTION", "Feedback:Redis:ConnectionString", Kind.Secret),
+        new("FEEDBACK_REDIS_EVICTION_CHECK", "Feedback:Redis:EvictionCheck", Kind.Choice, ["refuse", "warn"]),
+    ];
+
+    private enum Kind
+    {
+        Text,
+        Choice,
+        Secret,
+        Integer,
+        Milliseconds,
+    }
+
+    /// <summary>The environment names this service reads, in documentation order.</summary>
+    public static IEnumerable<string> Names => Settings.Select(s => s.EnvName);
+
+    /// <summary>
+    /// Adds the <c>FEEDBACK_*</c> variables found in <paramref name="environment"/> (the process environment when
+    /// null) as configuration, after checking their types.
+    /// </summary>
+    /// <exception cref="FeedbackConfigurationException">A variable's value has the wrong type.</exception>
+    public static IConfigurationBuilder AddFeedbackEnvironment(
+        this IConfigurationBuilder builder,
+        IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        environment ??= Environment.GetEnvironmentVariables()
+            .Cast<DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
+
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var setting in Settings)
+        {
+            if (environment.TryGetValue(setting.EnvName, out var raw) && raw is not null)
+            {
+                values[setting.Path] = Convert(setting, raw.Trim());
+            }
+        }
+
+        return builder.AddInMemoryCollection(values);
+    }
+
+    /// <summary>Names a configuration path for people: <c>FEEDBACK_BATCH_SIZE (Feedback:Batching:BatchSize)</c>.</summary>
+    public static string Describe(string path)
+    {
+        var setting = Array.Find(Settings, s => string.Equals(s.Path, path, StringComparison.OrdinalIgnoreCase));
+        return setting is null ? path : $"{setting.EnvName} ({setting.Path})";
+    }
+
+    private static string Convert(Setting setting, string raw)
+    {
+        switch (setting.Kind)
+        {
+            case Kind.Integer when !long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out _):
+                throw new FeedbackConfigurationException($"{setting.EnvName}='{raw}' is not a whole number.");
+            case Kind.Choice when !setting.Choices.Contains(raw, StringComparer.OrdinalIgnoreCase):
+                throw new FeedbackConfigurationException(
+                    $"{setting.EnvName}='{raw}' is not one of: {string.Join(", ", setting.Choices)}.");
+            case Kind.Milliseconds:
+                if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms))
+                {
+                    throw new FeedbackConfigurationException($"{setting.EnvName}='{raw}' is not a whole number of milliseconds.");
+                }
+
+                return TimeSpan.FromMilliseconds(ms).ToString("c", CultureInfo.InvariantCulture);
+            default:
+                return raw;
+        }
+    }
+
+    private sealed record Setting(string EnvName, string Path, Kind Kind, string[]? AllowedValues = null)
+    {
+        public string[] Choices => AllowedValues ?? [];
+    }
+}

@@ -1,0 +1,175 @@
+using FeedbackRedis.Batching;
+using FeedbackRedis.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FeedbackRedis.Tests.Batching;
+
+public sealed class RedisBatchStoreAppendTests
+{
+    [Test]
+    public async Task Append_WhenSizeReached_SealsExactlyThatManyItemsInArrivalOrder()
+    {
+        var store = TestStores.Create(o => o.BatchSize = 5);
+        var events = TestStores.Events("agent-1", 7);
+
+        for (int i = 0; i < 4; i++)
+        {
+            var r = await store.AppendAsync([events[i]]);
+            Assert.That(r.Sealed, Is.Zero, $"append #{i + 1} must not seal");
+        }
+
+        var fifth = await store.AppendAsync([events[4]]);
+        Assert.That(fifth.Sealed, Is.EqualTo(1));
+
+        var claimed = await store.ClaimAsync("f1", 10, 1000);
+        Assert.That(claimed, Has.Count.EqualTo(1));
+        Assert.Multiple(() =>
+        {
+            Assert.That(claimed[0].Items.Select(TestStores.EventIdOf), Is.EqualTo(events.Take(5).Select(e => e.EventId)));
+            Assert.That(claimed[0].Trigger, Is.EqualTo(BatchTrigger.Size));
+            Assert.That(claimed[0].AgentId, Is.EqualTo("agent-1"));
+            Assert.That(claimed[0].Attempt, Is.EqualTo(1));
+        });
+
+        await store.AppendAsync([events[5], events[6]]);
+        var open = await store.GetBatchAsync("agent-1");
+        Assert.That(open, Is.Not.Null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(open!.Value.Batch.State, Is.EqualTo(BatchState.Open));
+            Assert.That(open.Value.Items.Select(TestStores.EventIdOf), Is.EqualTo(new[] { events[5].EventId, events[6].EventId }));
+        });
+    }
+
+    [Test]
+    public async Task Append_OneCallOverManyBatchSizes_SealsEveryFullBatchAndKeepsTheRestOpen()
+    {
+        var store = TestStores.Create(o => o.BatchSize = 4);
+        var events = TestStores.Events("agent-1", 11).Concat(TestStores.Events("agent-2", 3)).ToList();
+
+        var result = await store.AppendAsync(events);
+
+        Assert.That(result, Is.EqualTo(new AppendResult(14, 0, 2)));
+        var claimed = await store.ClaimAsync("f1", 10, 1000);
+        Assert.That(claimed.Select(b => b.Items.Count), Is.EqualTo(new[] { 4, 4 }));
+        Assert.That(
+            claimed.SelectMany(b => b.Items).Select(TestStores.EventIdOf),
+            Is.EqualTo(events.Take(8).Select(e => e.EventId)));
+        var counts = await store.GetCountsAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(counts.OpenBatches, Is.EqualTo(2));
+            Assert.That(counts.OpenEvents, Is.EqualTo(6));
+            Assert.That(counts.PendingEvents, Is.EqualTo(14));
+        });
+    }
+
+    [Test]
+    public async Task Append_DuplicateIdInOpenBatch_IsNotAddedAgain()
+    {
+        var store = TestStores.Create(o => o.BatchSize = 10);
+        var e = TestStores.Event("agent-1", "dup-1");
+
+        var first = await store.AppendAsync([e, TestStores.Event("agent-1", "other")]);
+        var again = await store.AppendAsync([e, e]);
+
+        Assert.That(first, Is.EqualTo(new AppendResult(2, 0, 0)));
+        Assert.That(again, Is.EqualTo(new AppendResult(0, 2, 0)));
+        var open = await store.GetBatchAsync("agent-1");
+        Assert.That(open!.Value.Items, Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Append_DuplicateAfterItsBatchWasSealed_GoesIntoTheNextBatch()
+    {
+        // Documented behaviour: the duplicate guard covers the open batch only; the sink absorbs later duplicates.
+        var store = TestStores.Create(o => o.BatchSize = 2);
+        await store.AppendAsync(TestStores.Events("agent-1", 2));
+
+        var late = await store.AppendAsync([TestStores.Event("agent-1", "agent-1-e0")]);
+
+        Assert.That(late.Added, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Append_WhenMoreBatchesOpenThanAllowed_SealsTheOldestAndKeepsEveryEvent()
+    {
+        var time = new FakeTimeProvider(TestStores.Start);
+        var store = TestStores.Create(o => { o.MaxOpenBatches = 3; o.BatchSize = 100; }, time);
+        var all = new List<BatchEvent>();
+        for (int a = 0; a < 5; a++)
+        {
+            var events = TestStores.Events($"agent-{a}", 2);
+            all.AddRange(events);
+            await store.AppendAsync(events);
+            time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        var counts = await store.GetCountsAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(counts.OpenBatches, Is.EqualTo(3));
+            Assert.That(counts.ReadyBatches, Is.EqualTo(2));
+        });
+        var claimed = await store.ClaimAsync("f1", 10, 1000);
+        Assert.That(claimed.Select(b => b.AgentId), Is.EqualTo(new[] { "agent-0", "agent-1" }), "the oldest are sealed");
+        Assert.That(claimed.Select(b => b.Trigger), Is.All.EqualTo(BatchTrigger.Overflow));
+
+        await store.SealDueAsync(); // nothing due yet
+        foreach (var agent in new[] { "agent-2", "agent-3", "agent-4" })
+        {
+            await store.SealAsync(agent);
+        }
+
+        var rest = await store.ClaimAsync("f1", 10, 1000);
+        var ids = claimed.Concat(rest).SelectMany(b => b.Items).Select(TestStores.EventIdOf).ToList();
+        Assert.That(ids, Is.EquivalentTo(all.Select(e => e.EventId)), "an early flush, never a loss");
+    }
+
+    [Test]
+    public async Task Append_InvalidAgentId_IsRefusedAndNothingReachesRedis()
+    {
+        var store = TestStores.Create();
+        var good = TestStores.Event("agent-1", "e1");
+        string[] badIds = ["", "a:b", "{tag}", "x y", "#global-1", "agent*", new string('a', 129), "é"];
+
+        foreach (var bad in badIds)
+        {
+            var ex = await Assert.ThrowsAsync<InvalidBatchEventException>(() => store.AppendAsync([good, good with { AgentId = bad }]));
+            Assert.Multiple(() =>
+            {
+                Assert.That(ex!.Reason, Is.EqualTo(InvalidEventReason.InvalidAgentId), bad);
+                Assert.That(ex.Index, Is.EqualTo(1));
+                Assert.That(ex.Message, Does.Contain("agent id"));
+            });
+        }
+
+        Assert.That(await TestStores.KeysAsync(store), Is.Empty, "no partial state");
+    }
+
+    [Test]
+    public async Task Append_OversizedItem_IsRefusedWithItsSize()
+    {
+        var store = TestStores.Create(o => o.MaxItemBytes = 1024);
+        var big = new BatchEvent("e1", "agent-1", "\"" + new string('x', 2000) + "\"");
+
+        var ex = await Assert.ThrowsAsync<InvalidBatchEventException>(() => store.AppendAsync([TestStores.Event("agent-1", "e0"), big]));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Reason, Is.EqualTo(InvalidEventReason.ItemTooLarge));
+            Assert.That(ex.Message, Does.Contain("2,002 bytes").And.Contain("1,024"));
+        });
+        Assert.That(await TestStores.KeysAsync(store), Is.Empty);
+    }
+
+    [Test]
+    public async Task Append_InvalidEventId_IsRefused()
+    {
+        var store = TestStores.Create();
+
+        var ex = await Assert.ThrowsAsync<InvalidBatchEventException>(() => store.AppendAsync([TestStores.Event("agent-1", "bad\nid")]));
+
+        Assert.That(ex!.Reason, Is.EqualTo(InvalidEventReason.InvalidEventId));
+    }
+}
