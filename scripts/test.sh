@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every test of FeedbackRedis on a fresh machine: installs what the tests need (redis-server),
+# restores, builds, runs the .NET tests and the chart checks, and ends with the line
+#   N passed, N failed, N skipped
+# computed from the real results. Exits non-zero when a test failed or when no test ran.
+# Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category!=Slow]
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$REPO_ROOT"
+
+ensure_dotnet
+ensure_command redis-server redis-server
+ensure_command python3 python3
+
+results="$REPO_ROOT/artifacts/test-results"
+rm -rf "$results" && mkdir -p "$results"
+
+log "restore and build (Release)"
+dotnet restore FeedbackRedis.sln --nologo -v quiet
+dotnet build FeedbackRedis.sln -c Release --no-restore --nologo -v quiet -clp:ErrorsOnly
+
+log "dotnet test"
+set +e
+dotnet test FeedbackRedis.sln -c Release --no-build --nologo \
+  --logger "trx;LogFilePrefix=results" --logger "console;verbosity=normal" \
+  --results-directory "$results" "$@" 2>&1 | tee "$results/dotnet-test.log" | grep -E '^\s+(Passed|Failed|Skipped) |^(Passed|Failed)!|error' || true
+set -e
+
+read -r passed failed skipped < <(python3 scripts/lib/trx_summary.py "$results"/*.trx 2>"$results/problems.txt" | tail -n 1) || { passed=0; failed=1; skipped=0; }
+[ -s "$results/problems.txt" ] && { log "not passed:"; cat "$results/problems.txt"; }
+if ! ls "$results"/*.trx >/dev/null 2>&1; then
+  echo "error: dotnet test produced no results (build or runner failure); see $results/dotnet-test.log" >&2
+  failed=$((failed + 1))
+fi
+
+if [ -x scripts/test-chart.sh ]; then
+  log "chart checks"
+  set +e
+  scripts/test-chart.sh 2>&1 | tee "$results/chart.log"
+  chart_rc=${PIPESTATUS[0]}
+  set -e
+  chart_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$results/chart.log" | tail -n 1 || true)
+  if [ -n "$chart_line" ]; then
+    passed=$((passed + $(echo "$chart_line" | sed -E 's/^([0-9]+) passed.*/\1/')))
+    failed=$((failed + $(echo "$chart_line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')))
+  fi
+  if [ "$chart_rc" -ne 0 ] && [ -z "$chart_line" ]; then
+    failed=$((failed + 1))
+  fi
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$failed" -ne 0 ]; then exit 1; fi
+if [ "$passed" -eq 0 ]; then echo "error: no test ran" >&2; exit 1; fi
