@@ -2,6 +2,7 @@ using FeedbackRedis.Batching;
 using FeedbackRedis.Configuration;
 using FeedbackRedis.Flushing;
 using FeedbackRedis.Ingestion;
+using FeedbackRedis.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -28,6 +29,7 @@ public static class FeedbackHost
             o.ShutdownTimeout = builder.Configuration.GetSection(FeedbackHostOptions.Section).Get<FeedbackHostOptions>()?.ShutdownTimeout
                 ?? new FeedbackHostOptions().ShutdownTimeout);
         builder.Services.AddBatchEngine();
+        builder.Services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).ValidateOnStart();
 
         var role = builder.Configuration.GetSection(FeedbackHostOptions.Section).Get<FeedbackHostOptions>()?.Role ?? ServiceRole.All;
         if (role is ServiceRole.Consumer or ServiceRole.All)
