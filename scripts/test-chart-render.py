@@ -527,6 +527,9 @@ REFUSALS = [
      ["extraConfig.FEEDBACK_BATCH_SIZE"]),
     ("no Redis connection and no existingSecret", ["--set", "connections.redis="],
      ["connections.redis is required unless existingSecret"]),
+    ("SASL without credentials", ["--set", "config.kafkaSecurityProtocol=sasl_ssl",
+                                  "--set", "connections.kafkaSaslUsername=svc"],
+     ["config.kafkaSecurityProtocol=sasl_ssl needs connections.kafkaSaslUsername and connections.kafkaSaslPassword"]),
 ]
 
 

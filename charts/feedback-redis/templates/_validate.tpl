@@ -37,5 +37,8 @@ Included once from configmap.yaml, which every release renders.
 {{- end }}
 {{- if not $v.existingSecret }}
 {{- $_ := required "feedback-redis: connections.redis is required unless existingSecret names a Secret you manage" $v.connections.redis }}
+{{- if and (hasPrefix "sasl_" $v.config.kafkaSecurityProtocol) (not (and $v.connections.kafkaSaslUsername $v.connections.kafkaSaslPassword)) }}
+{{- fail (printf "feedback-redis: config.kafkaSecurityProtocol=%s needs connections.kafkaSaslUsername and connections.kafkaSaslPassword (or an existingSecret holding FEEDBACK_KAFKA_SASL_USERNAME and FEEDBACK_KAFKA_SASL_PASSWORD)." $v.config.kafkaSecurityProtocol) }}
+{{- end }}
 {{- end }}
 {{- end }}
