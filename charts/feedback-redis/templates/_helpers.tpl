@@ -1,0 +1,100 @@
+{{/*
+Names and labels.
+*/}}
+{{- define "feedback-redis.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "feedback-redis.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "feedback-redis.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "feedback-redis.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "feedback-redis.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "feedback-redis.labels" -}}
+helm.sh/chart: {{ include "feedback-redis.chart" . }}
+{{ include "feedback-redis.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: feedback-redis
+{{- end }}
+
+{{/*
+Per-role helpers take a dict: (dict "root" $ "role" "consumer").
+*/}}
+{{- define "feedback-redis.roleName" -}}
+{{- printf "%s-%s" (include "feedback-redis.fullname" .root | trunc 54 | trimSuffix "-") .role }}
+{{- end }}
+
+{{- define "feedback-redis.roleSelectorLabels" -}}
+{{ include "feedback-redis.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .role }}
+{{- end }}
+
+{{- define "feedback-redis.roleLabels" -}}
+{{ include "feedback-redis.labels" .root }}
+app.kubernetes.io/component: {{ .role }}
+{{- end }}
+
+{{- define "feedback-redis.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "feedback-redis.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "feedback-redis.configMapName" -}}
+{{- printf "%s-config" (include "feedback-redis.fullname" .) }}
+{{- end }}
+
+{{/* The Secret the pods read their connection settings from: existingSecret or the one this chart renders. */}}
+{{- define "feedback-redis.secretName" -}}
+{{- if .Values.existingSecret }}
+{{- .Values.existingSecret }}
+{{- else }}
+{{- printf "%s-connections" (include "feedback-redis.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{- define "feedback-redis.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* Whole seconds the service may spend shutting down (rounded up). */}}
+{{- define "feedback-redis.shutdownTimeoutSeconds" -}}
+{{- div (add (int64 .Values.shutdownTimeoutMs) 999) 1000 }}
+{{- end }}
+
+{{- define "feedback-redis.terminationGracePeriodSeconds" -}}
+{{- if kindIs "invalid" .Values.terminationGracePeriodSeconds }}
+{{- add (include "feedback-redis.shutdownTimeoutSeconds" . | int64) 15 }}
+{{- else }}
+{{- int64 .Values.terminationGracePeriodSeconds }}
+{{- end }}
+{{- end }}
+
+{{/* True ("true") when the flusher writes to the file sink and needs /data. */}}
+{{- define "feedback-redis.fileSink" -}}
+{{- if eq .Values.config.sink "file" }}true{{ end }}
+{{- end }}

@@ -1,0 +1,656 @@
+#!/usr/bin/python3
+"""Render the feedback-redis chart with several value sets and assert on the manifests.
+
+Called by scripts/test-chart.sh, which provides helm, yamllint and PyYAML (Debian's python3-yaml, hence
+/usr/bin/python3). Prints one `ok - <name>` or `not ok - <name>` line per check, then
+`# checks complete: N` so the caller can tell a crash from a finished run.
+
+usage: test-chart-render.py --helm PATH --root REPO_ROOT
+"""
+
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+RELEASE = "rel"
+NAMESPACE = "fb"
+FULL = "rel-feedback-redis"
+ROLES = ("consumer", "flusher")
+APP_VERSION = "0.1.0"
+
+# The configuration contract with the service: every FEEDBACK_* variable the ConfigMap carries and its default.
+DEFAULT_CONFIG = {
+    "FEEDBACK_HTTP_PORT": "8080",
+    "FEEDBACK_SHUTDOWN_TIMEOUT_MS": "25000",
+    "FEEDBACK_BATCH_SIZE": "50",
+    "FEEDBACK_BATCH_TIME_MS": "300000",
+    "FEEDBACK_MAX_BATCHES": "10000",
+    "FEEDBACK_BATCHING_MODE": "hybrid",
+    "FEEDBACK_GLOBAL_BATCH_SIZE": "1000",
+    "FEEDBACK_GLOBAL_SHARDS": "8",
+    "FEEDBACK_LEASE_MS": "30000",
+    "FEEDBACK_MAX_ATTEMPTS": "5",
+    "FEEDBACK_MAX_ITEM_BYTES": "65536",
+    "FEEDBACK_KEY_PREFIX": "feedback",
+    "FEEDBACK_REDIS_SHARDS": "0",
+    "FEEDBACK_CLOCK": "redis",
+    "FEEDBACK_REDIS_EVICTION_CHECK": "refuse",
+    "FEEDBACK_KAFKA_SECURITY_PROTOCOL": "plaintext",
+    "FEEDBACK_KAFKA_SASL_MECHANISM": "PLAIN",
+    "FEEDBACK_KAFKA_GROUP_ID": "feedback-redis",
+    "FEEDBACK_TOPIC_REPLY": "feedback.reply.received",
+    "FEEDBACK_TOPIC_REACTION": "feedback.reaction.received",
+    "FEEDBACK_TOPIC_DLQ": "feedback.dlq",
+    "FEEDBACK_TOPIC_FLUSHED": "feedback.batch.flushed",
+    "FEEDBACK_CONSUMER_MAX_BATCH": "500",
+    "FEEDBACK_CONSUMER_MAX_WAIT_MS": "50",
+    "FEEDBACK_PENDING_HIGH_WATER": "1000000",
+    "FEEDBACK_PENDING_LOW_WATER": "800000",
+    "FEEDBACK_COMMIT_SAFETY_MS": "0",
+    "FEEDBACK_FLUSH_POLL_MS": "1000",
+    "FEEDBACK_FLUSH_MAX_WRITE_EVENTS": "5000",
+    "FEEDBACK_SINK": "mongodb",
+    "FEEDBACK_SINK_FILE_PATH": "/data/feedback.jsonl",
+    "FEEDBACK_MONGODB_DATABASE": "feedback",
+    "FEEDBACK_MONGODB_EVENTS_COLLECTION": "feedback_events",
+    "FEEDBACK_MONGODB_AGENTS_COLLECTION": "agent_feedback",
+    "FEEDBACK_MONGODB_WRITE_CONCERN": "majority",
+}
+DEFAULT_SECRET = {
+    "FEEDBACK_REDIS_CONNECTION": "redis-master:6379",
+    "FEEDBACK_KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
+    "FEEDBACK_MONGODB_URI": "mongodb://mongodb:27017",
+}
+CONNECTION_KEYS = {
+    "FEEDBACK_REDIS_CONNECTION", "FEEDBACK_KAFKA_BOOTSTRAP_SERVERS", "FEEDBACK_KAFKA_SASL_USERNAME",
+    "FEEDBACK_KAFKA_SASL_PASSWORD", "FEEDBACK_MONGODB_URI",
+}
+DEFAULT_RESOURCES = {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}
+READY_QUERY = 'sum(feedback_batches{state="ready"})'
+# Values documented as one row of the README table, not leaf by leaf.
+OPAQUE_VALUES = {"consumer.resources", "flusher.resources", "podSecurityContext", "securityContext"}
+
+
+class Runner:
+    def __init__(self, helm, root):
+        self.helm = helm
+        self.root = root
+        self.chart = os.path.join(root, "charts", "feedback-redis")
+        self.passed = 0
+        self.failed = 0
+        self.tmp = tempfile.mkdtemp(prefix="chart-test-")
+        self.rendered_files = {}
+
+    # --- reporting -------------------------------------------------------------------------------------------
+    def check(self, name, fn):
+        """fn returns True, False, or (bool, detail). An exception is a failure naming the exception."""
+        detail = ""
+        try:
+            result = fn()
+            if isinstance(result, tuple):
+                result, detail = result
+            good = bool(result)
+        except Exception as exc:  # noqa: BLE001 - a broken assertion is a failed check, not a crash
+            good, detail = False, f"{type(exc).__name__}: {exc}"
+        if good:
+            self.passed += 1
+            print(f"ok - {name}")
+        else:
+            self.failed += 1
+            print(f"not ok - {name}")
+            if detail:
+                for line in str(detail).splitlines()[:12]:
+                    print(f"#   {line}")
+        sys.stdout.flush()
+
+    # --- rendering -------------------------------------------------------------------------------------------
+    def helm_template(self, args, chart=None):
+        cmd = [self.helm, "template", RELEASE, chart or self.chart, "--namespace", NAMESPACE, *args]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        return proc.returncode, proc.stdout, proc.stderr
+
+    def render(self, scenario, args):
+        rc, out, err = self.helm_template(args)
+        ok = rc == 0
+        self.check(f"{scenario}: helm template renders", lambda: (ok, err.strip()))
+        if not ok:
+            return None
+        path = os.path.join(self.tmp, f"{scenario}.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(out)
+        self.rendered_files[scenario] = path
+        return Manifests([d for d in yaml.safe_load_all(out) if d])
+
+    def values_file(self, name, data):
+        path = os.path.join(self.tmp, f"{name}.values.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            yaml.safe_dump(data, f)
+        return path
+
+
+class Manifests:
+    def __init__(self, docs):
+        self.docs = docs
+
+    def all(self, kind):
+        return [d for d in self.docs if d.get("kind") == kind]
+
+    def get(self, kind, name):
+        found = [d for d in self.all(kind) if d["metadata"]["name"] == name]
+        if len(found) != 1:
+            raise LookupError(f"expected one {kind} {name}, found {len(found)}")
+        return found[0]
+
+    def has(self, kind, name=None):
+        return any(name is None or d["metadata"]["name"] == name for d in self.all(kind))
+
+    def kinds(self):
+        return sorted(f"{d['kind']}/{d['metadata']['name']}" for d in self.docs)
+
+    def deployment(self, role):
+        return self.get("Deployment", f"{FULL}-{role}")
+
+    def container(self, role):
+        containers = self.deployment(role)["spec"]["template"]["spec"]["containers"]
+        if len(containers) != 1:
+            raise LookupError(f"{role}: expected one container, found {len(containers)}")
+        return containers[0]
+
+    def config(self):
+        return self.get("ConfigMap", f"{FULL}-config")["data"]
+
+    def secret_data(self, name=f"{FULL}-connections"):
+        data = self.get("Secret", name)["data"]
+        return {k: base64.b64decode(v).decode() for k, v in data.items()}
+
+
+def subset(small, big):
+    return all(big.get(k) == v for k, v in small.items())
+
+
+def env_value(container, name):
+    values = [e.get("value") for e in container.get("env", []) if e["name"] == name]
+    if len(values) != 1:
+        raise LookupError(f"env {name} appears {len(values)} times")
+    return values[0]
+
+
+def mounts(container):
+    return {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
+
+
+def volumes(deployment):
+    return {v["name"]: v for v in deployment["spec"]["template"]["spec"].get("volumes", [])}
+
+
+# ------------------------------------------------------------------------------------------------------------
+def test_defaults(t):
+    m = t.render("defaults", [])
+    if m is None:
+        return None
+    t.check("defaults: exactly the expected objects", lambda: (m.kinds() == sorted([
+        f"ConfigMap/{FULL}-config", f"Secret/{FULL}-connections", f"ServiceAccount/{FULL}", f"Service/{FULL}",
+        f"Deployment/{FULL}-consumer", f"Deployment/{FULL}-flusher",
+        f"PodDisruptionBudget/{FULL}-consumer", f"PodDisruptionBudget/{FULL}-flusher",
+    ]), m.kinds()))
+    t.check("defaults: ConfigMap holds every FEEDBACK_* variable with its default value",
+            lambda: (m.config() == DEFAULT_CONFIG,
+                     {k: (m.config().get(k), DEFAULT_CONFIG.get(k)) for k in set(m.config()) | set(DEFAULT_CONFIG)
+                      if m.config().get(k) != DEFAULT_CONFIG.get(k)}))
+    t.check("defaults: ConfigMap carries no role and no connection setting",
+            lambda: not ({"FEEDBACK_ROLE"} | CONNECTION_KEYS) & set(m.config()))
+    t.check("defaults: Secret holds the connection settings (no empty SASL keys)",
+            lambda: (m.secret_data() == DEFAULT_SECRET, m.secret_data()))
+    for role in ROLES:
+        dep = lambda role=role: m.deployment(role)
+        c = lambda role=role: m.container(role)
+        pod = lambda role=role: dep(role)["spec"]["template"]["spec"]
+        t.check(f"defaults/{role}: replicas 2", lambda: dep()["spec"].get("replicas") == 2)
+        t.check(f"defaults/{role}: FEEDBACK_ROLE={role}", lambda role=role: env_value(c(), "FEEDBACK_ROLE") == role)
+        t.check(f"defaults/{role}: envFrom the ConfigMap and the Secret", lambda: c()["envFrom"] == [
+            {"configMapRef": {"name": f"{FULL}-config"}}, {"secretRef": {"name": f"{FULL}-connections"}}])
+        t.check(f"defaults/{role}: image is repository:appVersion",
+                lambda: c()["image"] == f"feedback-redis:{APP_VERSION}")
+        t.check(f"defaults/{role}: container port 8080 named http",
+                lambda: c()["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}])
+        t.check(f"defaults/{role}: startupProbe GET /healthz/live on http",
+                lambda: c()["startupProbe"]["httpGet"] == {"path": "/healthz/live", "port": "http"})
+        t.check(f"defaults/{role}: livenessProbe GET /healthz/live on http",
+                lambda: c()["livenessProbe"]["httpGet"] == {"path": "/healthz/live", "port": "http"})
+        t.check(f"defaults/{role}: readinessProbe GET /healthz/ready on http",
+                lambda: c()["readinessProbe"]["httpGet"] == {"path": "/healthz/ready", "port": "http"})
+        t.check(f"defaults/{role}: startup probe allows 120 s to start",
+                lambda: c()["startupProbe"]["periodSeconds"] * c()["startupProbe"]["failureThreshold"] == 120)
+        t.check(f"defaults/{role}: resources", lambda: (c()["resources"] == DEFAULT_RESOURCES, c().get("resources")))
+        t.check(f"defaults/{role}: terminationGracePeriodSeconds 40 (25 s shutdown + 15)",
+                lambda: pod()["terminationGracePeriodSeconds"] == 40)
+        t.check(f"defaults/{role}: container securityContext is restrictive", lambda: (subset({
+            "runAsNonRoot": True, "runAsUser": 10001, "readOnlyRootFilesystem": True,
+            "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"}}, c()["securityContext"]), c()["securityContext"]))
+        t.check(f"defaults/{role}: pod securityContext runAsNonRoot, uid 10001, RuntimeDefault seccomp",
+                lambda: subset({"runAsNonRoot": True, "runAsUser": 10001,
+                                "seccompProfile": {"type": "RuntimeDefault"}}, pod()["securityContext"]))
+        t.check(f"defaults/{role}: emptyDir at /tmp and no /data",
+                lambda: mounts(c()) == {"/tmp": "tmp"} and "emptyDir" in volumes(dep())["tmp"])
+        t.check(f"defaults/{role}: own ServiceAccount without API token", lambda: (
+            pod()["serviceAccountName"] == FULL and pod()["automountServiceAccountToken"] is False))
+        t.check(f"defaults/{role}: selector matches only its own pods", lambda: (
+            dep()["spec"]["selector"]["matchLabels"].get("app.kubernetes.io/component") == role
+            and subset(dep()["spec"]["selector"]["matchLabels"], dep()["spec"]["template"]["metadata"]["labels"])))
+        t.check(f"defaults/{role}: config checksum annotation", lambda: re.fullmatch(
+            "[0-9a-f]{64}", dep()["spec"]["template"]["metadata"]["annotations"]["checksum/config"]) is not None)
+        t.check(f"defaults/{role}: PodDisruptionBudget maxUnavailable 1 on this role's pods", lambda: (
+            m.get("PodDisruptionBudget", f"{FULL}-{role}")["spec"] == {
+                "maxUnavailable": 1, "selector": {"matchLabels": dep()["spec"]["selector"]["matchLabels"]}}))
+    t.check("defaults: grace period exceeds FEEDBACK_SHUTDOWN_TIMEOUT_MS", lambda: all(
+        m.deployment(r)["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] * 1000
+        > int(m.config()["FEEDBACK_SHUTDOWN_TIMEOUT_MS"]) for r in ROLES))
+    t.check("defaults: Service exposes http 8080 and selects both roles", lambda: (
+        m.get("Service", FULL)["spec"]["ports"] == [{"name": "http", "port": 8080, "targetPort": "http",
+                                                      "protocol": "TCP"}]
+        and all(subset(m.get("Service", FULL)["spec"]["selector"],
+                       m.deployment(r)["spec"]["template"]["metadata"]["labels"]) for r in ROLES)))
+    t.check("defaults: ServiceAccount does not automount a token",
+            lambda: m.get("ServiceAccount", FULL)["automountServiceAccountToken"] is False)
+    return m
+
+
+def test_roles_disabled(t):
+    for off, on in (("consumer", "flusher"), ("flusher", "consumer")):
+        m = t.render(f"{off}-disabled", ["--set", f"{off}.enabled=false"])
+        if m is None:
+            continue
+        t.check(f"{off}-disabled: no {off} Deployment", lambda off=off: not m.has("Deployment", f"{FULL}-{off}"))
+        t.check(f"{off}-disabled: no {off} PodDisruptionBudget",
+                lambda off=off: not m.has("PodDisruptionBudget", f"{FULL}-{off}"))
+        t.check(f"{off}-disabled: {on} Deployment still rendered",
+                lambda on=on: env_value(m.container(on), "FEEDBACK_ROLE") == on)
+
+
+def test_config_changes(t, defaults):
+    values = t.values_file("custom", {
+        "shutdownTimeoutMs": 60000,
+        "config": {"batchSize": 200, "batchingMode": "global", "pendingHighWater": 2000000,
+                   "pendingLowWater": 1500000, "redisShards": 3, "keyPrefix": "fb", "clock": "local"},
+        "extraConfig": {"DOTNET_gcServer": "1"},
+        "image": {"repository": "registry.example/feedback-redis", "tag": "1.2.3"},
+        "consumer": {"replicas": 5, "nodeSelector": {"pool": "kafka"},
+                     "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "kafka",
+                                      "effect": "NoSchedule"}],
+                     "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
+                         "weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
+                                                            "labelSelector": {"matchLabels": {
+                                                                "app.kubernetes.io/component": "consumer"}}}}]}},
+                     "pdb": {"maxUnavailable": None, "minAvailable": 1}},
+        "flusher": {"replicas": 0, "resources": {"requests": {"cpu": "1", "memory": "1Gi"},
+                                                  "limits": {"memory": "2Gi"}}},
+    })
+    m = t.render("custom", ["-f", values])
+    if m is None:
+        return
+    t.check("custom: ConfigMap reflects the values", lambda: (subset({
+        "FEEDBACK_BATCH_SIZE": "200", "FEEDBACK_BATCHING_MODE": "global", "FEEDBACK_PENDING_HIGH_WATER": "2000000",
+        "FEEDBACK_PENDING_LOW_WATER": "1500000", "FEEDBACK_REDIS_SHARDS": "3", "FEEDBACK_KEY_PREFIX": "fb",
+        "FEEDBACK_CLOCK": "local", "FEEDBACK_SHUTDOWN_TIMEOUT_MS": "60000", "DOTNET_gcServer": "1"}, m.config()),
+        m.config()))
+    t.check("custom: grace period follows the shutdown timeout (60 + 15)", lambda: all(
+        m.deployment(r)["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 75 for r in ROLES))
+    t.check("custom: image repository and tag",
+            lambda: m.container("consumer")["image"] == "registry.example/feedback-redis:1.2.3")
+    t.check("custom: per-role replicas (5 consumers, 0 flushers)", lambda: (
+        m.deployment("consumer")["spec"]["replicas"] == 5 and m.deployment("flusher")["spec"]["replicas"] == 0))
+    t.check("custom: consumer nodeSelector, tolerations and affinity, flusher none", lambda: (
+        m.deployment("consumer")["spec"]["template"]["spec"]["nodeSelector"] == {"pool": "kafka"}
+        and m.deployment("consumer")["spec"]["template"]["spec"]["tolerations"][0]["key"] == "dedicated"
+        and "podAntiAffinity" in m.deployment("consumer")["spec"]["template"]["spec"]["affinity"]
+        and not {"nodeSelector", "tolerations", "affinity"} & set(m.deployment("flusher")["spec"]["template"]["spec"])))
+    t.check("custom: flusher resources, consumer keeps the defaults", lambda: (
+        m.container("flusher")["resources"] == {"requests": {"cpu": "1", "memory": "1Gi"},
+                                                "limits": {"memory": "2Gi"}}
+        and m.container("consumer")["resources"] == DEFAULT_RESOURCES))
+    t.check("custom: consumer PDB minAvailable 1 instead of maxUnavailable",
+            lambda: m.get("PodDisruptionBudget", f"{FULL}-consumer")["spec"].get("minAvailable") == 1
+            and "maxUnavailable" not in m.get("PodDisruptionBudget", f"{FULL}-consumer")["spec"])
+    if defaults is not None:
+        t.check("custom: pods roll when the configuration changes", lambda: (
+            m.deployment("flusher")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+            != defaults.deployment("flusher")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]))
+
+    m = t.render("grace-explicit", ["--set", "shutdownTimeoutMs=25500", "--set", "terminationGracePeriodSeconds=26"])
+    if m is not None:
+        t.check("grace-explicit: 26 s accepted for a 25.5 s shutdown timeout", lambda: all(
+            m.deployment(r)["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 26 for r in ROLES))
+    m = t.render("grace-rounding", ["--set", "shutdownTimeoutMs=25500"])
+    if m is not None:
+        t.check("grace-rounding: default rounds the shutdown timeout up (26 + 15)", lambda: all(
+            m.deployment(r)["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 41 for r in ROLES))
+
+
+def test_autoscaling(t):
+    m = t.render("hpa", ["--set", "consumer.hpa.enabled=true", "--set", "flusher.hpa.enabled=true",
+                         "--set", "flusher.hpa.targetMemoryUtilizationPercentage=80"])
+    if m is not None:
+        for role in ROLES:
+            t.check(f"hpa/{role}: autoscaling/v2 HPA targets the {role} Deployment", lambda role=role: (
+                m.get("HorizontalPodAutoscaler", f"{FULL}-{role}")["apiVersion"] == "autoscaling/v2"
+                and m.get("HorizontalPodAutoscaler", f"{FULL}-{role}")["spec"]["scaleTargetRef"] == {
+                    "apiVersion": "apps/v1", "kind": "Deployment", "name": f"{FULL}-{role}"}
+                and m.get("HorizontalPodAutoscaler", f"{FULL}-{role}")["spec"]["minReplicas"] == 2
+                and m.get("HorizontalPodAutoscaler", f"{FULL}-{role}")["spec"]["maxReplicas"] == 10))
+            t.check(f"hpa/{role}: Deployment leaves replicas to the HPA",
+                    lambda role=role: "replicas" not in m.deployment(role)["spec"])
+        t.check("hpa: metrics (consumer cpu; flusher cpu and memory)", lambda: (
+            [x["resource"]["name"] for x in m.get("HorizontalPodAutoscaler", f"{FULL}-consumer")["spec"]["metrics"]]
+            == ["cpu"]
+            and [x["resource"]["name"] for x in m.get("HorizontalPodAutoscaler", f"{FULL}-flusher")["spec"]["metrics"]]
+            == ["cpu", "memory"]))
+        t.check("hpa: no ScaledObject", lambda: not m.all("ScaledObject"))
+
+    m = t.render("keda", ["--set", "consumer.keda.enabled=true", "--set", "flusher.keda.enabled=true"])
+    if m is not None:
+        so = lambda role: m.get("ScaledObject", f"{FULL}-{role}")
+        t.check("keda: no HPA of the chart's own", lambda: not m.all("HorizontalPodAutoscaler"))
+        t.check("keda: Deployments leave replicas to KEDA",
+                lambda: all("replicas" not in m.deployment(r)["spec"] for r in ROLES))
+        t.check("keda/consumer: ScaledObject targets the consumer Deployment",
+                lambda: so("consumer")["spec"]["scaleTargetRef"]["name"] == f"{FULL}-consumer")
+        t.check("keda/consumer: kafka triggers on the group and both input topics", lambda: (
+            [tr["type"] for tr in so("consumer")["spec"]["triggers"]] == ["kafka", "kafka"]
+            and sorted(tr["metadata"]["topic"] for tr in so("consumer")["spec"]["triggers"])
+            == ["feedback.reaction.received", "feedback.reply.received"]
+            and all(tr["metadata"]["consumerGroup"] == "feedback-redis" for tr in so("consumer")["spec"]["triggers"])))
+        t.check("keda/consumer: brokers from the container's FEEDBACK_KAFKA_BOOTSTRAP_SERVERS", lambda: all(
+            tr["metadata"]["bootstrapServersFromEnv"] == "FEEDBACK_KAFKA_BOOTSTRAP_SERVERS"
+            and "FEEDBACK_KAFKA_BOOTSTRAP_SERVERS" in m.secret_data()
+            for tr in so("consumer")["spec"]["triggers"]))
+        t.check("keda/consumer: plaintext Kafka needs no TriggerAuthentication", lambda: (
+            not m.all("TriggerAuthentication")
+            and all("authenticationRef" not in tr for tr in so("consumer")["spec"]["triggers"])))
+        t.check("keda/flusher: prometheus trigger on ready batches", lambda: (
+            so("flusher")["spec"]["scaleTargetRef"]["name"] == f"{FULL}-flusher"
+            and [tr["type"] for tr in so("flusher")["spec"]["triggers"]] == ["prometheus"]
+            and so("flusher")["spec"]["triggers"][0]["metadata"]["query"] == READY_QUERY
+            and so("flusher")["spec"]["triggers"][0]["metadata"]["threshold"] == "100"))
+
+    m = t.render("keda-sasl", ["--set", "consumer.keda.enabled=true", "--set", "config.kafkaSecurityProtocol=sasl_ssl",
+                               "--set", "config.kafkaSaslMechanism=SCRAM-SHA-512",
+                               "--set", "connections.kafkaSaslUsername=svc", "--set", "connections.kafkaSaslPassword=pw"])
+    if m is not None:
+        ta = f"{FULL}-consumer-kafka"
+        t.check("keda-sasl: Secret carries the SASL credentials", lambda: subset(
+            {"FEEDBACK_KAFKA_SASL_USERNAME": "svc", "FEEDBACK_KAFKA_SASL_PASSWORD": "pw"}, m.secret_data()))
+        t.check("keda-sasl: TriggerAuthentication reads them from the Secret", lambda: (
+            m.get("TriggerAuthentication", ta)["spec"]["secretTargetRef"] == [
+                {"parameter": "username", "name": f"{FULL}-connections", "key": "FEEDBACK_KAFKA_SASL_USERNAME"},
+                {"parameter": "password", "name": f"{FULL}-connections", "key": "FEEDBACK_KAFKA_SASL_PASSWORD"}]))
+        t.check("keda-sasl: triggers use scram_sha512 over TLS with that authentication", lambda: all(
+            tr["metadata"]["sasl"] == "scram_sha512" and tr["metadata"]["tls"] == "enable"
+            and tr["authenticationRef"] == {"name": ta}
+            for tr in m.get("ScaledObject", f"{FULL}-consumer")["spec"]["triggers"]))
+        t.check("keda-sasl: no flusher ScaledObject when only the consumer's is on",
+                lambda: not m.has("ScaledObject", f"{FULL}-flusher"))
+
+
+def test_existing_secret(t):
+    m = t.render("existing-secret", ["--set", "existingSecret=feedback-conn", "--set", "consumer.keda.enabled=true",
+                                     "--set", "config.kafkaSecurityProtocol=sasl_plaintext"])
+    if m is None:
+        return
+    t.check("existing-secret: chart renders no Secret", lambda: (not m.all("Secret"), m.kinds()))
+    t.check("existing-secret: both roles read the named Secret", lambda: all(
+        m.container(r)["envFrom"][1] == {"secretRef": {"name": "feedback-conn"}} for r in ROLES))
+    t.check("existing-secret: no checksum of a Secret the chart does not own", lambda: all(
+        "checksum/secret" not in m.deployment(r)["spec"]["template"]["metadata"]["annotations"] for r in ROLES))
+    t.check("existing-secret: KEDA's TriggerAuthentication points at it too", lambda: all(
+        ref["name"] == "feedback-conn"
+        for ref in m.get("TriggerAuthentication", f"{FULL}-consumer-kafka")["spec"]["secretTargetRef"]))
+
+
+def test_file_sink(t):
+    m = t.render("file-sink", ["--set", "config.sink=file"])
+    if m is not None:
+        t.check("file-sink: FEEDBACK_SINK=file", lambda: m.config()["FEEDBACK_SINK"] == "file")
+        t.check("file-sink: flusher mounts an emptyDir at /data", lambda: (
+            mounts(m.container("flusher")) == {"/tmp": "tmp", "/data": "data"}
+            and volumes(m.deployment("flusher"))["data"] == {"name": "data", "emptyDir": {}}))
+        t.check("file-sink: consumer has no /data", lambda: "/data" not in mounts(m.container("consumer")))
+        t.check("file-sink: FEEDBACK_SINK_FILE_PATH is under the mounted /data",
+                lambda: m.config()["FEEDBACK_SINK_FILE_PATH"].startswith("/data/"))
+    m = t.render("file-sink-pvc", ["--set", "config.sink=file",
+                                   "--set", "flusher.dataVolume.persistentVolumeClaim.claimName=feedback-data"])
+    if m is not None:
+        t.check("file-sink-pvc: /data from the given claim", lambda: volumes(m.deployment("flusher"))["data"] == {
+            "name": "data", "persistentVolumeClaim": {"claimName": "feedback-data"}})
+
+
+def test_service_monitor(t):
+    api = ["--api-versions", "monitoring.coreos.com/v1/ServiceMonitor"]
+    m = t.render("servicemonitor-no-crd", ["--set", "serviceMonitor.enabled=true"])
+    if m is not None:
+        t.check("servicemonitor-no-crd: enabled but CRD absent renders none", lambda: not m.all("ServiceMonitor"))
+    m = t.render("servicemonitor-disabled", api)
+    if m is not None:
+        t.check("servicemonitor-disabled: CRD present but disabled renders none", lambda: not m.all("ServiceMonitor"))
+    m = t.render("servicemonitor", ["--set", "serviceMonitor.enabled=true", "--set", "serviceMonitor.labels.release=kps",
+                                    *api])
+    if m is not None:
+        sm = lambda: m.get("ServiceMonitor", FULL)
+        t.check("servicemonitor: scrapes /metrics on the http port every 30s", lambda: (
+            sm()["spec"]["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s",
+                                           "scrapeTimeout": "10s"}]))
+        t.check("servicemonitor: selects the chart's Service", lambda: subset(
+            sm()["spec"]["selector"]["matchLabels"], m.get("Service", FULL)["metadata"]["labels"]))
+        t.check("servicemonitor: extra labels and the role as a target label", lambda: (
+            sm()["metadata"]["labels"].get("release") == "kps"
+            and sm()["spec"]["podTargetLabels"] == ["app.kubernetes.io/component"]))
+
+
+def test_notes(t):
+    """NOTES.txt is not printed by helm template: render it through a probe template in a copy of the chart."""
+    copy = os.path.join(t.tmp, "notes-chart")
+    shutil.copytree(t.chart, copy)
+    with open(os.path.join(copy, "templates", "NOTES.txt"), encoding="utf-8") as f:
+        notes = f.read()
+    with open(os.path.join(copy, "templates", "_notesprobe.tpl"), "w", encoding="utf-8") as f:
+        f.write('{{- define "notesprobe.text" -}}\n' + notes + "\n{{- end }}\n")
+    with open(os.path.join(copy, "templates", "notesprobe.yaml"), "w", encoding="utf-8") as f:
+        f.write('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes-probe\n'
+                'data:\n  notes: {{ include "notesprobe.text" . | toJson }}\n')
+
+    def notes_for(args):
+        rc, out, err = t.helm_template(["--show-only", "templates/notesprobe.yaml", *args], chart=copy)
+        if rc != 0:
+            raise RuntimeError(err.strip())
+        return yaml.safe_load(out)["data"]["notes"]
+
+    t.check("notes: how to check pods, readiness and metrics", lambda: all(s in notes_for([]) for s in (
+        f"kubectl -n {NAMESPACE} get pods -l app.kubernetes.io/instance={RELEASE}",
+        f"kubectl -n {NAMESPACE} port-forward svc/{FULL} 8080:8080",
+        "curl -fsS http://127.0.0.1:8080/healthz/ready", "curl -fsS http://127.0.0.1:8080/metrics")))
+    t.check("notes: feedbackctl through the flusher Deployment",
+            lambda: f"kubectl -n {NAMESPACE} exec deploy/{FULL}-flusher -- /app/feedbackctl status" in notes_for([]))
+    t.check("notes: feedbackctl through the consumer when the flusher is off", lambda: (
+        f"exec deploy/{FULL}-consumer -- /app/feedbackctl status" in notes_for(["--set", "flusher.enabled=false"])))
+    t.check("notes: redis-cli in the cluster", lambda: "redis-cli -h <redis-host>" in notes_for([]))
+    t.check("notes: warns when a ServiceMonitor was asked for but the CRD is missing", lambda: (
+        "WARNING: serviceMonitor.enabled" in notes_for(["--set", "serviceMonitor.enabled=true"])
+        and "WARNING" not in notes_for([])))
+
+
+# Values the chart must refuse, each with fragments its error message must contain.
+REFUSALS = [
+    ("consumer.replicas -1", ["--set", "consumer.replicas=-1"],
+     ["consumer.replicas", "greater than or equal to 0"]),
+    ("flusher.replicas 1.5", ["--set", "flusher.replicas=1.5"], ["flusher.replicas", "integer"]),
+    ("config.batchSize 0", ["--set", "config.batchSize=0"], ["config.batchSize", "greater than or equal to 1"]),
+    ("config.batchSize 100001", ["--set", "config.batchSize=100001"],
+     ["config.batchSize", "less than or equal to 100000"]),
+    ("config.batchingMode bogus", ["--set", "config.batchingMode=bogus"],
+     ["config.batchingMode", '"agent", "global", "hybrid"']),
+    ("config.sink bogus", ["--set", "config.sink=bogus"], ["config.sink", '"mongodb", "file"']),
+    ("config.batchTimeMs 0", ["--set", "config.batchTimeMs=0"], ["config.batchTimeMs", "greater than or equal to 1"]),
+    ("config.leaseMs -1", ["--set", "config.leaseMs=-1"], ["config.leaseMs", "greater than or equal to 1"]),
+    ("config.flushPollMs as text", ["--set-string", "config.flushPollMs=1s"], ["config.flushPollMs", "integer"]),
+    ("shutdownTimeoutMs 0", ["--set", "shutdownTimeoutMs=0"], ["shutdownTimeoutMs", "greater than or equal to 1"]),
+    ("config.clock bogus", ["--set", "config.clock=bogus"], ["config.clock", '"redis", "local"']),
+    ("config.kafkaSecurityProtocol bogus", ["--set", "config.kafkaSecurityProtocol=bogus"],
+     ["config.kafkaSecurityProtocol"]),
+    ("config.sinkFilePath outside /data", ["--set", "config.sinkFilePath=/var/feedback.jsonl"],
+     ["config.sinkFilePath", "/data"]),
+    ("unknown key config.batchsize", ["--set", "config.batchsize=10"],
+     ["config", "Additional property batchsize is not allowed"]),
+    ("terminationGracePeriodSeconds equal to the shutdown timeout", ["--set", "terminationGracePeriodSeconds=25"],
+     ["terminationGracePeriodSeconds=25", "shutdownTimeoutMs=25000", "must be greater than"]),
+    ("terminationGracePeriodSeconds below the shutdown timeout",
+     ["--set", "shutdownTimeoutMs=60000", "--set", "terminationGracePeriodSeconds=30"],
+     ["terminationGracePeriodSeconds=30", "shutdownTimeoutMs=60000"]),
+    ("consumer HPA and KEDA together", ["--set", "consumer.hpa.enabled=true", "--set", "consumer.keda.enabled=true"],
+     ["consumer.hpa.enabled and consumer.keda.enabled are both true"]),
+    ("flusher HPA and KEDA together", ["--set", "flusher.hpa.enabled=true", "--set", "flusher.keda.enabled=true"],
+     ["flusher.hpa.enabled and flusher.keda.enabled are both true"]),
+    ("both roles disabled", ["--set", "consumer.enabled=false", "--set", "flusher.enabled=false"],
+     ["consumer.enabled and flusher.enabled are both false"]),
+    ("pendingLowWater above pendingHighWater", ["--set", "config.pendingLowWater=2000000"],
+     ["config.pendingLowWater=2000000", "config.pendingHighWater=1000000"]),
+    ("PDB with both minAvailable and maxUnavailable", ["--set", "flusher.pdb.minAvailable=1"],
+     ["flusher.pdb.minAvailable and flusher.pdb.maxUnavailable are both set"]),
+    ("extraConfig overriding a managed variable", ["--set", "extraConfig.FEEDBACK_BATCH_SIZE=7"],
+     ["extraConfig.FEEDBACK_BATCH_SIZE"]),
+    ("no Redis connection and no existingSecret", ["--set", "connections.redis="],
+     ["connections.redis is required unless existingSecret"]),
+    ("SASL without credentials", ["--set", "config.kafkaSecurityProtocol=sasl_ssl",
+                                  "--set", "connections.kafkaSaslUsername=svc"],
+     ["config.kafkaSecurityProtocol=sasl_ssl needs connections.kafkaSaslUsername and connections.kafkaSaslPassword"]),
+]
+
+
+def test_refusals(t):
+    for name, args, fragments in REFUSALS:
+        def refused(args=args, fragments=fragments):
+            rc, _, err = t.helm_template(args)
+            missing = [f for f in fragments if f not in err]
+            return rc != 0 and not missing, f"exit {rc}; missing {missing}; stderr: {err.strip()}"
+        t.check(f"refuses {name}", refused)
+
+
+def test_yamllint(t):
+    config = os.path.join(t.root, ".yamllint")
+    for scenario, path in sorted(t.rendered_files.items()):
+        def lint(path=path):
+            proc = subprocess.run(["yamllint", "-f", "parsable", "-c", config, path], capture_output=True, text=True)
+            return proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
+        t.check(f"yamllint clean: rendered {scenario}", lint)
+
+
+def test_chart_files(t):
+    with open(os.path.join(t.chart, "Chart.yaml"), encoding="utf-8") as f:
+        chart = yaml.safe_load(f)
+    t.check("Chart.yaml: apiVersion v2, application, no dependencies", lambda: (
+        chart["apiVersion"] == "v2" and chart.get("type") == "application" and "dependencies" not in chart
+        and not os.path.exists(os.path.join(t.chart, "charts"))))
+    t.check("Chart.yaml: appVersion is the default image tag", lambda: chart["appVersion"] == APP_VERSION)
+    with open(os.path.join(t.chart, "values.schema.json"), encoding="utf-8") as f:
+        schema = json.load(f)
+    t.check("values.schema.json: JSON schema draft-07",
+            lambda: schema["$schema"] == "http://json-schema.org/draft-07/schema#")
+    with open(os.path.join(t.chart, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    names = sorted(set(DEFAULT_CONFIG) | CONNECTION_KEYS | {"FEEDBACK_ROLE"})
+    t.check("chart README names every FEEDBACK_* variable",
+            lambda: (all(n in readme for n in names), [n for n in names if n not in readme]))
+    with open(os.path.join(t.chart, "values.yaml"), encoding="utf-8") as f:
+        values = yaml.safe_load(f)
+    leaves = []
+
+    def walk(prefix, node):
+        if isinstance(node, dict) and node and prefix not in OPAQUE_VALUES:
+            for k, v in node.items():
+                walk(f"{prefix}.{k}" if prefix else k, v)
+        else:
+            leaves.append(prefix)
+    walk("", values)
+    t.check("chart README's values table lists every value",
+            lambda: (all(f"`{leaf}`" in readme for leaf in leaves), [x for x in leaves if f"`{x}`" not in readme]))
+    for word in ("bitnami/redis", "maxmemory-policy noeviction", "appendonly yes", "Strimzi", "bitnami/kafka",
+                 "bitnami/mongodb"):
+        t.check(f"chart README pairs with other charts: mentions {word}", lambda word=word: word in readme)
+
+
+def test_compose(t):
+    with open(os.path.join(t.root, "docker-compose.yml"), encoding="utf-8") as f:
+        compose = yaml.safe_load(f)
+    services = compose["services"]
+    t.check("compose: Redis 7 with noeviction and appendonly everysec", lambda: (
+        services["redis"]["image"].startswith("redis:7")
+        and " ".join(services["redis"]["command"]).endswith(
+            "--maxmemory-policy noeviction --appendonly yes --appendfsync everysec")))
+    t.check("compose: Kafka (apache/kafka) in KRaft mode", lambda: (
+        services["kafka"]["image"].startswith("apache/kafka:")
+        and services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"))
+    t.check("compose: MongoDB 7", lambda: services["mongodb"]["image"].startswith("mongo:7"))
+    roles = sorted((name, s["environment"]["FEEDBACK_ROLE"]) for name, s in services.items()
+                   if "FEEDBACK_ROLE" in s.get("environment", {}))
+    t.check("compose: two consumers and one flusher", lambda: (
+        roles == [("consumer-1", "consumer"), ("consumer-2", "consumer"), ("flusher", "flusher")], roles))
+    t.check("compose: every role runs the one image, built from the Dockerfile", lambda: len({
+        (services[n]["image"], services[n]["build"]["context"]) for n, _ in roles}) == 1)
+    t.check("compose: stop grace above the shutdown timeout", lambda: all(
+        int(services[n]["stop_grace_period"].rstrip("s")) * 1000
+        > int(services[n]["environment"]["FEEDBACK_SHUTDOWN_TIMEOUT_MS"]) for n, _ in roles))
+
+
+def test_dockerfile(t):
+    with open(os.path.join(t.root, "Dockerfile"), encoding="utf-8") as f:
+        text = f.read()
+    expect = {
+        "build stage on dotnet/sdk:10.0": r"(?m)^FROM mcr\.microsoft\.com/dotnet/sdk:10\.0 AS build$",
+        "runtime stage on dotnet/aspnet:10.0": r"(?m)^FROM mcr\.microsoft\.com/dotnet/aspnet:10\.0 AS runtime$",
+        "publishes the service": r"dotnet publish src/FeedbackRedis\.Service/FeedbackRedis\.Service\.csproj -c Release -o /app",
+        "publishes feedbackctl": r"dotnet publish src/FeedbackRedis\.Cli/FeedbackRedis\.Cli\.csproj -c Release -o /app",
+        "runs as uid 10001": r"(?m)^USER 10001:10001$",
+        "exposes 8080": r"(?m)^EXPOSE 8080$",
+        "entrypoint /app/feedback-redis": r'(?m)^ENTRYPOINT \["/app/feedback-redis"\]$',
+    }
+    for name, pattern in expect.items():
+        t.check(f"Dockerfile: {name}", lambda pattern=pattern: re.search(pattern, text) is not None)
+    t.check("Dockerfile: the last USER is the non-root one",
+            lambda: re.findall(r"(?m)^USER (.+)$", text)[-1] == "10001:10001")
+    with open(os.path.join(t.root, ".dockerignore"), encoding="utf-8") as f:
+        ignored = f.read().split()
+    t.check(".dockerignore: keeps .git, .local, bin and obj out of the context",
+            lambda: {".git/", ".local/", "**/bin/", "**/obj/"} <= set(ignored))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--helm", required=True)
+    parser.add_argument("--root", required=True)
+    args = parser.parse_args()
+    t = Runner(args.helm, args.root)
+    try:
+        defaults = test_defaults(t)
+        sections = [test_roles_disabled, lambda t: test_config_changes(t, defaults), test_autoscaling,
+                    test_existing_secret, test_file_sink, test_service_monitor, test_notes, test_refusals,
+                    test_yamllint, test_chart_files, test_compose, test_dockerfile]
+        for section in sections:
+            try:
+                section(t)
+            except Exception as exc:  # noqa: BLE001 - e.g. a missing file: report it and go on
+                t.check(f"{getattr(section, '__name__', 'section')} could run", lambda exc=exc: (False, repr(exc)))
+    finally:
+        shutil.rmtree(t.tmp, ignore_errors=True)
+    print(f"# checks complete: {t.passed + t.failed}")
+    return 0 if t.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
