@@ -1,0 +1,94 @@
+using FeedbackRedis.Batching;
+using FeedbackRedis.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace FeedbackRedis.Tests.Configuration;
+
+public sealed class FeedbackEnvironmentTests
+{
+    private static BatchingOptions Resolve(Dictionary<string, string?> environment)
+    {
+        var configuration = new ConfigurationBuilder().AddFeedbackEnvironment(environment).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddBatchEngine();
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<BatchingOptions>>().Value;
+    }
+
+    [Test]
+    public void SeedNames_MapOntoTheOptions()
+    {
+        var options = Resolve(new()
+        {
+            ["FEEDBACK_BATCH_SIZE"] = "75",
+            ["FEEDBACK_BATCH_TIME_MS"] = "1500",
+            ["FEEDBACK_MAX_BATCHES"] = "20",
+            ["FEEDBACK_BATCHING_MODE"] = "global",
+            ["FEEDBACK_LEASE_MS"] = "60000",
+            ["FEEDBACK_KEY_PREFIX"] = "fb",
+            ["FEEDBACK_CLOCK"] = "LOCAL",
+        });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.BatchSize, Is.EqualTo(75));
+            Assert.That(options.BatchTime, Is.EqualTo(TimeSpan.FromMilliseconds(1500)));
+            Assert.That(options.MaxOpenBatches, Is.EqualTo(20));
+            Assert.That(options.Mode, Is.EqualTo(BatchingMode.Global));
+            Assert.That(options.LeaseDuration, Is.EqualTo(TimeSpan.FromMinutes(1)));
+            Assert.That(options.KeyPrefix, Is.EqualTo("fb"));
+            Assert.That(options.Clock, Is.EqualTo(ClockSource.Local));
+        });
+    }
+
+    [Test]
+    public void Defaults_AreTheSeedsDefaults()
+    {
+        var options = Resolve([]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.BatchSize, Is.EqualTo(50));
+            Assert.That(options.BatchTime, Is.EqualTo(TimeSpan.FromMilliseconds(300_000)));
+            Assert.That(options.MaxOpenBatches, Is.EqualTo(10_000));
+            Assert.That(options.Mode, Is.EqualTo(BatchingMode.Hybrid));
+            Assert.That(options.Clock, Is.EqualTo(ClockSource.Redis));
+        });
+    }
+
+    [TestCase("FEEDBACK_BATCH_SIZE", "0", "FEEDBACK_BATCH_SIZE (Feedback:Batching:BatchSize) is 0; allowed: 1 to 100,000.")]
+    [TestCase("FEEDBACK_BATCH_SIZE", "100001", "is 100001; allowed: 1 to 100,000.")]
+    [TestCase("FEEDBACK_BATCH_TIME_MS", "5", "FEEDBACK_BATCH_TIME_MS (Feedback:Batching:BatchTime) is 5 ms; allowed: 10 ms to 86,400,000 ms.")]
+    [TestCase("FEEDBACK_MAX_BATCHES", "-1", "FEEDBACK_MAX_BATCHES (Feedback:Batching:MaxOpenBatches) is -1")]
+    [TestCase("FEEDBACK_KEY_PREFIX", "a:b", "FEEDBACK_KEY_PREFIX (Feedback:Batching:KeyPrefix) is 'a:b'")]
+    [TestCase("FEEDBACK_MAX_ATTEMPTS", "0", "FEEDBACK_MAX_ATTEMPTS (Feedback:Batching:MaxAttempts) is 0; allowed: 1 to 100.")]
+    public void OutOfRange_StopsStartUp_NamingTheSettingValueAndRange(string name, string value, string expected)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Resolve(new() { [name] = value }));
+
+        Assert.That(ex!.Message, Does.Contain(expected));
+    }
+
+    [TestCase("FEEDBACK_BATCH_SIZE", "fifty", "FEEDBACK_BATCH_SIZE='fifty' is not a whole number.")]
+    [TestCase("FEEDBACK_BATCH_TIME_MS", "5m", "FEEDBACK_BATCH_TIME_MS='5m' is not a whole number of milliseconds.")]
+    [TestCase("FEEDBACK_BATCHING_MODE", "per-agent", "FEEDBACK_BATCHING_MODE='per-agent' is not one of: agent, global, hybrid.")]
+    [TestCase("FEEDBACK_CLOCK", "ntp", "FEEDBACK_CLOCK='ntp' is not one of: redis, local.")]
+    public void Malformed_StopsStartUp_NamingTheVariable(string name, string value, string expected)
+    {
+        var ex = Assert.Throws<FeedbackConfigurationException>(() => Resolve(new() { [name] = value }));
+
+        Assert.That(ex!.Message, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void EveryNameIsUnique_AndFollowsTheConvention()
+    {
+        var names = FeedbackEnvironment.Names.ToList();
+
+        Assert.That(names, Is.Unique);
+        Assert.That(names, Is.All.Match("^FEEDBACK_[A-Z0-9_]+$"));
+    }
+}
