@@ -28,6 +28,7 @@ public sealed partial class RedisBatchStore
         }
 
         var byShard = new Dictionary<string, List<BatchEvent>>[Keys.ShardCount];
+        int repeats = 0;
         foreach (var e in events)
         {
             string member = MemberFor(e);
@@ -46,6 +47,7 @@ public sealed partial class RedisBatchStore
         {
             if (byShard[shard] is { } groups)
             {
+                repeats += DropRepeatedIds(groups);
                 foreach (var args in AppendCalls(shard, now, groups))
                 {
                     calls.Add(EvalAsync(RedisScripts.Append, Keys.Deadlines(shard), args));
@@ -53,7 +55,7 @@ public sealed partial class RedisBatchStore
             }
         }
 
-        var result = AppendResult.None;
+        var result = new AppendResult(0, repeats, 0);
         foreach (var call in calls)
         {
             var counts = (RedisResult[])(await call)!;
@@ -61,6 +63,26 @@ public sealed partial class RedisBatchStore
         }
 
         return result;
+    }
+
+    /// <summary>Keeps the first of events repeating an id within one member's group; returns how many were dropped.</summary>
+    private static int DropRepeatedIds(Dictionary<string, List<BatchEvent>> groups)
+    {
+        int dropped = 0;
+        HashSet<string>? seen = null;
+        foreach (var list in groups.Values)
+        {
+            if (list.Count < 2)
+            {
+                continue;
+            }
+
+            seen ??= new HashSet<string>(StringComparer.Ordinal);
+            seen.Clear();
+            dropped += list.RemoveAll(e => !seen.Add(e.EventId));
+        }
+
+        return dropped;
     }
 
     private string MemberFor(BatchEvent e) => _options.Mode == BatchingMode.Global
@@ -83,6 +105,11 @@ public sealed partial class RedisBatchStore
                 for (int i = from; i < from + take; i++)
                 {
                     args.Add(list[i].EventId);
+                    args.Add(RedisValue.EmptyString);
+                }
+
+                for (int i = from; i < from + take; i++)
+                {
                     args.Add(list[i].Item);
                 }
 

@@ -80,6 +80,45 @@ public sealed class RedisBatchStoreAppendTests
     }
 
     [Test]
+    public async Task Append_SomeIdsAlreadyOpen_AddsOnlyTheOthers_InOrder()
+    {
+        var store = TestStores.Create(o => o.BatchSize = 10);
+        await store.AppendAsync([TestStores.Event("agent-1", "a"), TestStores.Event("agent-1", "b")]);
+
+        var result = await store.AppendAsync(
+            [TestStores.Event("agent-1", "b"), TestStores.Event("agent-1", "c"), TestStores.Event("agent-1", "c"), TestStores.Event("agent-1", "d")]);
+
+        Assert.That(result, Is.EqualTo(new AppendResult(2, 2, 0)));
+        var open = await store.GetBatchAsync("agent-1");
+        Assert.That(open!.Value.Items.Select(TestStores.EventIdOf), Is.EqualTo(new[] { "a", "b", "c", "d" }));
+    }
+
+    [Test]
+    public async Task Append_OvershootingTheBatchSize_CarriesTheRestAndTheirIdsIntoTheNextBatch()
+    {
+        var store = TestStores.Create(o => o.BatchSize = 4);
+        await store.AppendAsync([TestStores.Event("agent-1", "x1"), TestStores.Event("agent-1", "x2"), TestStores.Event("agent-1", "x3")]);
+
+        var overshoot = await store.AppendAsync(
+            [TestStores.Event("agent-1", "y1"), TestStores.Event("agent-1", "y2"), TestStores.Event("agent-1", "y3")]);
+        var again = await store.AppendAsync(
+            [TestStores.Event("agent-1", "y2"), TestStores.Event("agent-1", "y3"), TestStores.Event("agent-1", "y4")]);
+
+        Assert.That(overshoot, Is.EqualTo(new AppendResult(3, 0, 1)));
+        Assert.That(again, Is.EqualTo(new AppendResult(1, 2, 0)), "carried-over ids guard the new open batch");
+        var sealedBatch = (await store.ClaimAsync("f", 10, 100)).Single();
+        Assert.That(sealedBatch.Items.Select(TestStores.EventIdOf), Is.EqualTo(new[] { "x1", "x2", "x3", "y1" }));
+        var open = await store.GetBatchAsync("agent-1");
+        Assert.That(open!.Value.Items.Select(TestStores.EventIdOf), Is.EqualTo(new[] { "y2", "y3", "y4" }));
+        var counts = await store.GetCountsAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(counts.OpenEvents, Is.EqualTo(3));
+            Assert.That(counts.PendingEvents, Is.EqualTo(7));
+        });
+    }
+
+    [Test]
     public async Task Append_DuplicateAfterItsBatchWasSealed_GoesIntoTheNextBatch()
     {
         // Documented behaviour: the duplicate guard covers the open batch only; the sink absorbs later duplicates.

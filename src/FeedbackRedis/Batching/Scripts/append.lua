@@ -8,9 +8,12 @@
 -- ARGV[5] = maximum open batches in this shard; beyond it the oldest are sealed ('overflow')
 -- ARGV[6] = global trigger: when the shard's open events reach it, every open batch is sealed
 --           ('global'); 0 turns it off
--- ARGV[7] = number of groups G; then G groups of: member, n, and n pairs of (eventId, item JSON)
+-- ARGV[7] = number of groups G; then G groups, each: member, n, n pairs (eventId, ''), n items (JSON).
+--           Event ids are distinct within a call (the client drops repeats). The '' after each id is
+--           the value stored in the open-ids hash, and never a field (ids are not empty), so the pairs
+--           go to HMGET and HSET as they are.
 -- returns {added, duplicates, sealed}: events added, events skipped because their id was already in
---         the member's open batch (or earlier in this call), batches sealed by this call
+--         the member's open batch, batches sealed by this call
 local P = ARGV[1]
 local now = clock(ARGV[2])
 local batchSize = tonumber(ARGV[3])
@@ -18,23 +21,43 @@ local batchTimeMs = tonumber(ARGV[4])
 local maxOpen = tonumber(ARGV[5])
 local globalTrigger = tonumber(ARGV[6])
 local groups = tonumber(ARGV[7])
-local CHUNK = 1000
 
 local added, duplicates, sealed = 0, 0, 0
 
--- Pushes items[from..to] (and their ids) onto the member's open list.
-local function push(openKey, idsKey, ids, items, from, to)
-  local s = from
-  while s <= to do
-    local e = math.min(to, s + CHUNK - 1)
-    redis.call('RPUSH', openKey, unpack(items, s, e))
-    local pairs_ = {}
-    for i = s, e do
-      pairs_[#pairs_ + 1] = ids[i]
-      pairs_[#pairs_ + 1] = '1'
+-- Pushes count items, items[itemBase ..], onto the member's open list (their ids are already in the
+-- open-ids hash) and seals the batch each time the list reaches the batch size. RPUSH returns the new
+-- length; when a push overshoots, the overshoot is trimmed off before the seal and pushed again into the
+-- next batch, whose open-ids hash gets those ids: the id of the j-th item (0-based) is
+-- ids[idBase + stride * j]. (Items and ids are either ARGV itself or tables; no copy on the fast path.)
+local function push(member, items, itemBase, count, ids, idBase, stride)
+  local openKey = P .. ':batch:' .. member
+  local from, to = itemBase, itemBase + count - 1
+  while from <= to do
+    local length = redis.call('RPUSH', openKey, unpack(items, from, to))
+    local pushed = to - from + 1
+    if length == pushed then
+      redis.call('ZADD', P .. ':deadlines', now + batchTimeMs, member)
     end
-    redis.call('HSET', idsKey, unpack(pairs_))
-    s = e + 1
+    if length < batchSize then
+      added = added + pushed
+      return
+    end
+    local over = length - batchSize
+    if over > 0 then
+      redis.call('LTRIM', openKey, 0, batchSize - 1)
+    end
+    added = added + pushed - over
+    seal(P, member, 'size', now, batchTimeMs)
+    sealed = sealed + 1
+    from = to - over + 1
+    if from <= to then
+      local fields = {}
+      for k = from, to do
+        fields[#fields + 1] = ids[idBase + stride * (k - itemBase)]
+        fields[#fields + 1] = ''
+      end
+      redis.call('HSET', P .. ':open-ids:' .. member, unpack(fields))
+    end
   end
 end
 
@@ -42,53 +65,53 @@ local pos = 8
 for _ = 1, groups do
   local member = ARGV[pos]
   local n = tonumber(ARGV[pos + 1])
-  pos = pos + 2
-  local openKey = P .. ':batch:' .. member
+  local idsFrom = pos + 2
+  local itemsFrom = idsFrom + 2 * n
   local idsKey = P .. ':open-ids:' .. member
 
-  local incoming = {}
-  for i = 1, n do
-    incoming[i] = ARGV[pos + 2 * (i - 1)]
-  end
-  local present = redis.call('HMGET', idsKey, unpack(incoming))
-  local length = redis.call('LLEN', openKey)
-
-  local seen = {}
-  local ids, items = {}, {}
-  local pushedFrom = 1
-  for i = 1, n do
-    local id = incoming[i]
-    if seen[id] or present[i] then
-      duplicates = duplicates + 1
+  if n == 1 then
+    -- The common case with many agents: one call both checks and records the id.
+    if redis.call('HSETNX', idsKey, ARGV[idsFrom], '') == 1 then
+      push(member, ARGV, itemsFrom, 1, ARGV, idsFrom, 2)
     else
-      seen[id] = true
-      ids[#ids + 1] = id
-      items[#items + 1] = ARGV[pos + 2 * (i - 1) + 1]
-      if #items - pushedFrom + 1 + length >= batchSize then
-        if length == 0 then
-          redis.call('ZADD', P .. ':deadlines', now + batchTimeMs, member)
+      duplicates = duplicates + 1
+    end
+  else
+    local present = redis.call('HMGET', idsKey, unpack(ARGV, idsFrom, itemsFrom - 1))
+    local seen = 0
+    for i = 1, 2 * n, 2 do
+      if present[i] then
+        seen = seen + 1
+      end
+    end
+    if seen == 0 then
+      redis.call('HSET', idsKey, unpack(ARGV, idsFrom, itemsFrom - 1))
+      push(member, ARGV, itemsFrom, n, ARGV, idsFrom, 2)
+    else
+      -- Some ids are already in the open batch: keep only the others.
+      duplicates = duplicates + seen
+      if seen < n then
+        local fields, items, ids = {}, {}, {}
+        for k = 1, n do
+          if not present[2 * k - 1] then
+            local id = ARGV[idsFrom + 2 * (k - 1)]
+            fields[#fields + 1] = id
+            fields[#fields + 1] = ''
+            ids[#ids + 1] = id
+            items[#items + 1] = ARGV[itemsFrom + k - 1]
+          end
         end
-        push(openKey, idsKey, ids, items, pushedFrom, #items)
-        redis.call('INCRBY', P .. ':open-events', #items - pushedFrom + 1)
-        seal(P, member, 'size', now, batchTimeMs)
-        sealed = sealed + 1
-        pushedFrom = #items + 1
-        length = 0
+        redis.call('HSET', idsKey, unpack(fields))
+        push(member, items, 1, #items, ids, 1, 1)
       end
     end
   end
-  if pushedFrom <= #items then
-    if length == 0 then
-      redis.call('ZADD', P .. ':deadlines', now + batchTimeMs, member)
-    end
-    push(openKey, idsKey, ids, items, pushedFrom, #items)
-    redis.call('INCRBY', P .. ':open-events', #items - pushedFrom + 1)
-  end
-  added = added + #items
-  pos = pos + 2 * n
+  pos = itemsFrom + n
 end
 
+-- Counters once per call; seal() has already taken sealed events out of open-events.
 if added > 0 then
+  redis.call('INCRBY', P .. ':open-events', added)
   redis.call('INCRBY', P .. ':pending', added)
 end
 

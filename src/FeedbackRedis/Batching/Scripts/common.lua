@@ -4,7 +4,7 @@
 -- Key layout under a shard prefix P (ARGV[1] of every script; "feedback" standalone, "feedback:{3}"
 -- in the cluster layout): see docs/ARCHITECTURE.md.
 --   P:batch:<member>      LIST  open batch items (readable JSON), arrival order
---   P:open-ids:<member>   HASH  event id -> 1, the ids in that open batch (duplicate guard)
+--   P:open-ids:<member>   HASH  event id -> '', the ids in that open batch (duplicate guard)
 --   P:deadlines           ZSET  member -> deadline (ms)
 --   P:seq                 STRING batch sequence
 --   P:sealed:<batchId>    LIST  sealed batch items
