@@ -14,8 +14,9 @@ public enum BatchingMode
 
     /// <summary>
     /// Per-agent batches as in <see cref="Agent"/>, plus a global trigger: when the events waiting in open batches
-    /// reach <see cref="BatchingOptions.GlobalBatchSize"/>, every open batch is sealed at once (trigger
-    /// <c>global</c>), so many small agents' batches are written together.
+    /// reach <see cref="BatchingOptions.GlobalBatchSize"/>, the oldest open batches are sealed at once (trigger
+    /// <c>global</c>) until at most half of that remain open, so many small agents' batches are written together
+    /// instead of each waiting out its own deadline.
     /// </summary>
     Hybrid,
 }

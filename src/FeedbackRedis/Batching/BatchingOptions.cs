@@ -27,10 +27,10 @@ public sealed class BatchingOptions
     public BatchingMode Mode { get; set; } = BatchingMode.Hybrid;
 
     /// <summary>
-    /// Hybrid mode: open events (all agents) that seal every open batch at once (<c>FEEDBACK_GLOBAL_BATCH_SIZE</c>).
-    /// Default 1,000; 1 to 1,000,000.
+    /// Hybrid mode: open events (all agents) at which the oldest open batches are sealed together until half remain
+    /// (<c>FEEDBACK_GLOBAL_BATCH_SIZE</c>). Default 20,000; 2 to 1,000,000. In the cluster layout, per shard.
     /// </summary>
-    public int GlobalBatchSize { get; set; } = 1_000;
+    public int GlobalBatchSize { get; set; } = 20_000;
 
     /// <summary>Global mode: number of open lanes (<c>FEEDBACK_GLOBAL_SHARDS</c>). Default 8; 1 to 1,024.</summary>
     public int GlobalShards { get; set; } = 8;

@@ -14,7 +14,7 @@ public sealed class BatchingOptionsValidator : IValidateOptions<BatchingOptions>
         check.Range(nameof(options.BatchTime), options.BatchTime, TimeSpan.FromMilliseconds(10), TimeSpan.FromDays(1));
         check.Range(nameof(options.MaxOpenBatches), options.MaxOpenBatches, 1, 10_000_000);
         check.Defined(nameof(options.Mode), options.Mode);
-        check.Range(nameof(options.GlobalBatchSize), options.GlobalBatchSize, 1, 1_000_000);
+        check.Range(nameof(options.GlobalBatchSize), options.GlobalBatchSize, 2, 1_000_000);
         check.Range(nameof(options.GlobalShards), options.GlobalShards, 1, 1_024);
         check.Range(nameof(options.LeaseDuration), options.LeaseDuration, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         check.Range(nameof(options.MaxAttempts), options.MaxAttempts, 1, 100);

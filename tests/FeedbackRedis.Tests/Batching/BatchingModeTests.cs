@@ -40,7 +40,7 @@ public sealed class BatchingModeTests
     }
 
     [Test]
-    public async Task HybridMode_WhenOpenEventsReachTheGlobalSize_SealsEveryOpenBatchTogether()
+    public async Task HybridMode_WhenOpenEventsReachTheGlobalSize_SealsTheOldestTogetherUntilHalfRemain()
     {
         var store = TestStores.Create(o => { o.Mode = BatchingMode.Hybrid; o.BatchSize = 50; o.GlobalBatchSize = 20; });
         for (int a = 0; a < 6; a++)
@@ -51,17 +51,18 @@ public sealed class BatchingModeTests
 
         var trigger = await store.AppendAsync(TestStores.Events("small-6", 2));
 
-        Assert.That(trigger.Sealed, Is.EqualTo(7));
+        Assert.That(trigger.Sealed, Is.EqualTo(4), "20 open: the four oldest (12 events) go, 8 remain (at most half of 20)");
         var counts = await store.GetCountsAsync();
         Assert.Multiple(() =>
         {
-            Assert.That(counts.OpenBatches, Is.Zero);
-            Assert.That(counts.OpenEvents, Is.Zero);
-            Assert.That(counts.ReadyBatches, Is.EqualTo(7));
+            Assert.That(counts.OpenBatches, Is.EqualTo(3));
+            Assert.That(counts.OpenEvents, Is.EqualTo(8));
+            Assert.That(counts.ReadyBatches, Is.EqualTo(4));
         });
         var claimed = await store.ClaimAsync("f", 100, 1000);
+        Assert.That(claimed.Select(b => b.AgentId), Is.EqualTo(new[] { "small-0", "small-1", "small-2", "small-3" }));
         Assert.That(claimed.Select(b => b.Trigger), Is.All.EqualTo(BatchTrigger.Global));
-        Assert.That(claimed.Sum(b => b.Items.Count), Is.EqualTo(20), "one claim, one bulk write");
+        Assert.That(claimed.Sum(b => b.Items.Count), Is.EqualTo(12), "one claim, one bulk write");
     }
 
     [Test]

@@ -6,8 +6,9 @@
 -- ARGV[3] = batch size (items per batch)
 -- ARGV[4] = batch time in ms (deadline = first item's arrival + batch time)
 -- ARGV[5] = maximum open batches in this shard; beyond it the oldest are sealed ('overflow')
--- ARGV[6] = global trigger: when the shard's open events reach it, every open batch is sealed
---           ('global'); 0 turns it off
+-- ARGV[6] = global trigger (hybrid mode): when the shard's open events reach it, the oldest open
+--           batches are sealed ('global') until at most half of it remain open, at most 1,000 batches
+--           per call; 0 turns it off
 -- ARGV[7] = number of groups G; then G groups, each: member, n, n pairs (eventId, ''), n items (JSON).
 --           Event ids are distinct within a call (the client drops repeats). The '' after each id is
 --           the value stored in the open-ids hash, and never a field (ids are not empty), so the pairs
@@ -110,15 +111,22 @@ for _ = 1, groups do
 end
 
 -- Counters once per call; seal() has already taken sealed events out of open-events.
+local openEvents = 0
 if added > 0 then
-  redis.call('INCRBY', P .. ':open-events', added)
+  openEvents = redis.call('INCRBY', P .. ':open-events', added)
   redis.call('INCRBY', P .. ':pending', added)
 end
 
-if globalTrigger > 0 and (tonumber(redis.call('GET', P .. ':open-events')) or 0) >= globalTrigger then
-  for _, member in ipairs(redis.call('ZRANGE', P .. ':deadlines', 0, -1)) do
-    if seal(P, member, 'global', now, batchTimeMs) then
+if globalTrigger > 0 and openEvents >= globalTrigger then
+  local target = math.floor(globalTrigger / 2)
+  for _, member in ipairs(redis.call('ZRANGE', P .. ':deadlines', 0, 999)) do
+    local batchId, count = seal(P, member, 'global', now, batchTimeMs)
+    if batchId then
       sealed = sealed + 1
+      openEvents = openEvents - count
+      if openEvents <= target then
+        break
+      end
     end
   end
 end

@@ -25,7 +25,8 @@ local function clock(arg)
 end
 
 -- Seals the open batch of `member`: its list is renamed (not copied) under a new batch id and the
--- batch becomes ready. Returns the batch id, or false when the member has no open batch.
+-- batch becomes ready. Returns the batch id and its event count, or false when the member has no open
+-- batch.
 local function seal(P, member, trigger, now, batchTimeMs)
   local openKey = P .. ':batch:' .. member
   local count = redis.call('LLEN', openKey)
@@ -46,7 +47,7 @@ local function seal(P, member, trigger, now, batchTimeMs)
     'openedAt', openedAt, 'sealedAt', now, 'attempts', 0)
   redis.call('ZADD', P .. ':ready', now, batchId)
   redis.call('DECRBY', P .. ':open-events', count)
-  return batchId
+  return batchId, count
 end
 
 -- Parks a sealed batch as dead with its reason; its events leave the pending count.
