@@ -66,9 +66,19 @@ public sealed partial class RedisBatchStore
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
-            throw new BatchStoreUnavailableException($"Redis could not serve the batch store: {ex.Message}", ex);
+            throw new BatchStoreUnavailableException($"Redis could not serve the batch store: {Describe(ex)}", ex);
         }
     }
+
+    /// <summary>One line for people; the client's full diagnostics stay on the inner exception for logs.</summary>
+    private static string Describe(Exception ex) => ex switch
+    {
+        RedisConnectionException c when c.Message.Contains("no connection", StringComparison.OrdinalIgnoreCase) =>
+            $"no connection to Redis ({c.FailureType})",
+        RedisConnectionException c => $"connection failed ({c.FailureType})",
+        RedisTimeoutException => "Redis did not answer in time",
+        _ => ex.Message,
+    };
 
     private static bool IsUnavailable(Exception ex) => ex switch
     {

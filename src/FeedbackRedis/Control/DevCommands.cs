@@ -1,0 +1,67 @@
+using System.CommandLine;
+using FeedbackRedis.Kafka;
+
+namespace FeedbackRedis.Control;
+
+/// <summary><c>feedbackctl dev kafka</c>: a local mock Kafka cluster for development and the local run.</summary>
+internal static class DevCommands
+{
+    public static Command Create(CtlContextFactory factory)
+    {
+        var brokers = new Option<int>("--brokers") { Description = "Brokers (1 to 10)", DefaultValueFactory = _ => 3 };
+        brokers.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 10)
+            {
+                r.AddError("--brokers must be from 1 to 10");
+            }
+        });
+        var topics = new Option<string[]>("--topic")
+        {
+            Description = "A topic to create, as name:partitions (repeatable)",
+            DefaultValueFactory = _ => ["feedback.reply.received:6", "feedback.reaction.received:6", "feedback.dlq:1", "feedback.batch.flushed:1"],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var kafka = new Command("kafka", "Host librdkafka's mock Kafka cluster on loopback until Ctrl-C; prints the bootstrap servers.")
+        {
+            brokers, topics,
+        };
+        kafka.SetAction(async (parse, cancellationToken) =>
+        {
+            var wanted = parse.GetValue(topics)!.Select(ParseTopic).ToList();
+            using var cluster = MockKafkaCluster.Start(parse.GetValue(brokers));
+            cluster.SetGroupInitialRebalanceDelay(TimeSpan.FromMilliseconds(500));
+            foreach (var (name, partitions) in wanted)
+            {
+                cluster.CreateTopic(name, partitions);
+            }
+
+            await factory.Output.WriteLineAsync($"bootstrap.servers={cluster.BootstrapServers}");
+            await factory.Output.WriteLineAsync($"topics: {string.Join(", ", wanted.Select(t => $"{t.Name} ({t.Partitions})"))}");
+            await factory.Output.WriteLineAsync("Ctrl-C stops the cluster; its data is gone with it.");
+            await factory.Output.FlushAsync(cancellationToken);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                await factory.Output.WriteLineAsync("stopped");
+            }
+
+            return CtlExit.Ok;
+        });
+        return new Command("dev", "Development helpers.") { kafka };
+    }
+
+    private static (string Name, int Partitions) ParseTopic(string spec)
+    {
+        int colon = spec.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(spec[(colon + 1)..], out int partitions) || partitions is < 1 or > 1000)
+        {
+            throw new CtlUsageException($"--topic '{spec}': expected name:partitions with 1 to 1000 partitions");
+        }
+
+        return (spec[..colon], partitions);
+    }
+}

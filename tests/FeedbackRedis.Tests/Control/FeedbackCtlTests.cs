@@ -1,0 +1,227 @@
+using System.Text.Json;
+using Confluent.Kafka;
+using FeedbackRedis.Batching;
+using FeedbackRedis.Control;
+using FeedbackRedis.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FeedbackRedis.Tests.Control;
+
+public sealed class FeedbackCtlTests
+{
+    private string _prefix = "";
+    private RedisBatchStore _store = null!;
+    private FakeTimeProvider _time = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _prefix = TestKeys.Prefix();
+        _time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        _store = TestStores.Create(o => { o.BatchSize = 3; o.MaxAttempts = 1; }, _time, prefix: _prefix);
+    }
+
+    private async Task<(int Exit, string Out, string Err)> Ctl(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int exit = await FeedbackCtl.RunAsync(
+            [.. args, "--redis", SharedRedis.Server.ConnectionString, "--prefix", _prefix], output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Test]
+    public async Task Status_CountsEveryState()
+    {
+        await _store.AppendAsync([.. TestStores.Events("a", 3), .. TestStores.Events("b", 2)]);
+
+        var (exit, output, _) = await Ctl("status", "--json");
+        var (humanExit, human, _) = await Ctl("status");
+
+        Assert.That(exit, Is.Zero);
+        var json = JsonDocument.Parse(output).RootElement;
+        Assert.Multiple(() =>
+        {
+            Assert.That(json.GetProperty("openBatches").GetInt64(), Is.EqualTo(1));
+            Assert.That(json.GetProperty("readyBatches").GetInt64(), Is.EqualTo(1));
+            Assert.That(json.GetProperty("pendingEvents").GetInt64(), Is.EqualTo(5));
+            Assert.That(humanExit, Is.Zero);
+            Assert.That(human, Does.Match(@"ready batches\s+1").And.Match(@"pending events\s+5"));
+        });
+    }
+
+    [Test]
+    public async Task BatchesList_BySize_PutsTheLargestFirst_AndByAge_TheOldest()
+    {
+        await _store.AppendAsync(TestStores.Events("old-small", 1));
+        _time.Advance(TimeSpan.FromSeconds(5));
+        await _store.AppendAsync(TestStores.Events("new-big", 2));
+
+        var (_, bySize, _) = await Ctl("batches", "list", "--by", "size", "--json");
+        var (_, byAge, _) = await Ctl("batches", "list", "--by", "age", "--top", "1");
+
+        var ids = JsonDocument.Parse(bySize).RootElement.EnumerateArray().Select(b => b.GetProperty("id").GetString()).ToList();
+        Assert.That(ids, Is.EqualTo(new[] { "new-big", "old-small" }));
+        Assert.That(byAge, Does.Contain("old-small").And.Not.Contain("new-big"));
+    }
+
+    [Test]
+    public async Task BatchShow_PrintsAnOpenOrSealedBatch_AndFailsForAnUnknownOne()
+    {
+        await _store.AppendAsync([.. TestStores.Events("a", 3), .. TestStores.Events("b", 1)]);
+        string sealedId = (await _store.ListSealedAsync(BatchState.Ready, 10)).Single().Id;
+
+        var open = await Ctl("batch", "show", "b");
+        var sealedBatch = await Ctl("batch", "show", sealedId, "--items", "1", "--json");
+        var missing = await Ctl("batch", "show", "nobody");
+
+        Assert.That(open.Exit, Is.Zero);
+        Assert.That(open.Out, Does.Contain("Open").And.Contain("b-e0"));
+        Assert.That(sealedBatch.Exit, Is.Zero);
+        var json = JsonDocument.Parse(sealedBatch.Out).RootElement;
+        Assert.That(json.GetProperty("batch").GetProperty("meta").GetProperty("trigger").GetString(), Is.EqualTo("size"));
+        Assert.That(json.GetProperty("items").GetArrayLength(), Is.EqualTo(1));
+        Assert.That(missing.Exit, Is.EqualTo(1));
+        Assert.That(missing.Err, Does.Contain("no batch 'nobody'"));
+    }
+
+    [Test]
+    public async Task Flush_WithoutYes_IsRefusedAndChangesNothing_WithYes_SealsTheBatch()
+    {
+        await _store.AppendAsync(TestStores.Events("a", 2));
+
+        var refused = await Ctl("flush", "a");
+        var countsAfterRefusal = await _store.GetCountsAsync();
+        var done = await Ctl("flush", "a", "--yes");
+
+        Assert.That(refused.Exit, Is.EqualTo(2));
+        Assert.That(refused.Err, Does.Contain("without --yes").And.Contain("nothing was changed"));
+        Assert.That(countsAfterRefusal.OpenBatches, Is.EqualTo(1));
+        Assert.That(done.Exit, Is.Zero);
+        Assert.That(done.Out, Does.Match("sealed a as a:[0-9]+"));
+        _time.Advance(TimeSpan.FromSeconds(5)); // the CLI stamped the seal with Redis TIME; the test store runs on its own clock
+        var claimed = await _store.ClaimAsync("f", 10, 100);
+        Assert.That(claimed.Single().Trigger, Is.EqualTo(BatchTrigger.Manual));
+    }
+
+    [Test]
+    public async Task DeadListAndReplay_ShowTheReason_AndReplayOnlyWithYes()
+    {
+        await _store.AppendAsync(TestStores.Events("a", 3));
+        var claimed = (await _store.ClaimAsync("f", 10, 100)).Single();
+        await _store.ReleaseAsync(claimed.Lease, ReleaseMode.Dead, "document too large");
+
+        var list = await Ctl("dead", "list");
+        var refused = await Ctl("dead", "replay", claimed.BatchId);
+        var stillDead = (await _store.GetCountsAsync()).DeadBatches;
+        var replayed = await Ctl("dead", "replay", claimed.BatchId, "--yes");
+        var again = await Ctl("dead", "replay", claimed.BatchId, "--yes");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(list.Out, Does.Contain(claimed.BatchId).And.Contain("document too large"));
+            Assert.That(refused.Exit, Is.EqualTo(2));
+            Assert.That(stillDead, Is.EqualTo(1));
+            Assert.That(replayed.Exit, Is.Zero);
+            Assert.That(again.Exit, Is.EqualTo(1));
+            Assert.That(again.Err, Does.Contain("no dead batch"));
+        });
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.That(await _store.ClaimAsync("g", 10, 100), Has.Count.EqualTo(1));
+    }
+
+    [TestCase(new[] { "bogus" }, "Unrecognized command or argument 'bogus'")]
+    [TestCase(new[] { "batches", "list", "--top", "0" }, "--top must be from 1 to 10000")]
+    [TestCase(new[] { "batches", "list", "--state", "gone" }, "gone")]
+    [TestCase(new[] { "batch", "show", "a b" }, "agent id contains")]
+    [TestCase(new[] { "batch", "show", "a:x" }, "not a batch id")]
+    [TestCase(new[] { "flush", "a:1", "--yes" }, "is a batch id")]
+    [TestCase(new[] { "dead", "replay", "agent", "--yes" }, "not a batch id")]
+    [TestCase(new[] { "status", "--shards", "-1" }, "FEEDBACK_REDIS_SHARDS")]
+    public async Task BadArguments_ExitTwoWithAClearMessage(string[] args, string expected)
+    {
+        var (exit, _, error) = await Ctl(args);
+
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(error, Does.Contain(expected));
+    }
+
+    [Test]
+    public async Task RedisUnreachable_ExitsOneWithAShortMessage()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        int exit = await FeedbackCtl.RunAsync(["status", "--redis", "127.0.0.1:1,connectTimeout=200,syncTimeout=300,asyncTimeout=300"], output, error);
+
+        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(error.ToString(), Does.StartWith("feedbackctl: Redis could not serve the batch store: no connection to Redis"));
+    }
+
+    [Test]
+    public async Task DevKafka_HostsAClusterThatClientsReach_UntilCancelled()
+    {
+        using var output = new SyncWriter();
+        using var error = new StringWriter();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var run = FeedbackCtl.RunAsync(["dev", "kafka", "--brokers", "1", "--topic", "t.one:2"], output, error, cancel.Token);
+        while (!output.Text.Contains("bootstrap.servers=", StringComparison.Ordinal) && !run.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        string bootstrap = output.Text.Split('\n')[0].Split('=')[1].Trim();
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build())
+        {
+            var topic = admin.GetMetadata("t.one", TimeSpan.FromSeconds(10)).Topics.Single();
+            Assert.That(topic.Partitions, Has.Count.EqualTo(2));
+        }
+
+        await cancel.CancelAsync();
+        Assert.That(await run, Is.Zero);
+        Assert.That(output.Text, Does.Contain("stopped"));
+    }
+
+    /// <summary>A StringWriter that can be read while another task writes.</summary>
+    private sealed class SyncWriter : StringWriter
+    {
+        private readonly Lock _lock = new();
+
+        public string Text
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return ToString();
+                }
+            }
+        }
+
+        public override void Write(char value)
+        {
+            lock (_lock)
+            {
+                base.Write(value);
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            lock (_lock)
+            {
+                base.Write(value);
+            }
+        }
+
+        public override Task WriteLineAsync(string? value)
+        {
+            lock (_lock)
+            {
+                base.WriteLine(value);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}
