@@ -1,7 +1,7 @@
 using FeedbackRedis.Hosting;
-using Microsoft.Extensions.Hosting;
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = WebApplication.CreateSlimBuilder(args);
 builder.AddFeedbackRedis(args);
-using var host = builder.Build();
-await host.RunAsync();
+var app = builder.Build();
+app.MapFeedbackEndpoints();
+await app.RunAsync();

@@ -13,7 +13,7 @@ public sealed partial class RedisBatchStore
         long? oldestDeadline = null;
         for (int shard = 0; shard < Keys.ShardCount; shard++)
         {
-            var counts = await RunAsync(async () =>
+            var counts = await RunAsync("counts", async () =>
             {
                 var batch = _db.CreateBatch();
                 var tasks = new Task<long>[]
@@ -56,8 +56,8 @@ public sealed partial class RedisBatchStore
         var list = new List<BatchSummary>();
         for (int shard = 0; shard < Keys.ShardCount; shard++)
         {
-            var members = await RunAsync(() => _db.SortedSetRangeByRankWithScoresAsync(Keys.Deadlines(shard), 0, limit - 1));
-            var sizes = await RunAsync(() => Task.WhenAll(members.Select(m => _db.ListLengthAsync(Keys.OpenBatch(m.Element!)))));
+            var members = await RunAsync("inspect", () => _db.SortedSetRangeByRankWithScoresAsync(Keys.Deadlines(shard), 0, limit - 1));
+            var sizes = await RunAsync("inspect", () => Task.WhenAll(members.Select(m => _db.ListLengthAsync(Keys.OpenBatch(m.Element!)))));
             for (int i = 0; i < members.Length; i++)
             {
                 list.Add(new BatchSummary(
@@ -83,7 +83,7 @@ public sealed partial class RedisBatchStore
                 BatchState.Dead => Keys.Dead(shard),
                 _ => throw new ArgumentOutOfRangeException(nameof(state), state, "open batches are listed by ListOpenAsync"),
             };
-            var ids = await RunAsync(() => _db.SortedSetRangeByRankAsync(index, 0, limit - 1));
+            var ids = await RunAsync("inspect", () => _db.SortedSetRangeByRankAsync(index, 0, limit - 1));
             foreach (var id in ids)
             {
                 if (await GetSealedAsync(id!, state) is { } summary)
@@ -108,8 +108,8 @@ public sealed partial class RedisBatchStore
         {
             CheckMember(id);
             int shard = Keys.ShardOf(id);
-            var deadline = await RunAsync(() => _db.SortedSetScoreAsync(Keys.Deadlines(shard), id));
-            var items = await RunAsync(() => _db.ListRangeAsync(Keys.OpenBatch(id)));
+            var deadline = await RunAsync("inspect", () => _db.SortedSetScoreAsync(Keys.Deadlines(shard), id));
+            var items = await RunAsync("inspect", () => _db.ListRangeAsync(Keys.OpenBatch(id)));
             if (items.Length == 0)
             {
                 return null;
@@ -124,14 +124,14 @@ public sealed partial class RedisBatchStore
             return null;
         }
 
-        var sealedItems = await RunAsync(() => _db.ListRangeAsync(Keys.Sealed(id)));
+        var sealedItems = await RunAsync("inspect", () => _db.ListRangeAsync(Keys.Sealed(id)));
         return (summary, Array.ConvertAll(sealedItems, v => (string)v!));
     }
 
     private async Task<BatchSummary?> GetSealedAsync(string batchId, BatchState? state)
     {
         int shard = Keys.ShardOf(KeySchema.MemberOf(batchId));
-        var meta = await RunAsync(() => _db.HashGetAllAsync(Keys.Meta(batchId)));
+        var meta = await RunAsync("inspect", () => _db.HashGetAllAsync(Keys.Meta(batchId)));
         if (meta.Length == 0)
         {
             return null;
@@ -139,13 +139,13 @@ public sealed partial class RedisBatchStore
 
         if (state is null)
         {
-            state = await RunAsync(() => _db.SortedSetScoreAsync(Keys.Inflight(shard), batchId)) is not null ? BatchState.InFlight
-                : await RunAsync(() => _db.SortedSetScoreAsync(Keys.Dead(shard), batchId)) is not null ? BatchState.Dead
+            state = await RunAsync("inspect", () => _db.SortedSetScoreAsync(Keys.Inflight(shard), batchId)) is not null ? BatchState.InFlight
+                : await RunAsync("inspect", () => _db.SortedSetScoreAsync(Keys.Dead(shard), batchId)) is not null ? BatchState.Dead
                 : BatchState.Ready;
         }
 
         var fields = meta.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
-        long size = await RunAsync(() => _db.ListLengthAsync(Keys.Sealed(batchId)));
+        long size = await RunAsync("inspect", () => _db.ListLengthAsync(Keys.Sealed(batchId)));
         long opened = fields.TryGetValue("openedAt", out var o) ? ParseLong(o) : 0;
         return new BatchSummary(batchId, state.Value, size, FromMs(opened), fields);
     }

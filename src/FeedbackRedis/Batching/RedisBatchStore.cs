@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using FeedbackRedis.Diagnostics;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -14,14 +16,16 @@ public sealed partial class RedisBatchStore
     private readonly IDatabase _db;
     private readonly BatchingOptions _options;
     private readonly TimeProvider _time;
+    private readonly StoreMetrics? _metrics;
 
-    public RedisBatchStore(IConnectionMultiplexer redis, IOptions<BatchingOptions> options, TimeProvider time)
+    public RedisBatchStore(IConnectionMultiplexer redis, IOptions<BatchingOptions> options, TimeProvider time, StoreMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(options);
         _db = redis.GetDatabase();
         _options = options.Value;
         _time = time;
+        _metrics = metrics;
         Keys = new KeySchema(_options.KeyPrefix, _options.RedisShards);
     }
 
@@ -48,25 +52,36 @@ public sealed partial class RedisBatchStore
             return _time.GetUtcNow();
         }
 
-        var time = (RedisResult[])(await RunAsync(() => _db.ExecuteAsync("TIME")))!;
+        var time = (RedisResult[])(await RunAsync("time", () => _db.ExecuteAsync("TIME")))!;
         long seconds = (long)time[0];
         long micros = (long)time[1];
         return DateTimeOffset.FromUnixTimeMilliseconds((seconds * 1000) + (micros / 1000));
     }
 
-    private Task<RedisResult> EvalAsync(string script, RedisKey routingKey, RedisValue[] args) =>
-        RunAsync(() => _db.ScriptEvaluateAsync(script, [routingKey], args));
+    private Task<RedisResult> EvalAsync(RedisScript script, RedisKey routingKey, RedisValue[] args) =>
+        RunAsync(script.Name, () => _db.ScriptEvaluateAsync(script.Source, [routingKey], args));
 
-    /// <summary>Runs one Redis operation, turning "Redis cannot serve this now" into <see cref="BatchStoreUnavailableException"/>.</summary>
-    private static async Task<T> RunAsync<T>(Func<Task<T>> operation)
+    /// <summary>
+    /// Runs one Redis operation, timing it, and turning "Redis cannot serve this now" into
+    /// <see cref="BatchStoreUnavailableException"/>.
+    /// </summary>
+    private async Task<T> RunAsync<T>(string operation, Func<Task<T>> call)
     {
+        long start = Stopwatch.GetTimestamp();
+        bool ok = false;
         try
         {
-            return await operation();
+            var result = await call();
+            ok = true;
+            return result;
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
             throw new BatchStoreUnavailableException($"Redis could not serve the batch store: {Describe(ex)}", ex);
+        }
+        finally
+        {
+            _metrics?.RecordRedis(operation, Stopwatch.GetElapsedTime(start), ok);
         }
     }
 

@@ -8,17 +8,17 @@ namespace FeedbackRedis.Batching;
 /// </summary>
 internal static class RedisScripts
 {
-    public static readonly string Append = Load("append");
-    public static readonly string SealDue = Load("seal_due");
-    public static readonly string SealMember = Load("seal_member");
-    public static readonly string Claim = Load("claim");
-    public static readonly string Reclaim = Load("reclaim");
-    public static readonly string Ack = Load("ack");
-    public static readonly string Release = Load("release");
-    public static readonly string Renew = Load("renew");
-    public static readonly string Replay = Load("replay");
+    public static readonly RedisScript Append = Load("append");
+    public static readonly RedisScript SealDue = Load("seal_due");
+    public static readonly RedisScript SealMember = Load("seal_member");
+    public static readonly RedisScript Claim = Load("claim");
+    public static readonly RedisScript Reclaim = Load("reclaim");
+    public static readonly RedisScript Ack = Load("ack");
+    public static readonly RedisScript Release = Load("release");
+    public static readonly RedisScript Renew = Load("renew");
+    public static readonly RedisScript Replay = Load("replay");
 
-    private static string Load(string name) => Read("common") + "\n" + Read(name);
+    private static RedisScript Load(string name) => new(name, Read("common") + "\n" + Read(name));
 
     private static string Read(string name)
     {
@@ -29,3 +29,6 @@ internal static class RedisScripts
         return reader.ReadToEnd();
     }
 }
+
+/// <summary>A script's name (for metrics and logs) and its full source.</summary>
+internal sealed record RedisScript(string Name, string Source);

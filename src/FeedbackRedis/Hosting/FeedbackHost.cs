@@ -1,22 +1,29 @@
 using FeedbackRedis.Batching;
 using FeedbackRedis.Configuration;
+using FeedbackRedis.Diagnostics;
 using FeedbackRedis.Flushing;
+using FeedbackRedis.Hosting.Health;
 using FeedbackRedis.Ingestion;
 using FeedbackRedis.Kafka;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace FeedbackRedis.Hosting;
 
-/// <summary>Builds the service host for one role from configuration, environment and arguments.</summary>
+/// <summary>Builds the service for one role from configuration, environment and arguments; maps health and metrics.</summary>
 public static class FeedbackHost
 {
     /// <summary>
-    /// Adds the <c>FEEDBACK_*</c> environment, reads the role (<c>--role</c> beats <c>FEEDBACK_ROLE</c>) and adds that
-    /// role's services.
+    /// Adds the <c>FEEDBACK_*</c> environment, reads the role (<c>--role</c> beats <c>FEEDBACK_ROLE</c>), and adds the
+    /// engine, that role's services, health checks and Prometheus metrics.
     /// </summary>
-    public static IHostApplicationBuilder AddFeedbackRedis(this IHostApplicationBuilder builder, string[] args)
+    public static WebApplicationBuilder AddFeedbackRedis(this WebApplicationBuilder builder, string[] args)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Configuration.AddFeedbackEnvironment();
@@ -24,24 +31,63 @@ public static class FeedbackHost
         {
             ["--role"] = $"{FeedbackHostOptions.Section}:{nameof(FeedbackHostOptions.Role)}",
         });
+        var host = builder.Configuration.GetSection(FeedbackHostOptions.Section).Get<FeedbackHostOptions>() ?? new FeedbackHostOptions();
         builder.Services.AddOptions<FeedbackHostOptions>().BindConfiguration(FeedbackHostOptions.Section).ValidateOnStart();
-        builder.Services.Configure<HostOptions>(o =>
-            o.ShutdownTimeout = builder.Configuration.GetSection(FeedbackHostOptions.Section).Get<FeedbackHostOptions>()?.ShutdownTimeout
-                ?? new FeedbackHostOptions().ShutdownTimeout);
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<FeedbackHostOptions>, FeedbackHostOptionsValidator>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = host.ShutdownTimeout);
+        builder.WebHost.UseUrls($"http://+:{host.HttpPort}");
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+
+        // Registration order is start order: the eviction check runs before any role touches Redis.
+        builder.Services.AddHostedService<RedisEvictionCheck>();
         builder.Services.AddBatchEngine();
+        builder.Services.AddSingleton<StoreMetrics>();
+        builder.Services.AddHostedService<StoreGaugeRefresher>();
         builder.Services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).ValidateOnStart();
 
-        var role = builder.Configuration.GetSection(FeedbackHostOptions.Section).Get<FeedbackHostOptions>()?.Role ?? ServiceRole.All;
-        if (role is ServiceRole.Consumer or ServiceRole.All)
+        builder.Services.AddHealthChecks()
+            .AddCheck<LoopsAliveHealthCheck>("loops", tags: [HealthTags.Live])
+            .AddCheck<RedisHealthCheck>("redis", tags: [HealthTags.Ready])
+            .AddCheck<KafkaHealthCheck>("kafka", tags: [HealthTags.Ready]);
+        builder.Services.AddSingleton<KafkaHealthCheck>();
+
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(FeedbackTelemetry.MeterName)
+            .AddPrometheusExporter());
+
+        if (host.Role is ServiceRole.Consumer or ServiceRole.All)
         {
             builder.Services.AddIngestion();
         }
 
-        if (role is ServiceRole.Flusher or ServiceRole.All)
+        if (host.Role is ServiceRole.Flusher or ServiceRole.All)
         {
             builder.Services.AddFlushing();
         }
 
         return builder;
+    }
+
+    /// <summary>Maps <c>/healthz/live</c>, <c>/healthz/ready</c> and <c>/metrics</c>.</summary>
+    public static WebApplication MapFeedbackEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapHealthChecks("/healthz/live", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(HealthTags.Live),
+            ResponseWriter = HealthResponse.WriteAsync,
+        });
+        app.MapHealthChecks("/healthz/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains(HealthTags.Ready),
+            ResponseWriter = HealthResponse.WriteAsync,
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
     }
 }

@@ -1,3 +1,6 @@
+using FeedbackRedis.Configuration;
+using Microsoft.Extensions.Options;
+
 namespace FeedbackRedis.Hosting;
 
 /// <summary>Process settings, section <c>Feedback:Host</c>.</summary>
@@ -16,4 +19,18 @@ public sealed class FeedbackHostOptions
     /// 1 s to 10 minutes.
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+}
+
+/// <summary>Checks <see cref="FeedbackHostOptions"/> at start-up.</summary>
+public sealed class FeedbackHostOptionsValidator : IValidateOptions<FeedbackHostOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FeedbackHostOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var check = new OptionChecks(FeedbackHostOptions.Section);
+        check.Defined(nameof(options.Role), options.Role);
+        check.Range(nameof(options.HttpPort), options.HttpPort, 0, 65_535);
+        check.Range(nameof(options.ShutdownTimeout), options.ShutdownTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+        return check.Result();
+    }
 }

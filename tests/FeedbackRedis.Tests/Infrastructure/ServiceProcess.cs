@@ -59,6 +59,11 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         }
 
         start.Environment["DOTNET_ENVIRONMENT"] = "Test";
+        if (!environment.ContainsKey("FEEDBACK_HTTP_PORT"))
+        {
+            start.Environment["FEEDBACK_HTTP_PORT"] = "0"; // several processes per test: each takes a free port
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var service = new ServiceProcess(process);
         process.OutputDataReceived += (_, e) => service.Append(e.Data);
@@ -86,6 +91,17 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>Waits until the host listens and returns its base address (http://127.0.0.1:port).</summary>
+    public async Task<Uri> WaitForHttpAsync(TimeSpan timeout)
+    {
+        const string marker = "Now listening on: ";
+        await WaitForLogAsync(marker, timeout);
+        string line = Log.Split('\n').First(l => l.Contains(marker, StringComparison.Ordinal));
+        string address = line[(line.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..].Trim();
+        int port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal)).Port;
+        return new Uri($"http://127.0.0.1:{port}");
     }
 
     /// <summary>SIGKILL: the process dies at once, as in a crash or an OOM kill.</summary>

@@ -1,0 +1,8 @@
+namespace FeedbackRedis.Diagnostics;
+
+/// <summary>The names every metric and log of FeedbackRedis shares.</summary>
+public static class FeedbackTelemetry
+{
+    /// <summary>The one meter name; every instrument is <c>feedback.*</c> under it (Prometheus: <c>feedback_*</c>).</summary>
+    public const string MeterName = "FeedbackRedis";
+}

@@ -1,0 +1,39 @@
+using Confluent.Kafka;
+using FeedbackRedis.Kafka;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace FeedbackRedis.Hosting.Health;
+
+/// <summary>Ready while a Kafka broker answers a metadata request within 3 s. One admin client for the process.</summary>
+public sealed class KafkaHealthCheck(IOptions<KafkaOptions> options) : IHealthCheck, IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+    private readonly Lazy<IAdminClient> _admin = new(() =>
+        new AdminClientBuilder(new AdminClientConfig(options.Value.ClientSettings()) { LogConnectionClose = false })
+            .SetLogHandler((_, _) => { })
+            .Build());
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var metadata = await Task.Run(() => _admin.Value.GetMetadata(Timeout), cancellationToken);
+            return metadata.Brokers.Count > 0
+                ? HealthCheckResult.Healthy($"{metadata.Brokers.Count} broker(s)")
+                : HealthCheckResult.Unhealthy("no Kafka broker answered");
+        }
+        catch (KafkaException ex)
+        {
+            return HealthCheckResult.Unhealthy($"Kafka metadata request failed: {ex.Error.Reason}");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_admin.IsValueCreated)
+        {
+            _admin.Value.Dispose();
+        }
+    }
+}
