@@ -23,6 +23,7 @@ ensure_dotnet
 ensure_command redis-server redis-server
 ensure_command redis-benchmark redis-tools
 ensure_command python3 python3
+ensure_command bc bc
 
 port=$(free_port)
 dir=$(mktemp -d)
@@ -38,17 +39,22 @@ bench="dotnet tests/FeedbackRedis.Benchmarks/bin/Release/net10.0/FeedbackRedis.B
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC'); redis $(redis-server --version | sed -E 's/.*v=([0-9.]+).*/\1/'); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-log "reference: redis-benchmark -P 64 -t rpush"
+log "reference: redis-benchmark -P 64 -t rpush (3-byte values, its default; and 240-byte values, the size of our items)"
 rpush=$(redis-benchmark -p "$port" -P 64 -t rpush -n 2000000 --csv | awk -F'"' '/^"RPUSH"/{print $4}')
 rpush=${rpush%.*}
 redis-cli -p "$port" flushall >/dev/null
+rpush240=$(redis-benchmark -p "$port" -P 64 -t rpush -n 2000000 -d 240 --csv | awk -F'"' '/^"RPUSH"/{print $4}')
+rpush240=${rpush240%.*}
+redis-cli -p "$port" flushall >/dev/null
 printf '%-44s %12s events/s\n' "redis-benchmark RPUSH -P 64" "$rpush"
+printf '%-44s %12s events/s\n' "redis-benchmark RPUSH -P 64 -d 240" "$rpush240"
 
 for agents in 100 10000; do
   for mode in agent hybrid; do
     line=$($bench append --redis "127.0.0.1:$port" --events "$events" --agents "$agents" --mode "$mode" --concurrency 4 --chunk 500 | grep '^append_events_per_second=')
     rate=${line#*=}
-    printf '%-44s %12s events/s  %5.1f%% of RPUSH\n' "append, $agents agents, mode $mode" "$rate" "$(echo "100*$rate/$rpush" | bc -l)"
+    printf '%-44s %12s events/s  %5.1f%% of RPUSH, %5.1f%% of RPUSH -d 240\n' "append, $agents agents, mode $mode" "$rate" \
+      "$(echo "100*$rate/$rpush" | bc -l)" "$(echo "100*$rate/$rpush240" | bc -l)"
   done
 done
 
