@@ -33,7 +33,7 @@ internal sealed class CtlContextFactory(CtlConnection connection, TextWriter out
 internal sealed class CtlContext(IConnectionMultiplexer redis, RedisBatchStore store, TextWriter output, TextWriter error, bool json)
     : IDisposable
 {
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },

@@ -1,0 +1,242 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using FeedbackRedis.Configuration;
+using FeedbackRedis.Kafka;
+using Microsoft.Extensions.Configuration;
+
+namespace FeedbackRedis.Control;
+
+/// <summary>
+/// <c>feedbackctl produce</c>: a load generator. Sends reply and reaction events (schema: docs/EVENTS.md) over many
+/// agents with a hot-agent skew, a chosen fraction of them malformed in every way the consumer dead-letters, at a
+/// chosen rate, for a count or a duration, with live progress. <c>--manifest</c> writes the id the consumer will give
+/// each valid event (its eventId, or topic/partition/offset when sent without one), so a run can be checked end to end.
+/// </summary>
+internal static class ProduceCommand
+{
+    private static readonly string[] Reactions = ["thumbs_up", "thumbs_down", "heart", "laugh", "confused"];
+
+    public static Command Create(CtlContextFactory factory)
+    {
+        var bootstrap = new Option<string?>("--bootstrap") { Description = "Kafka bootstrap servers (default: FEEDBACK_KAFKA_BOOTSTRAP_SERVERS, else localhost:9092)" };
+        var count = Bounded("--count", "Events to send, valid and malformed (1 to 10,000,000)", 10_000, 1, 10_000_000);
+        var duration = Bounded("--duration-seconds", "Stop after this many seconds even if --count is not reached (1 to 3600)", 3600, 1, 3600);
+        var rate = Bounded("--rate", "Events per second; 0 sends as fast as Kafka takes them (0 to 10,000,000)", 0, 0, 10_000_000);
+        var agents = Bounded("--agents", "Number of distinct agents (1 to 10,000,000)", 1_000, 1, 10_000_000);
+        var skew = Fraction("--hot-share", "Share of events that go to the hottest 1% of agents (0 to 1)", 0.3);
+        var malformed = Fraction("--malformed", "Share of events that are malformed, of every kind (0 to 1)", 0.0);
+        var reactions = Fraction("--reactions", "Share of valid events that are reactions rather than replies (0 to 1)", 0.4);
+        var withoutId = Fraction("--without-event-id", "Share of valid events sent without an eventId (the consumer uses topic/partition/offset)", 0.1);
+        var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same events)", DefaultValueFactory = _ => 1 };
+        var manifest = new Option<FileInfo?>("--manifest") { Description = "Write the id of every valid event sent, one per line" };
+        var command = new Command("produce", "Load generator: feedback events to Kafka, with skew and malformed messages, live progress.")
+        {
+            bootstrap, count, duration, rate, agents, skew, malformed, reactions, withoutId, seed, manifest,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var kafka = new ConfigurationBuilder().AddFeedbackEnvironment().Build()
+                .GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new KafkaOptions();
+            if (parse.GetValue(bootstrap) is { } servers)
+            {
+                kafka.BootstrapServers = servers;
+            }
+
+            var plan = new LoadPlan(
+                parse.GetValue(count), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(rate), parse.GetValue(agents),
+                parse.GetValue(skew), parse.GetValue(malformed), parse.GetValue(reactions), parse.GetValue(withoutId), parse.GetValue(seed));
+            var result = await RunAsync(kafka, plan, parse.GetValue(manifest), factory.Error, cancellationToken);
+            bool json = parse.GetValue(factory.Connection.Json);
+            if (json)
+            {
+                await factory.Output.WriteLineAsync(JsonSerializer.Serialize(result, CtlContext.JsonOptions));
+            }
+            else
+            {
+                await factory.Output.WriteLineAsync(
+                    $"sent {result.Sent:N0} events in {result.Seconds:0.0} s ({result.Sent / Math.Max(result.Seconds, 0.001):N0}/s): "
+                    + $"{result.Valid:N0} valid ({result.Replies:N0} replies, {result.Reactions:N0} reactions), {result.Malformed:N0} malformed, {result.Failed:N0} not delivered");
+                foreach (var (kind, n) in result.MalformedByKind.OrderBy(k => k.Key, StringComparer.Ordinal))
+                {
+                    await factory.Output.WriteLineAsync($"  malformed {kind}: {n:N0}");
+                }
+            }
+
+            return result.Failed == 0 ? CtlExit.Ok : CtlExit.Failed;
+        });
+        return command;
+    }
+
+    private sealed record LoadPlan(
+        int Count, TimeSpan Duration, int Rate, int Agents, double HotShare, double Malformed, double Reactions, double WithoutId, int Seed);
+
+    /// <summary>What was sent; <see cref="Valid"/> events are in the manifest.</summary>
+    public sealed record ProduceResult(
+        long Sent, long Valid, long Replies, long Reactions, long Malformed, long Failed, double Seconds, IReadOnlyDictionary<string, long> MalformedByKind);
+
+    private static async Task<ProduceResult> RunAsync(KafkaOptions kafka, LoadPlan plan, FileInfo? manifest, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var config = new ProducerConfig(kafka.ClientSettings())
+        {
+            LingerMs = 5,
+            BatchNumMessages = 10_000,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            MessageMaxBytes = 2_000_000,
+        };
+        using var producer = new ProducerBuilder<string?, string>(config).SetLogHandler((_, _) => { }).Build();
+        using var writer = manifest is null ? null : new StreamWriter(manifest.FullName, append: false, Encoding.UTF8);
+        var random = new Random(plan.Seed);
+        var malformedByKind = new Dictionary<string, long>(StringComparer.Ordinal);
+        long sent = 0, valid = 0, replies = 0, reactions = 0, failed = 0, delivered = 0;
+        var manifestLock = new Lock();
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        int hot = Math.Max(1, plan.Agents / 100);
+        string run = plan.Seed.ToString(CultureInfo.InvariantCulture);
+
+        for (long i = 0; i < plan.Count && clock.Elapsed < plan.Duration && !cancellationToken.IsCancellationRequested; i++)
+        {
+            if (plan.Rate > 0 && sent > plan.Rate * clock.Elapsed.TotalSeconds)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(2), cancellationToken);
+            }
+
+            int agent = random.NextDouble() < plan.HotShare ? random.Next(hot) : random.Next(plan.Agents);
+            bool reaction = random.NextDouble() < plan.Reactions;
+            string topic = reaction ? kafka.ReactionTopic : kafka.ReplyTopic;
+            string value;
+            bool isValid = random.NextDouble() >= plan.Malformed;
+            string? eventId = null;
+            if (isValid)
+            {
+                eventId = random.NextDouble() < plan.WithoutId ? null : $"load-{run}-{i}";
+                value = ValidEvent(eventId, $"agent-{agent}", i, reaction, random);
+                valid++;
+                if (reaction)
+                {
+                    reactions++;
+                }
+                else
+                {
+                    replies++;
+                }
+            }
+            else
+            {
+                (string kind, value) = MalformedEvent(random, i, reaction);
+                malformedByKind[kind] = malformedByKind.GetValueOrDefault(kind) + 1;
+            }
+
+            bool recordCoordinates = isValid && eventId is null && writer is not null;
+            if (isValid && eventId is not null && writer is not null)
+            {
+                lock (manifestLock)
+                {
+                    writer.WriteLine(eventId);
+                }
+            }
+
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(topic, new Message<string?, string> { Value = value }, report =>
+                    {
+                        if (report.Error.IsError)
+                        {
+                            Interlocked.Increment(ref failed);
+                            return;
+                        }
+
+                        Interlocked.Increment(ref delivered);
+                        if (recordCoordinates)
+                        {
+                            lock (manifestLock)
+                            {
+                                writer!.WriteLine($"{report.Topic}/{report.Partition.Value}/{report.Offset.Value}");
+                            }
+                        }
+                    });
+                    break;
+                }
+                catch (ProduceException<string?, string> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                }
+            }
+
+            sent++;
+            if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(1))
+            {
+                lastReport = clock.Elapsed;
+                await progress.WriteLineAsync(
+                    $"produce: {sent:N0}/{plan.Count:N0} sent, {Interlocked.Read(ref delivered):N0} delivered, {sent / clock.Elapsed.TotalSeconds:N0}/s");
+            }
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(60));
+        long undelivered = sent - Interlocked.Read(ref delivered) - Interlocked.Read(ref failed);
+        return new ProduceResult(
+            sent, valid, replies, reactions, sent - valid, Interlocked.Read(ref failed) + undelivered, clock.Elapsed.TotalSeconds, malformedByKind);
+    }
+
+    private static string ValidEvent(string? eventId, string agentId, long n, bool reaction, Random random)
+    {
+        var json = new StringBuilder(256).Append('{');
+        if (eventId is not null)
+        {
+            json.Append("\"eventId\":\"").Append(eventId).Append("\",");
+        }
+
+        json.Append("\"agentId\":\"").Append(agentId).Append("\",\"messageId\":\"msg-").Append(n)
+            .Append("\",\"conversationId\":\"conv-").Append(n % 9973).Append("\",\"userId\":\"user-").Append(random.Next(100_000))
+            .Append("\",\"occurredAt\":\"").Append(DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_000 + n).ToString("O", CultureInfo.InvariantCulture)).Append('"');
+        json.Append(reaction
+            ? $",\"reaction\":\"{Reactions[random.Next(Reactions.Length)]}\"}}"
+            : $",\"text\":\"Thanks, that answer {(random.Next(2) == 0 ? "helped" : "was wrong")} (#{n})\"}}");
+        return json.ToString();
+    }
+
+    /// <summary>One malformed message of a random kind, named as the consumer's dead-letter reasons name them.</summary>
+    private static (string Kind, string Value) MalformedEvent(Random random, long n, bool reaction) => random.Next(7) switch
+    {
+        0 => ("not-json", $"not json at all #{n}"),
+        1 => ("wrong-shape", $"[\"an\",\"array\",{n}]"),
+        2 => ("missing-agent-id", $"{{\"eventId\":\"bad-{n}\",\"text\":\"no agent\"}}"),
+        3 => ("invalid-agent-id", $"{{\"eventId\":\"bad-{n}\",\"agentId\":\"agent with spaces:{n}\",\"text\":\"x\"}}"),
+        4 => ("too-large", $"{{\"eventId\":\"bad-{n}\",\"agentId\":\"agent-1\",\"text\":\"{new string('x', 70_000)}\"}}"),
+        5 => ("unsupported-version", $"{{\"version\":99,\"eventId\":\"bad-{n}\",\"agentId\":\"agent-1\",\"text\":\"x\"}}"),
+        _ => ("wrong-shape", reaction ? $"{{\"agentId\":\"agent-1\",\"reaction\":42,\"eventId\":\"bad-{n}\"}}" : $"{{\"agentId\":\"agent-1\",\"text\":{{}},\"eventId\":\"bad-{n}\"}}"),
+    };
+
+    private static Option<int> Bounded(string name, string description, int fallback, int min, int max)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => fallback };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < min || r.GetValueOrDefault<int>() > max)
+            {
+                r.AddError($"{name} must be from {min} to {max}");
+            }
+        });
+        return option;
+    }
+
+    private static Option<double> Fraction(string name, string description, double fallback)
+    {
+        var option = new Option<double>(name) { Description = description, DefaultValueFactory = _ => fallback };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is < 0 or > 1 or double.NaN)
+            {
+                r.AddError($"{name} must be from 0 to 1");
+            }
+        });
+        return option;
+    }
+}
