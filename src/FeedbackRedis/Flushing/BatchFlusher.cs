@@ -122,6 +122,11 @@ public sealed partial class BatchFlusher(
                 await SettleAsync(batch.Claim, null, reason, keeper, tally);
             }
 
+            if (keeper.LeaseLost.IsCancellationRequested)
+            {
+                PauseClaims(reason);
+            }
+
             return tally.ToRound();
         }
         catch (Exception ex)
@@ -132,6 +137,7 @@ public sealed partial class BatchFlusher(
 
         var outcomes = results.ToDictionary(r => r.BatchId, StringComparer.Ordinal);
         var written = new List<FeedbackBatch>(batches.Count);
+        string? unavailable = null;
         foreach (var batch in batches)
         {
             var result = outcomes.GetValueOrDefault(batch.BatchId) ?? new BatchWriteResult(batch.BatchId, SinkOutcome.Failed, "the sink reported no result");
@@ -142,12 +148,22 @@ public sealed partial class BatchFlusher(
             else
             {
                 await SettleAsync(batch.Claim, result.Outcome, result.Reason ?? result.Outcome.ToString(), keeper, tally);
+                unavailable ??= result.Outcome == SinkOutcome.Unavailable ? result.Reason : null;
             }
+        }
+
+        if (unavailable is not null)
+        {
+            PauseClaims(unavailable);
         }
 
         if (written.Count > 0)
         {
-            _unavailableStreak = 0;
+            if (unavailable is null)
+            {
+                _unavailableStreak = 0;
+            }
+
             await AnnounceAndAckAsync(written, keeper, tally, abort.Token);
             int events = written.Sum(b => b.Events.Count);
             var elapsed = time.GetElapsedTime(writeStarted);
@@ -162,6 +178,7 @@ public sealed partial class BatchFlusher(
         var flushedAt = time.GetUtcNow();
         var published = await Task.WhenAll(written.Select(b => PublishAsync(b, flushedAt, abort)));
         var toAck = new List<FeedbackBatch>(written.Count);
+        string? unannounced = null;
         for (int i = 0; i < written.Count; i++)
         {
             if (published[i] is null)
@@ -170,8 +187,14 @@ public sealed partial class BatchFlusher(
             }
             else
             {
-                await SettleAsync(written[i].Claim, SinkOutcome.Unavailable, $"written, but not announced: {published[i]}", keeper, tally);
+                unannounced = $"written, but not announced: {published[i]}";
+                await SettleAsync(written[i].Claim, SinkOutcome.Unavailable, unannounced, keeper, tally);
             }
+        }
+
+        if (unannounced is not null)
+        {
+            PauseClaims(unannounced);
         }
 
         if (toAck.Count == 0)
@@ -258,11 +281,6 @@ public sealed partial class BatchFlusher(
             SinkOutcome.Invalid => (ReleaseMode.Dead, TimeSpan.Zero),
             _ => (ReleaseMode.Retry, _backoff.Delay(claim.Attempt)),
         };
-        if (outcome == SinkOutcome.Unavailable)
-        {
-            PauseClaims(reason);
-        }
-
         ReleaseOutcome released;
         try
         {
