@@ -6,15 +6,14 @@ using Microsoft.Extensions.Options;
 namespace FeedbackRedis.Sinks.File;
 
 /// <summary>
-/// Appends one JSON line per event (<see cref="FileSinkLine"/>) to one file, for machines with no MongoDB. A write
-/// holds an exclusive lock on the file (several flusher processes may share it), appends the group's lines in one
-/// write and fsyncs before it reports success. Idempotency is the reader's: a re-flushed batch appends its lines
+/// Appends one JSON line per event (<see cref="FileSinkLine"/>) to one file, for machines with no MongoDB. A group's
+/// lines are appended whole under an exclusive lock and fsynced before the write reports success
+/// (<see cref="AppendOnlyFile"/>), so several flusher processes may share the file. Idempotency is the reader's: a re-flushed batch appends its lines
 /// again, and <see cref="FileSinkReader"/> counts distinct event ids (docs/SINKS.md).
 /// </summary>
 public sealed partial class FileFeedbackSink(IOptions<FlusherOptions> options, TimeProvider time, ILogger<FileFeedbackSink> logger)
     : IFeedbackSink, IDisposable
 {
-    private static readonly TimeSpan LockRetryDelay = TimeSpan.FromMilliseconds(5);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly string _path = Path.GetFullPath(options.Value.FilePath);
 
@@ -65,29 +64,12 @@ public sealed partial class FileFeedbackSink(IOptions<FlusherOptions> options, T
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            await using var stream = await OpenExclusiveAsync(cancellationToken);
-            await stream.WriteAsync(lines, CancellationToken.None);
-            stream.Flush(flushToDisk: true);
+            // flock blocks while another process appends: keep it off the caller's thread.
+            await Task.Run(() => AppendOnlyFile.Append(_path, lines.Span), CancellationToken.None);
         }
         finally
         {
             _gate.Release();
-        }
-    }
-
-    /// <summary>Opens for append with an exclusive lock, waiting while another process holds it.</summary>
-    private async Task<FileStream> OpenExclusiveAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                return new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 0);
-            }
-            catch (IOException ex) when (FileLocks.IsSharingViolation(ex))
-            {
-                await Task.Delay(LockRetryDelay, time, cancellationToken);
-            }
         }
     }
 
