@@ -42,4 +42,7 @@ public sealed partial class BatchFlusher
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Claiming paused for {Milliseconds:0} ms (unavailable {Streak} time(s) in a row): {Reason}")]
     private partial void LogClaimsPaused(double milliseconds, int streak, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lease of {BatchIds} was not confirmed in time before the ack (renewal failed, late or lost); acking only what is still held")]
+    private partial void LogLeaseInDoubt(string batchIds);
 }

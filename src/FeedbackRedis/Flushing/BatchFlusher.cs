@@ -215,6 +215,11 @@ public sealed partial class BatchFlusher(
             }
         }
 
+        if (keeper.LeaseLost.IsCancellationRequested)
+        {
+            LogLeaseInDoubt(string.Join(", ", toAck.Select(b => b.BatchId)));
+        }
+
         foreach (var batch in toAck)
         {
             keeper.Forget(batch.Claim.Lease);
