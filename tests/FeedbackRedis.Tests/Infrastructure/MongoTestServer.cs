@@ -42,7 +42,7 @@ public static class MongoTestServer
         }
         catch (Exception ex) when (ex is DockerUnavailableException || ex.GetType().Name.Contains("Docker", StringComparison.Ordinal))
         {
-            return (null, $"SKIPPED: needs a real MongoDB: set {UriVariable} or run where a Docker engine is available "
+            return (null, $"needs a real MongoDB: set {UriVariable} or run where a Docker engine is available "
                 + $"(Testcontainers: {ex.GetType().Name}). No MongoDB server can be installed on this machine (machine-notes).");
         }
     }
