@@ -49,11 +49,18 @@ public static class FeedbackEnvironment
         new("FEEDBACK_FLUSH_MAX_WRITE_EVENTS", "Feedback:Flusher:MaxWriteEvents", Kind.Integer),
         new("FEEDBACK_SINK", "Feedback:Flusher:Sink", Kind.Choice, ["mongodb", "file"]),
         new("FEEDBACK_SINK_FILE_PATH", "Feedback:Flusher:FilePath", Kind.Text),
+        new("FEEDBACK_FLUSH_MAX_WRITE_BATCHES", "Feedback:Flusher:MaxWriteBatches", Kind.Integer),
+        new("FEEDBACK_FLUSH_RETRY_BASE_MS", "Feedback:Flusher:RetryBaseDelay", Kind.Milliseconds),
+        new("FEEDBACK_FLUSH_RETRY_MAX_MS", "Feedback:Flusher:RetryMaxDelay", Kind.Milliseconds),
+        new("FEEDBACK_FLUSH_PUBLISH_TIMEOUT_MS", "Feedback:Flusher:PublishTimeout", Kind.Milliseconds),
+        new("FEEDBACK_FLUSH_DRAIN_MS", "Feedback:Flusher:DrainTimeout", Kind.Milliseconds),
+        new("FEEDBACK_TEST_PAUSE_BEFORE_ACK_MS", "Feedback:Flusher:TestPauseBeforeAck", Kind.Milliseconds),
         new("FEEDBACK_MONGODB_URI", "Feedback:MongoDb:Uri", Kind.Secret),
         new("FEEDBACK_MONGODB_DATABASE", "Feedback:MongoDb:Database", Kind.Text),
         new("FEEDBACK_MONGODB_EVENTS_COLLECTION", "Feedback:MongoDb:EventsCollection", Kind.Text),
         new("FEEDBACK_MONGODB_AGENTS_COLLECTION", "Feedback:MongoDb:AgentsCollection", Kind.Text),
         new("FEEDBACK_MONGODB_WRITE_CONCERN", "Feedback:MongoDb:WriteConcern", Kind.Text),
+        new("FEEDBACK_MONGODB_BATCHES_COLLECTION", "Feedback:MongoDb:BatchesCollection", Kind.Text),
     ];
 
     private enum Kind

@@ -1,0 +1,342 @@
+using FeedbackRedis.Batching;
+using FeedbackRedis.Sinks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FeedbackRedis.Flushing;
+
+/// <summary>
+/// One flusher round (docs/FLUSHING.md): seal due batches, then claim groups of ready batches under a lease and, per
+/// group, write it to the sink, announce each written batch and ack it. Leases are renewed while a group is in hand
+/// (<see cref="LeaseKeeper"/>). Each batch ends a round acked, released for a retry, given back, or dead; a failure of
+/// one batch never stops the others. <see cref="FlusherService"/> runs rounds on a timer.
+/// </summary>
+public sealed partial class BatchFlusher(
+    RedisBatchStore store,
+    IFeedbackSink sink,
+    IFlushedBatchPublisher publisher,
+    IOptions<FlusherOptions> options,
+    FlusherIdentity identity,
+    TimeProvider time,
+    ILogger<BatchFlusher> logger)
+{
+    /// <summary>Groups one round may claim before it lets the timer seal due batches again.</summary>
+    public const int MaxGroupsPerRound = 16;
+
+    private readonly FlusherOptions _options = options.Value;
+    private readonly RetryBackoff _backoff = new(options.Value.RetryBaseDelay, options.Value.RetryMaxDelay);
+    private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
+    private int _unavailableStreak;
+
+    /// <summary>The lease owner name this flusher claims with.</summary>
+    public string Owner => identity.Owner;
+
+    /// <summary>While the sink or the announcement topic is unavailable, claiming pauses until this time.</summary>
+    public DateTimeOffset PausedUntil => _pausedUntil;
+
+    /// <summary>
+    /// Runs one round. Once <paramref name="stoppingToken"/> is cancelled no new group is claimed; a group in hand gets
+    /// <see cref="FlusherOptions.DrainTimeout"/> to finish before its leases are given back.
+    /// </summary>
+    public async Task<FlushRound> RunOnceAsync(CancellationToken stoppingToken)
+    {
+        var round = FlushRound.Empty;
+        try
+        {
+            round = round with { Sealed = await store.SealDueAsync(cancellationToken: stoppingToken) };
+        }
+        catch (BatchStoreUnavailableException ex)
+        {
+            LogStoreUnavailable(ex, "seal due batches");
+            return round;
+        }
+
+        for (int group = 0; group < MaxGroupsPerRound && !stoppingToken.IsCancellationRequested; group++)
+        {
+            if (time.GetUtcNow() < _pausedUntil)
+            {
+                break;
+            }
+
+            long claimStarted = time.GetTimestamp();
+            IReadOnlyList<ClaimedBatch> claimed;
+            try
+            {
+                claimed = await store.ClaimAsync(identity.Owner, _options.MaxWriteBatches, _options.MaxWriteEvents, CancellationToken.None);
+            }
+            catch (BatchStoreUnavailableException ex)
+            {
+                LogStoreUnavailable(ex, "claim");
+                break;
+            }
+
+            if (claimed.Count == 0)
+            {
+                break;
+            }
+
+            round = round.Plus(await FlushGroupAsync(claimed, claimStarted, stoppingToken));
+        }
+
+        return round;
+    }
+
+    private async Task<FlushRound> FlushGroupAsync(IReadOnlyList<ClaimedBatch> claimed, long claimStarted, CancellationToken stoppingToken)
+    {
+        var tally = new Tally { Claimed = claimed.Count };
+        await using var keeper = LeaseKeeper.Start(store, claimed.Select(c => c.Lease), store.Options.LeaseDuration, claimStarted, time, logger);
+        using var abort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        using var onLost = keeper.LeaseLost.Register(abort.Cancel);
+        using var onStop = stoppingToken.Register(() => abort.CancelAfter(_options.DrainTimeout));
+
+        var batches = new List<FeedbackBatch>(claimed.Count);
+        foreach (var claim in claimed)
+        {
+            try
+            {
+                batches.Add(FeedbackEventParser.Parse(claim));
+            }
+            catch (InvalidFeedbackItemException ex)
+            {
+                await SettleAsync(claim, SinkOutcome.Invalid, ex.Message, keeper, tally);
+            }
+        }
+
+        if (batches.Count == 0)
+        {
+            return tally.ToRound();
+        }
+
+        long writeStarted = time.GetTimestamp();
+        IReadOnlyList<BatchWriteResult> results;
+        try
+        {
+            results = await sink.WriteAsync(batches, abort.Token);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            string reason = keeper.LeaseLost.IsCancellationRequested ? "lease lost during the write" : "shutting down during the write";
+            LogWriteAbandoned(batches.Count, reason);
+            foreach (var batch in batches)
+            {
+                await SettleAsync(batch.Claim, null, reason, keeper, tally);
+            }
+
+            if (keeper.LeaseLost.IsCancellationRequested)
+            {
+                PauseClaims(reason);
+            }
+
+            return tally.ToRound();
+        }
+        catch (Exception ex)
+        {
+            LogSinkThrew(ex, sink.Name, batches.Count);
+            results = [.. batches.Select(b => new BatchWriteResult(b.BatchId, SinkOutcome.Unavailable, $"{sink.Name} sink threw: {ex.Message}"))];
+        }
+
+        var outcomes = results.ToDictionary(r => r.BatchId, StringComparer.Ordinal);
+        var written = new List<FeedbackBatch>(batches.Count);
+        string? unavailable = null;
+        foreach (var batch in batches)
+        {
+            var result = outcomes.GetValueOrDefault(batch.BatchId) ?? new BatchWriteResult(batch.BatchId, SinkOutcome.Failed, "the sink reported no result");
+            if (result.Outcome == SinkOutcome.Written)
+            {
+                written.Add(batch);
+            }
+            else
+            {
+                await SettleAsync(batch.Claim, result.Outcome, result.Reason ?? result.Outcome.ToString(), keeper, tally);
+                unavailable ??= result.Outcome == SinkOutcome.Unavailable ? result.Reason : null;
+            }
+        }
+
+        if (unavailable is not null)
+        {
+            PauseClaims(unavailable);
+        }
+
+        if (written.Count > 0)
+        {
+            if (unavailable is null)
+            {
+                _unavailableStreak = 0;
+            }
+
+            await AnnounceAndAckAsync(written, keeper, tally, abort.Token);
+            int events = written.Sum(b => b.Events.Count);
+            var elapsed = time.GetElapsedTime(writeStarted);
+            LogGroupFlushed(tally.Acked, events, sink.Name, elapsed.TotalMilliseconds);
+        }
+
+        return tally.ToRound();
+    }
+
+    private async Task AnnounceAndAckAsync(List<FeedbackBatch> written, LeaseKeeper keeper, Tally tally, CancellationToken abort)
+    {
+        var flushedAt = time.GetUtcNow();
+        var published = await Task.WhenAll(written.Select(b => PublishAsync(b, flushedAt, abort)));
+        var toAck = new List<FeedbackBatch>(written.Count);
+        string? unannounced = null;
+        for (int i = 0; i < written.Count; i++)
+        {
+            if (published[i] is null)
+            {
+                toAck.Add(written[i]);
+            }
+            else
+            {
+                unannounced = $"written, but not announced: {published[i]}";
+                await SettleAsync(written[i].Claim, SinkOutcome.Unavailable, unannounced, keeper, tally);
+            }
+        }
+
+        if (unannounced is not null)
+        {
+            PauseClaims(unannounced);
+        }
+
+        if (toAck.Count == 0)
+        {
+            return;
+        }
+
+        if (_options.TestPauseBeforeAck > TimeSpan.Zero)
+        {
+            LogTestPauseBeforeAck(_options.TestPauseBeforeAck.TotalMilliseconds, string.Join(", ", toAck.Select(b => b.BatchId)));
+            try
+            {
+                await Task.Delay(_options.TestPauseBeforeAck, time, abort);
+            }
+            catch (OperationCanceledException)
+            {
+                // shutting down or lease lost: ack what is still ours
+            }
+        }
+
+        if (keeper.LeaseLost.IsCancellationRequested)
+        {
+            LogLeaseInDoubt(string.Join(", ", toAck.Select(b => b.BatchId)));
+        }
+
+        foreach (var batch in toAck)
+        {
+            keeper.Forget(batch.Claim.Lease);
+        }
+
+        var acks = await Task.WhenAll(toAck.Select(b => AckAsync(b.Claim.Lease)));
+        for (int i = 0; i < toAck.Count; i++)
+        {
+            switch (acks[i])
+            {
+                case true:
+                    tally.Acked++;
+                    break;
+                case false:
+                    tally.Lost++;
+                    LogAckLost(toAck[i].BatchId);
+                    break;
+                default:
+                    LogAckFailed(toAck[i].BatchId);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Announces one batch; returns null when delivered, else why not.</summary>
+    private async Task<string?> PublishAsync(FeedbackBatch batch, DateTimeOffset flushedAt, CancellationToken abort)
+    {
+        try
+        {
+            await publisher.PublishAsync(FlushedBatchMessage.From(batch, sink.Name, flushedAt), abort);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            LogPublishFailed(ex, batch.BatchId);
+            return ex is OperationCanceledException ? "announcement cancelled (lease lost or shutting down)" : ex.Message;
+        }
+    }
+
+    /// <summary>True when acked; false when the lease was lost; null when Redis could not be reached.</summary>
+    private async Task<bool?> AckAsync(BatchLease lease)
+    {
+        try
+        {
+            return await store.AckAsync(lease);
+        }
+        catch (BatchStoreUnavailableException ex)
+        {
+            LogStoreUnavailable(ex, $"ack {lease.BatchId}");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Releases a batch that was not written: given back (<paramref name="outcome"/> unavailable, or null for an
+    /// abandoned write), retried after a backoff delay (failed or rejected; dead on its last attempt), or dead (invalid).
+    /// </summary>
+    private async Task SettleAsync(ClaimedBatch claim, SinkOutcome? outcome, string reason, LeaseKeeper keeper, Tally tally)
+    {
+        keeper.Forget(claim.Lease);
+        var (mode, delay) = outcome switch
+        {
+            null or SinkOutcome.Unavailable => (ReleaseMode.Return, TimeSpan.Zero),
+            SinkOutcome.Invalid => (ReleaseMode.Dead, TimeSpan.Zero),
+            _ => (ReleaseMode.Retry, _backoff.Delay(claim.Attempt)),
+        };
+        ReleaseOutcome released;
+        try
+        {
+            released = await store.ReleaseAsync(claim.Lease, mode, reason, delay);
+        }
+        catch (BatchStoreUnavailableException ex)
+        {
+            LogStoreUnavailable(ex, $"release {claim.BatchId}");
+            return;
+        }
+
+        switch (released)
+        {
+            case ReleaseOutcome.Dead:
+                tally.Dead++;
+                LogBatchDead(claim.BatchId, claim.Attempt, reason);
+                break;
+            case ReleaseOutcome.Stale:
+                tally.Lost++;
+                LogReleaseStale(claim.BatchId);
+                break;
+            case ReleaseOutcome.Ready when mode == ReleaseMode.Retry:
+                tally.Retried++;
+                LogBatchRetry(claim.BatchId, claim.Attempt, delay.TotalMilliseconds, reason);
+                break;
+            default:
+                tally.Returned++;
+                LogBatchReturned(claim.BatchId, reason);
+                break;
+        }
+    }
+
+    private void PauseClaims(string reason)
+    {
+        var until = time.GetUtcNow() + _backoff.Delay(++_unavailableStreak);
+        if (until > _pausedUntil)
+        {
+            _pausedUntil = until;
+            LogClaimsPaused((until - time.GetUtcNow()).TotalMilliseconds, _unavailableStreak, reason);
+        }
+    }
+
+    private sealed class Tally
+    {
+        public int Claimed;
+        public int Acked;
+        public int Retried;
+        public int Returned;
+        public int Dead;
+        public int Lost;
+
+        public FlushRound ToRound() => new(0, Claimed, Acked, Retried, Returned, Dead, Lost);
+    }
+}

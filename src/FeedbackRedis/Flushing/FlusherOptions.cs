@@ -1,0 +1,59 @@
+namespace FeedbackRedis.Flushing;
+
+/// <summary>
+/// Flusher settings, section <c>Feedback:Flusher</c>; each also has a <c>FEEDBACK_*</c> environment name
+/// (<see cref="Configuration.FeedbackEnvironment"/>). Checked at start-up by <see cref="FlusherOptionsValidator"/>.
+/// </summary>
+public sealed class FlusherOptions
+{
+    public const string Section = "Feedback:Flusher";
+
+    /// <summary>
+    /// How often the flusher seals due batches and claims ready ones (<c>FEEDBACK_FLUSH_POLL_MS</c>). A batch is
+    /// written at most about one interval after its deadline. Default 1 s; 10 ms to 1 minute.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Most events in one sink write (<c>FEEDBACK_FLUSH_MAX_WRITE_EVENTS</c>); several batches are written together up
+    /// to it, and a larger batch is written alone. Default 5,000; 1 to 100,000.
+    /// </summary>
+    public int MaxWriteEvents { get; set; } = 5_000;
+
+    /// <summary>Most batches in one sink write (<c>FEEDBACK_FLUSH_MAX_WRITE_BATCHES</c>). Default 500; 1 to 10,000.</summary>
+    public int MaxWriteBatches { get; set; } = 500;
+
+    /// <summary>The sink (<c>FEEDBACK_SINK</c>): mongodb or file. Default mongodb.</summary>
+    public SinkKind Sink { get; set; } = SinkKind.MongoDb;
+
+    /// <summary>The file sink's JSON-lines file (<c>FEEDBACK_SINK_FILE_PATH</c>). Default <c>/data/feedback.jsonl</c>.</summary>
+    public string FilePath { get; set; } = "/data/feedback.jsonl";
+
+    /// <summary>
+    /// First delay after a failed write (<c>FEEDBACK_FLUSH_RETRY_BASE_MS</c>); it doubles per attempt (with jitter) up
+    /// to <see cref="RetryMaxDelay"/>. Default 1 s; 10 ms to 10 minutes.
+    /// </summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest delay between attempts (<c>FEEDBACK_FLUSH_RETRY_MAX_MS</c>). Default 30 s; 10 ms to 1 hour.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the <c>feedback.batch.flushed</c> announcement may take to be delivered
+    /// (<c>FEEDBACK_FLUSH_PUBLISH_TIMEOUT_MS</c>). Default 10 s; 1 s to 5 minutes.
+    /// </summary>
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// On shutdown, how long a write in progress may go on before it is abandoned and its leases are given back
+    /// (<c>FEEDBACK_FLUSH_DRAIN_MS</c>). Keep it below <c>FEEDBACK_SHUTDOWN_TIMEOUT_MS</c>. Default 15 s; 0 to 10 minutes.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Test hook only (<c>FEEDBACK_TEST_PAUSE_BEFORE_ACK_MS</c>): after a write and its announcement, log
+    /// <c>TestPauseBeforeAck</c> and wait this long before acking, so a test can kill the process between write and
+    /// ack. Default 0 (off); 0 to 10 minutes. A warning is logged at start when it is set.
+    /// </summary>
+    public TimeSpan TestPauseBeforeAck { get; set; } = TimeSpan.Zero;
+}

@@ -1,0 +1,18 @@
+namespace FeedbackRedis.Flushing;
+
+/// <summary>
+/// Exponential backoff with jitter: attempt n waits between half and all of <c>base * 2^(n-1)</c>, capped at the
+/// maximum ("equal jitter"), so flushers that failed together do not retry together.
+/// </summary>
+public sealed class RetryBackoff(TimeSpan baseDelay, TimeSpan maxDelay, Func<double>? random = null)
+{
+    private readonly Func<double> _random = random ?? Random.Shared.NextDouble;
+
+    /// <summary>The delay before attempt <paramref name="failures"/> + 1, after that many failures (1 or more).</summary>
+    public TimeSpan Delay(int failures)
+    {
+        int exponent = Math.Clamp(failures - 1, 0, 30);
+        double ceiling = Math.Min(maxDelay.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, exponent));
+        return TimeSpan.FromMilliseconds((ceiling / 2) + (_random() * ceiling / 2));
+    }
+}

@@ -1,0 +1,24 @@
+using System.Text.Json;
+
+namespace FeedbackRedis.Sinks;
+
+/// <summary>One event of a claimed batch, read from its Redis item by <see cref="FeedbackEventParser"/>.</summary>
+/// <param name="EventId">The stable event id; the sink's key.</param>
+/// <param name="AgentId">The agent the feedback is about.</param>
+/// <param name="Type">Reply or reaction.</param>
+/// <param name="Reaction">For a reaction, its name (<c>unknown</c> when the item has none); null for a reply.</param>
+/// <param name="OccurredAt">When the feedback happened (<c>occurredAt</c>), if the item says.</param>
+/// <param name="ReceivedAt">When the consumer read it (<c>receivedAt</c>), if the item says.</param>
+/// <param name="Item">The whole item, as stored in Redis (a detached copy).</param>
+public sealed record FeedbackEvent(
+    string EventId,
+    string AgentId,
+    FeedbackType Type,
+    string? Reaction,
+    DateTimeOffset? OccurredAt,
+    DateTimeOffset? ReceivedAt,
+    JsonElement Item)
+{
+    /// <summary>The time that counts as "when": <see cref="OccurredAt"/>, else <see cref="ReceivedAt"/>.</summary>
+    public DateTimeOffset? At => OccurredAt ?? ReceivedAt;
+}

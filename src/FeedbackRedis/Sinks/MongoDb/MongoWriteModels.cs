@@ -1,0 +1,200 @@
+using System.Globalization;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace FeedbackRedis.Sinks.MongoDb;
+
+/// <summary>
+/// The write models the MongoDB sink sends, built as plain <see cref="BsonDocument"/>s so that tests can assert
+/// exactly what the driver will send. The exactly-once argument they implement is in docs/SINKS.md.
+/// </summary>
+internal static class MongoWriteModels
+{
+    /// <summary>Longest reaction name kept as a field name; longer ones are cut.</summary>
+    public const int MaxReactionLength = 64;
+
+    /// <summary>
+    /// A batch's identity across Redis data loss: its id plus its seal time. Batch ids come from a Redis counter, which
+    /// a Redis that lost writes could hand out again; the seal time tells the two batches apart.
+    /// </summary>
+    public static string BatchKey(FeedbackBatch batch) =>
+        $"{batch.BatchId}@{batch.Claim.SealedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// The event's document, without <c>_id</c>: every field of the item (event id as <c>_id</c> instead of
+    /// <c>eventId</c>), times as BSON dates, and the batch that writes it first (<c>batchId</c>, <c>batchSealedAt</c>).
+    /// </summary>
+    public static BsonDocument EventFields(FeedbackEvent e, FeedbackBatch batch, DateTime writtenAt)
+    {
+        var fields = JsonToBson.Document(e.Item);
+        fields.Remove("_id");
+        fields.Remove("eventId");
+        fields.Set("agentId", e.AgentId);
+        fields.Set("type", e.Type == FeedbackType.Reply ? "reply" : "reaction");
+        if (e.Reaction is not null)
+        {
+            fields.Set("reaction", e.Reaction);
+        }
+
+        SetDate(fields, "occurredAt", e.OccurredAt);
+        SetDate(fields, "receivedAt", e.ReceivedAt);
+        fields.Set("batchId", batch.BatchId);
+        fields.Set("batchSealedAt", batch.Claim.SealedAt.UtcDateTime);
+        fields.Set("writtenAt", writtenAt);
+        return fields;
+    }
+
+    /// <summary>
+    /// Inserts the event once: <c>{_id: eventId}</c>, <c>$setOnInsert</c> of every field, upsert. When the document is
+    /// there already (a replay, a re-flush, or the event redelivered in another batch) nothing changes, and
+    /// <c>batchId</c> keeps naming the batch that wrote it first.
+    /// </summary>
+    public static UpdateOneModel<BsonDocument> EventUpsert(FeedbackEvent e, FeedbackBatch batch, DateTime writtenAt) =>
+        new(new BsonDocument("_id", e.EventId), new BsonDocument("$setOnInsert", EventFields(e, batch, writtenAt))) { IsUpsert = true };
+
+    /// <summary>The events a group wrote, read back with the batch that wrote each first.</summary>
+    public static BsonDocument EventsByIdFilter(IEnumerable<string> eventIds) =>
+        new("_id", new BsonDocument("$in", new BsonArray(eventIds)));
+
+    /// <summary>Projection of <see cref="EventsByIdFilter"/>: the first writer only.</summary>
+    public static BsonDocument FirstWriterProjection() => new() { { "batchId", 1 }, { "batchSealedAt", 1 } };
+
+    /// <summary>True when <paramref name="document"/> (an event read back) was first written by <paramref name="batch"/>.</summary>
+    public static bool WrittenFirstBy(BsonDocument document, FeedbackBatch batch) =>
+        document.TryGetValue("batchId", out var id) && id.IsString && id.AsString == batch.BatchId
+        && document.TryGetValue("batchSealedAt", out var sealedAt) && sealedAt.IsValidDateTime
+        && sealedAt.ToUniversalTime() == batch.Claim.SealedAt.UtcDateTime;
+
+    /// <summary>
+    /// Per agent, the events of <paramref name="batch"/> that it wrote first (<paramref name="ownedEventIds"/>); agents
+    /// with none are left out. Each event id counts once even if the batch held it twice.
+    /// </summary>
+    public static IReadOnlyList<AgentContribution> Contributions(FeedbackBatch batch, IReadOnlySet<string> ownedEventIds)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var byAgent = new Dictionary<string, (long Events, long Replies, Dictionary<string, long> Reactions, DateTimeOffset? Last)>(StringComparer.Ordinal);
+        foreach (var e in batch.Events)
+        {
+            if (!ownedEventIds.Contains(e.EventId) || !seen.Add(e.EventId))
+            {
+                continue;
+            }
+
+            var c = byAgent.TryGetValue(e.AgentId, out var existing) ? existing : (0, 0, new Dictionary<string, long>(StringComparer.Ordinal), null);
+            c.Events++;
+            if (e.Type == FeedbackType.Reply)
+            {
+                c.Replies++;
+            }
+            else
+            {
+                string field = ReactionField(e.Reaction);
+                c.Reactions[field] = c.Reactions.GetValueOrDefault(field) + 1;
+            }
+
+            if (e.At is { } at && (c.Last is null || at > c.Last))
+            {
+                c.Last = at;
+            }
+
+            byAgent[e.AgentId] = c;
+        }
+
+        return [.. byAgent.Select(a => new AgentContribution(a.Key, a.Value.Events, a.Value.Replies, a.Value.Reactions, a.Value.Last))];
+    }
+
+    /// <summary>
+    /// Makes sure the agent's document exists: <c>{_id: agentId}</c>, <c>$setOnInsert</c>, upsert. An equality match on
+    /// <c>_id</c> alone, so two flushers creating it at once cannot both insert (the server retries the loser).
+    /// </summary>
+    public static UpdateOneModel<BsonDocument> EnsureAgent(string agentId, DateTime now) =>
+        new(new BsonDocument("_id", agentId), new BsonDocument("$setOnInsert", new BsonDocument("createdAt", now))) { IsUpsert = true };
+
+    /// <summary>
+    /// Adds one batch's contribution to one agent, at most once: the filter matches only while the agent's
+    /// <c>appliedBatches</c> lacks the batch key, and the same update pushes the key (keeping the newest
+    /// <paramref name="keep"/>). Filter and update touch one document, so the check and the increment are atomic;
+    /// when it was applied before, nothing matches and nothing changes. Not an upsert (<see cref="EnsureAgent"/> runs first).
+    /// </summary>
+    public static UpdateOneModel<BsonDocument> ApplyContribution(AgentContribution c, string batchKey, int keep, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        var inc = new BsonDocument { { "events", c.Events }, { "replies", c.Replies } };
+        foreach (var (reaction, count) in c.Reactions.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            inc.Add($"reactions.{reaction}", count);
+        }
+
+        var update = new BsonDocument
+        {
+            { "$inc", inc },
+            { "$set", new BsonDocument("updatedAt", now) },
+            {
+                "$push", new BsonDocument("appliedBatches", new BsonDocument
+                {
+                    { "$each", new BsonArray { batchKey } },
+                    { "$slice", -keep },
+                })
+            },
+        };
+        if (c.LastFeedbackAt is { } last)
+        {
+            update.Add("$max", new BsonDocument("lastFeedbackAt", last.UtcDateTime));
+        }
+
+        var filter = new BsonDocument { { "_id", c.AgentId }, { "appliedBatches", new BsonDocument("$ne", batchKey) } };
+        return new UpdateOneModel<BsonDocument>(filter, update) { IsUpsert = false };
+    }
+
+    /// <summary>
+    /// Records that a batch's aggregates are applied: <c>{_id: batchKey}</c>, <c>$setOnInsert</c>, upsert. Written only
+    /// after every <see cref="ApplyContribution"/> of the batch succeeded; a re-flush that finds it skips the aggregates.
+    /// </summary>
+    public static UpdateOneModel<BsonDocument> BatchMarker(FeedbackBatch batch, long counted, IEnumerable<string> agents, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var fields = new BsonDocument
+        {
+            { "batchId", batch.BatchId },
+            { "member", batch.Claim.Member },
+            { "trigger", batch.Claim.Trigger.ToString().ToLowerInvariant() },
+            { "openedAt", batch.Claim.OpenedAt.UtcDateTime },
+            { "sealedAt", batch.Claim.SealedAt.UtcDateTime },
+            { "events", batch.Events.Count },
+            { "counted", counted },
+            { "agents", new BsonArray(agents) },
+            { "attempt", batch.Claim.Attempt },
+            { "flushedAt", now },
+        };
+        return new UpdateOneModel<BsonDocument>(new BsonDocument("_id", BatchKey(batch)), new BsonDocument("$setOnInsert", fields)) { IsUpsert = true };
+    }
+
+    /// <summary>
+    /// A reaction name as a field name under <c>reactions</c>: '.' and '$' (field path syntax) become '_', control
+    /// characters are dropped, at most <see cref="MaxReactionLength"/> characters; empty becomes <c>unknown</c>.
+    /// </summary>
+    public static string ReactionField(string? reaction)
+    {
+        if (string.IsNullOrWhiteSpace(reaction))
+        {
+            return FeedbackEventParser.UnknownReaction;
+        }
+
+        var chars = reaction.Where(c => !char.IsControl(c)).Select(c => c is '.' or '$' ? '_' : c).Take(MaxReactionLength).ToList();
+        if (chars.Count > 0 && char.IsHighSurrogate(chars[^1]))
+        {
+            chars.RemoveAt(chars.Count - 1);
+        }
+
+        return chars.Count == 0 ? FeedbackEventParser.UnknownReaction : new string([.. chars]);
+    }
+
+    private static void SetDate(BsonDocument fields, string name, DateTimeOffset? value)
+    {
+        if (value is { } time)
+        {
+            fields.Set(name, time.UtcDateTime);
+        }
+    }
+}

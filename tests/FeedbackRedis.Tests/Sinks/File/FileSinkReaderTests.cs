@@ -1,0 +1,58 @@
+using FeedbackRedis.Sinks.File;
+
+namespace FeedbackRedis.Tests.Sinks.File;
+
+public sealed class FileSinkReaderTests
+{
+    [Test]
+    public void Count_TakesEachEventIdOnce_PerAgentByType_AndNamesEachBatchsWriters()
+    {
+        string[] lines =
+        [
+            """{"eventId":"e1","agentId":"a","type":"reply","batchId":"a:1","writer":"f1"}""",
+            """{"eventId":"e2","agentId":"a","type":"reaction","reaction":"like","batchId":"a:1","writer":"f1"}""",
+            """{"eventId":"e1","agentId":"a","type":"reply","batchId":"a:1","writer":"f2"}""",
+            """{"eventId":"e3","agentId":"b","type":"reaction","reaction":"like","batchId":"b:2","writer":"f2"}""",
+            """{"eventId":"e2","agentId":"a","type":"reaction","reaction":"like","batchId":"a:3","writer":"f2"}""",
+        ];
+
+        var summary = FileSinkReader.Count(lines);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary.Lines, Is.EqualTo(5));
+            Assert.That(summary.DistinctEvents, Is.EqualTo(3));
+            Assert.That(summary.Rewrites, Is.EqualTo(2));
+            Assert.That(summary.Agents["a"].Events, Is.EqualTo(2));
+            Assert.That(summary.Agents["a"].Replies, Is.EqualTo(1));
+            Assert.That(summary.Agents["a"].Reactions["like"], Is.EqualTo(1));
+            Assert.That(summary.Agents["b"].Reactions["like"], Is.EqualTo(1));
+            Assert.That(summary.WritersByBatch["a:1"], Is.EquivalentTo(new[] { "f1", "f2" }));
+        });
+    }
+
+    [Test]
+    public void TornLastLine_IsCountedAsTornAndSkipped()
+    {
+        var summary = FileSinkReader.Count(
+        [
+            """{"eventId":"e1","agentId":"a","type":"reply","batchId":"a:1","writer":"f1"}""",
+            """{"eventId":"e2","agentId":"a","ty""",
+        ]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary.Lines, Is.EqualTo(1));
+            Assert.That(summary.TornLines, Is.EqualTo(1));
+            Assert.That(summary.DistinctEvents, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task MissingFile_ReadsAsEmpty()
+    {
+        var summary = await FileSinkReader.ReadAsync(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N")));
+
+        Assert.That(summary.Lines + summary.DistinctEvents, Is.Zero);
+    }
+}

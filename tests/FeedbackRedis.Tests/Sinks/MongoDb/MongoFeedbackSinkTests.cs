@@ -1,0 +1,158 @@
+using FeedbackRedis.Sinks;
+using FeedbackRedis.Sinks.MongoDb;
+using FeedbackRedis.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using MongoDB.Bson;
+using MongoDB.Driver;
+
+namespace FeedbackRedis.Tests.Sinks.MongoDb;
+
+/// <summary>
+/// The MongoDB sink against a real server (<see cref="MongoTestServer"/>); skipped with the reason where none exists.
+/// Each test uses its own database.
+/// </summary>
+[Category("MongoDB")]
+public sealed class MongoFeedbackSinkTests
+{
+    private MongoClient? _client;
+    private string _database = "";
+
+    [SetUp]
+    public async Task ConnectAsync()
+    {
+        string uri = await MongoTestServer.UriOrIgnoreAsync();
+        _client = new MongoClient(uri);
+        _database = "feedback_test_" + Guid.NewGuid().ToString("N")[..12];
+    }
+
+    [TearDown]
+    public async Task DropAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.DropDatabaseAsync(_database);
+            _client.Dispose();
+        }
+    }
+
+    [Test]
+    public async Task Prepare_CreatesTheIndexes()
+    {
+        var sink = Sink();
+
+        await sink.PrepareAsync(CancellationToken.None);
+
+        var names = await (await Events.Indexes.ListAsync()).ToListAsync();
+        Assert.That(names.Select(i => i["name"].AsString), Is.SupersetOf(new[] { "_id_", "batchId_1", "agentId_1_occurredAt_-1" }));
+    }
+
+    [Test]
+    public async Task SameEventInTwoBatches_IsStoredOnce_KeyedByItsId_AndCountedOnce()
+    {
+        var sink = Sink();
+        var first = Batch("agent-1:1", 1, TestFeedback.Item("agent-1", "e-1"), TestFeedback.Item("agent-1", "e-2", "reaction", "like"));
+        var redelivered = Batch("agent-1:2", 2, TestFeedback.Item("agent-1", "e-2", "reaction", "like"), TestFeedback.Item("agent-1", "e-3"));
+
+        var results = await sink.WriteAsync([first, redelivered], CancellationToken.None);
+
+        var e2 = await Events.Find(new BsonDocument("_id", "e-2")).SingleAsync();
+        var agent = await Agents.Find(new BsonDocument("_id", "agent-1")).SingleAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Select(r => r.Outcome), Has.All.EqualTo(SinkOutcome.Written));
+            Assert.That(Events.CountDocuments(FilterDefinition<BsonDocument>.Empty), Is.EqualTo(3));
+            Assert.That(e2["batchId"].AsString, Is.EqualTo("agent-1:1"), "the batch that wrote it first");
+            Assert.That(agent["events"].ToInt64(), Is.EqualTo(3));
+            Assert.That(agent["replies"].ToInt64(), Is.EqualTo(2));
+            Assert.That(agent["reactions"]["like"].ToInt64(), Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task ReplayOfAWrittenBatch_ChangesNoDocument()
+    {
+        var sink = Sink();
+        var batch = Batch("agent-1:1", 1, TestFeedback.Item("agent-1", "e-1"), TestFeedback.Item("agent-1", "e-2", "reaction", "heart"));
+        await sink.WriteAsync([batch], CancellationToken.None);
+        var eventsBefore = await Events.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        var agentBefore = await Agents.Find(FilterDefinition<BsonDocument>.Empty).SingleAsync();
+
+        var replay = await Sink(new FakeTimeProvider(TestStores.Start.AddHours(1))).WriteAsync([batch], CancellationToken.None);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(replay.Single().Outcome, Is.EqualTo(SinkOutcome.Written));
+            Assert.That(await Events.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync(), Is.EqualTo(eventsBefore));
+            Assert.That(await Agents.Find(FilterDefinition<BsonDocument>.Empty).SingleAsync(), Is.EqualTo(agentBefore));
+        });
+    }
+
+    [Test]
+    public async Task Aggregates_AfterACrashBetweenEveryStep_CountEachEventOnce()
+    {
+        var now = TestStores.Start.UtcDateTime;
+        var a = Batch("agent-1:1", 1, TestFeedback.Item("agent-1", "a-1"), TestFeedback.Item("agent-1", "a-2", "reaction", "like"));
+        var b = Batch("agent-1:2", 2, TestFeedback.Item("agent-1", "b-1"));
+        var c = Batch("agent-1:3", 3, TestFeedback.Item("agent-1", "c-1"));
+
+        // a: crashed after writing its events, before any aggregate
+        await Events.BulkWriteAsync(a.Events.Select(e => MongoWriteModels.EventUpsert(e, a, now)));
+        // b: crashed after its aggregate, before its batch marker
+        await Events.BulkWriteAsync(b.Events.Select(e => MongoWriteModels.EventUpsert(e, b, now)));
+        await Agents.BulkWriteAsync([MongoWriteModels.EnsureAgent("agent-1", now)]);
+        await Agents.BulkWriteAsync([MongoWriteModels.ApplyContribution(
+            MongoWriteModels.Contributions(b, new HashSet<string> { "b-1" }).Single(), MongoWriteModels.BatchKey(b), 1000, now)]);
+        // c: fully written before; re-flushed after its ack was lost
+        await Sink().WriteAsync([c], CancellationToken.None);
+
+        var results = await Sink().WriteAsync([a, b, c], CancellationToken.None);
+        await Sink().WriteAsync([a, b, c], CancellationToken.None);
+
+        var agent = await Agents.Find(new BsonDocument("_id", "agent-1")).SingleAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Select(r => r.Outcome), Has.All.EqualTo(SinkOutcome.Written));
+            Assert.That(agent["events"].ToInt64(), Is.EqualTo(4));
+            Assert.That(agent["replies"].ToInt64(), Is.EqualTo(3));
+            Assert.That(agent["reactions"]["like"].ToInt64(), Is.EqualTo(1));
+            Assert.That(agent["appliedBatches"].AsBsonArray, Has.Count.EqualTo(3));
+            Assert.That(Batches.CountDocuments(FilterDefinition<BsonDocument>.Empty), Is.EqualTo(3));
+        });
+    }
+
+    [Test]
+    public async Task BulkOf10000Events_IsWrittenAsOneGroup_AndEveryEventCounted()
+    {
+        var sink = Sink();
+        var batches = Enumerable.Range(0, 100)
+            .Select(i => Batch($"agent-{i % 10}:{i}", i, [.. Enumerable.Range(0, 100).Select(e => TestFeedback.Item($"agent-{i % 10}", $"{i}-{e}", e % 2 == 0 ? "reply" : "reaction", "like"))]))
+            .ToList();
+
+        var results = await sink.WriteAsync(batches, CancellationToken.None);
+
+        var agents = await Agents.Find(FilterDefinition<BsonDocument>.Empty).ToListAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Select(r => r.Outcome), Has.All.EqualTo(SinkOutcome.Written));
+            Assert.That(Events.CountDocuments(FilterDefinition<BsonDocument>.Empty), Is.EqualTo(10_000));
+            Assert.That(agents.Sum(d => d["events"].ToInt64()), Is.EqualTo(10_000));
+            Assert.That(agents, Has.Count.EqualTo(10));
+        });
+    }
+
+    private IMongoDatabase Database => _client!.GetDatabase(_database);
+
+    private IMongoCollection<BsonDocument> Events => Database.GetCollection<BsonDocument>("feedback_events");
+
+    private IMongoCollection<BsonDocument> Agents => Database.GetCollection<BsonDocument>("agent_feedback");
+
+    private IMongoCollection<BsonDocument> Batches => Database.GetCollection<BsonDocument>("flushed_batches");
+
+    private MongoFeedbackSink Sink(TimeProvider? time = null) =>
+        new(_client!, Options.Create(new MongoSinkOptions { Database = _database }), time ?? new FakeTimeProvider(TestStores.Start), NullLogger<MongoFeedbackSink>.Instance);
+
+    private static FeedbackBatch Batch(string batchId, int seq, params string[] items) =>
+        FeedbackEventParser.Parse(TestFeedback.Claimed(batchId, items, sealedAt: TestStores.Start.AddSeconds(seq)));
+}

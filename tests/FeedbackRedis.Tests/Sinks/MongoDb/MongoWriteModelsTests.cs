@@ -1,0 +1,184 @@
+using FeedbackRedis.Sinks;
+using FeedbackRedis.Sinks.MongoDb;
+using FeedbackRedis.Tests.Infrastructure;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization;
+using MongoDB.Bson.Serialization.Serializers;
+using MongoDB.Driver;
+
+namespace FeedbackRedis.Tests.Sinks.MongoDb;
+
+/// <summary>The exact documents the driver will send, rendered through the driver's own definitions. No server needed.</summary>
+public sealed class MongoWriteModelsTests
+{
+    private static readonly DateTime Now = new(2026, 11, 23, 12, 0, 11, DateTimeKind.Utc);
+    private static readonly DateTimeOffset At = new(2026, 11, 23, 11, 59, 0, TimeSpan.Zero);
+
+    [Test]
+    public void EventUpsert_FiltersOnIdAlone_AndSetsEveryFieldOnInsertOnly()
+    {
+        var batch = Batch("agent-1:7", TestFeedback.Item("agent-1", "e-1", "reaction", "like", At));
+
+        var model = MongoWriteModels.EventUpsert(batch.Events[0], batch, Now);
+
+        var expectedFields = new BsonDocument
+        {
+            { "agentId", "agent-1" },
+            { "type", "reaction" },
+            { "reaction", "like" },
+            { "occurredAt", At.UtcDateTime },
+            { "receivedAt", At.AddSeconds(1).UtcDateTime },
+            { "topic", "feedback.reaction.received" },
+            { "partition", 0 },
+            { "offset", 42 },
+            { "messageId", "m-e-1" },
+            { "conversationId", "c-1" },
+            { "userId", "u-1" },
+            { "text", BsonNull.Value },
+            { "batchId", "agent-1:7" },
+            { "batchSealedAt", TestStores.Start.AddSeconds(10).UtcDateTime },
+            { "writtenAt", Now },
+        };
+        Assert.Multiple(() =>
+        {
+            Assert.That(model.IsUpsert, Is.True);
+            Assert.That(Render(model.Filter), Is.EqualTo(new BsonDocument("_id", "e-1")));
+            Assert.That(Render(model.Update), Is.EqualTo(new BsonDocument("$setOnInsert", expectedFields)));
+        });
+    }
+
+    [Test]
+    public void EventFields_KeepDollarNamedPayloadFieldsAsPlainFields_NotExtendedJsonTypes()
+    {
+        var batch = Batch("agent-1:7", """{"eventId":"e-1","agentId":"agent-1","type":"reply","meta":{"$date":"not a date"},"_id":"forged"}""");
+
+        var fields = MongoWriteModels.EventFields(batch.Events[0], batch, Now);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(fields["meta"], Is.EqualTo(new BsonDocument("$date", "not a date")));
+            Assert.That(fields.Contains("_id"), Is.False, "the item cannot choose its own _id");
+            Assert.That(fields.Contains("eventId"), Is.False, "it is the _id");
+        });
+    }
+
+    [Test]
+    public void ApplyContribution_IncrementsOnlyWhileTheBatchKeyIsAbsent_AndPushesItBounded()
+    {
+        var contribution = new AgentContribution("agent-1", 5, 2, new Dictionary<string, long> { ["like"] = 2, ["heart"] = 1 }, At);
+
+        var model = MongoWriteModels.ApplyContribution(contribution, "agent-1:7@1795435210000", keep: 1000, Now);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(model.IsUpsert, Is.False, "EnsureAgent creates the document; an upsert here could insert a second copy");
+            Assert.That(Render(model.Filter), Is.EqualTo(new BsonDocument
+            {
+                { "_id", "agent-1" },
+                { "appliedBatches", new BsonDocument("$ne", "agent-1:7@1795435210000") },
+            }));
+            Assert.That(Render(model.Update), Is.EqualTo(new BsonDocument
+            {
+                { "$inc", new BsonDocument { { "events", 5L }, { "replies", 2L }, { "reactions.heart", 1L }, { "reactions.like", 2L } } },
+                { "$set", new BsonDocument("updatedAt", Now) },
+                { "$push", new BsonDocument("appliedBatches", new BsonDocument { { "$each", new BsonArray { "agent-1:7@1795435210000" } }, { "$slice", -1000 } }) },
+                { "$max", new BsonDocument("lastFeedbackAt", At.UtcDateTime) },
+            }));
+        });
+    }
+
+    [Test]
+    public void EnsureAgent_UpsertsOnIdEqualityAlone()
+    {
+        var model = MongoWriteModels.EnsureAgent("agent-1", Now);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(model.IsUpsert, Is.True);
+            Assert.That(Render(model.Filter), Is.EqualTo(new BsonDocument("_id", "agent-1")));
+            Assert.That(Render(model.Update), Is.EqualTo(new BsonDocument("$setOnInsert", new BsonDocument("createdAt", Now))));
+        });
+    }
+
+    [Test]
+    public void Contributions_CountOnlyTheEventsThisBatchWroteFirst_EachIdOnce_PerAgent()
+    {
+        var batch = Batch(
+            "#global-0:3",
+            TestFeedback.Item("a", "e-1", occurredAt: At),
+            TestFeedback.Item("a", "e-2", "reaction", "like", At.AddSeconds(5)),
+            TestFeedback.Item("a", "e-2", "reaction", "like", At.AddSeconds(5)),
+            TestFeedback.Item("a", "e-3", "reaction", "like"),
+            TestFeedback.Item("b", "e-4", "reaction", "a.b$c"));
+        var owned = new HashSet<string> { "e-1", "e-2", "e-4" }; // e-3 was written first by another batch
+
+        var contributions = MongoWriteModels.Contributions(batch, owned).ToDictionary(c => c.AgentId);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(contributions["a"].Events, Is.EqualTo(2));
+            Assert.That(contributions["a"].Replies, Is.EqualTo(1));
+            Assert.That(contributions["a"].Reactions, Is.EqualTo(new Dictionary<string, long> { ["like"] = 1 }));
+            Assert.That(contributions["a"].LastFeedbackAt, Is.EqualTo(At.AddSeconds(5)));
+            Assert.That(contributions["b"].Reactions.Keys, Is.EqualTo(new[] { "a_b_c" }), "no field-path syntax in a reaction name");
+        });
+    }
+
+    [Test]
+    public void Contributions_OfABatchThatWroteNothingFirst_AreEmpty_SoItsAggregateStepSendsNothing()
+    {
+        var batch = Batch("agent-1:9", TestFeedback.Item("agent-1", "e-1"));
+
+        Assert.That(MongoWriteModels.Contributions(batch, new HashSet<string>()), Is.Empty);
+    }
+
+    [Test]
+    public void WrittenFirstBy_NeedsTheSameBatchIdAndSealTime()
+    {
+        var batch = Batch("agent-1:7", TestFeedback.Item("agent-1", "e-1"));
+        var sealedAt = TestStores.Start.AddSeconds(10).UtcDateTime;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(MongoWriteModels.WrittenFirstBy(new BsonDocument { { "batchId", "agent-1:7" }, { "batchSealedAt", sealedAt } }, batch), Is.True);
+            Assert.That(MongoWriteModels.WrittenFirstBy(new BsonDocument { { "batchId", "agent-1:6" }, { "batchSealedAt", sealedAt } }, batch), Is.False);
+            Assert.That(
+                MongoWriteModels.WrittenFirstBy(new BsonDocument { { "batchId", "agent-1:7" }, { "batchSealedAt", sealedAt.AddDays(-1) } }, batch),
+                Is.False,
+                "the same id handed out again by a Redis that lost writes is another batch");
+        });
+    }
+
+    [Test]
+    public void BatchMarker_IsAnInsertOnceOfTheBatchKey()
+    {
+        var batch = Batch("agent-1:7", TestFeedback.Item("agent-1", "e-1"));
+
+        var model = MongoWriteModels.BatchMarker(batch, counted: 1, ["agent-1"], Now);
+        var update = Render(model.Update);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(MongoWriteModels.BatchKey(batch), Is.EqualTo($"agent-1:7@{TestStores.Start.AddSeconds(10).ToUnixTimeMilliseconds()}"));
+            Assert.That(model.IsUpsert, Is.True);
+            Assert.That(Render(model.Filter), Is.EqualTo(new BsonDocument("_id", MongoWriteModels.BatchKey(batch))));
+            Assert.That(update.Names, Is.EqualTo(new[] { "$setOnInsert" }));
+            Assert.That(update["$setOnInsert"]["counted"], Is.EqualTo(new BsonInt64(1)));
+        });
+    }
+
+    [TestCase("like", "like")]
+    [TestCase("", "unknown")]
+    [TestCase("$inc.x", "_inc_x")]
+    [TestCase("\u0001", "unknown")]
+    public void ReactionField_IsASafeFieldName(string reaction, string expected) =>
+        Assert.That(MongoWriteModels.ReactionField(reaction), Is.EqualTo(expected));
+
+    private static FeedbackBatch Batch(string batchId, params string[] items) => FeedbackEventParser.Parse(TestFeedback.Claimed(batchId, items));
+
+    private static RenderArgs<BsonDocument> Args => new(BsonDocumentSerializer.Instance, BsonSerializer.SerializerRegistry);
+
+    private static BsonDocument Render(FilterDefinition<BsonDocument> filter) => filter.Render(Args);
+
+    private static BsonDocument Render(UpdateDefinition<BsonDocument> update) => update.Render(Args).AsBsonDocument;
+}
