@@ -11,7 +11,7 @@ namespace FeedbackRedis.Hosting;
 /// batches, so the service refuses to start (or, with <c>FEEDBACK_REDIS_EVICTION_CHECK=warn</c>, warns loudly).
 /// A Redis that hides CONFIG (some managed services) cannot be checked: that is a warning, not a refusal.
 /// </summary>
-public sealed partial class RedisEvictionCheck(IConnectionMultiplexer redis, IOptions<RedisOptions> options, ILogger<RedisEvictionCheck> logger)
+public sealed partial class RedisEvictionCheck(IOptions<RedisOptions> options, ILogger<RedisEvictionCheck> logger)
     : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -36,9 +36,17 @@ public sealed partial class RedisEvictionCheck(IConnectionMultiplexer redis, IOp
 
     private async Task<string?> ReadPolicyAsync()
     {
+        // CONFIG is an admin command: a short-lived admin connection for this one read keeps the service's own
+        // connection without admin rights.
+        var config = ConfigurationOptions.Parse(options.Value.ConnectionString);
+        config.AllowAdmin = true;
+        config.AbortOnConnectFail = false;
+        config.ConnectTimeout = Math.Min(config.ConnectTimeout, 5_000);
+        config.ClientName = "feedback-redis-eviction-check";
         try
         {
-            var reply = (RedisResult[]?)await redis.GetDatabase().ExecuteAsync("CONFIG", "GET", "maxmemory-policy");
+            await using var admin = await ConnectionMultiplexer.ConnectAsync(config);
+            var reply = (RedisResult[]?)await admin.GetDatabase().ExecuteAsync("CONFIG", "GET", "maxmemory-policy");
             return reply is { Length: 2 } ? (string?)reply[1] : null;
         }
         catch (RedisServerException ex)
