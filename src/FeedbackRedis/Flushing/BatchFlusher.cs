@@ -18,7 +18,8 @@ public sealed partial class BatchFlusher(
     IOptions<FlusherOptions> options,
     FlusherIdentity identity,
     TimeProvider time,
-    ILogger<BatchFlusher> logger)
+    ILogger<BatchFlusher> logger,
+    FlusherMetrics? metrics = null)
 {
     /// <summary>Groups one round may claim before it lets the timer seal due batches again.</summary>
     public const int MaxGroupsPerRound = 16;
@@ -135,6 +136,8 @@ public sealed partial class BatchFlusher(
             results = [.. batches.Select(b => new BatchWriteResult(b.BatchId, SinkOutcome.Unavailable, $"{sink.Name} sink threw: {ex.Message}"))];
         }
 
+        metrics?.SinkWrite(sink.Name, time.GetElapsedTime(writeStarted), results);
+
         var outcomes = results.ToDictionary(r => r.BatchId, StringComparer.Ordinal);
         var written = new List<FeedbackBatch>(batches.Count);
         string? unavailable = null;
@@ -226,12 +229,14 @@ public sealed partial class BatchFlusher(
         }
 
         var acks = await Task.WhenAll(toAck.Select(b => AckAsync(b.Claim.Lease)));
+        var ackedAt = time.GetUtcNow();
         for (int i = 0; i < toAck.Count; i++)
         {
             switch (acks[i])
             {
                 case true:
                     tally.Acked++;
+                    metrics?.Flushed(toAck[i], ackedAt);
                     break;
                 case false:
                     tally.Lost++;
@@ -250,10 +255,12 @@ public sealed partial class BatchFlusher(
         try
         {
             await publisher.PublishAsync(FlushedBatchMessage.From(batch, sink.Name, flushedAt), abort);
+            metrics?.Published(ok: true);
             return null;
         }
         catch (Exception ex)
         {
+            metrics?.Published(ok: false);
             LogPublishFailed(ex, batch.BatchId);
             return ex is OperationCanceledException ? "announcement cancelled (lease lost or shutting down)" : ex.Message;
         }
@@ -296,6 +303,8 @@ public sealed partial class BatchFlusher(
             LogStoreUnavailable(ex, $"release {claim.BatchId}");
             return;
         }
+
+        metrics?.Released(mode, released);
 
         switch (released)
         {

@@ -1,4 +1,5 @@
 using FeedbackRedis.Batching;
+using FeedbackRedis.Hosting.Health;
 using FeedbackRedis.Sinks;
 using FeedbackRedis.Sinks.File;
 using FeedbackRedis.Sinks.MongoDb;
@@ -31,7 +32,9 @@ public static class FlushingServiceCollectionExtensions
             _ => ActivatorUtilities.CreateInstance<MongoFeedbackSink>(sp),
         });
         services.TryAddSingleton<IFlushedBatchPublisher, KafkaFlushedBatchPublisher>();
+        services.TryAddSingleton<FlusherMetrics>();
         services.TryAddSingleton<BatchFlusher>();
+        services.AddHealthChecks().AddCheck<SinkHealthCheck>("sink", tags: [HealthTags.Ready]);
         services.AddHostedService<FlusherService>();
         return services;
     }

@@ -13,6 +13,12 @@ public interface IFeedbackSink
     Task PrepareAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// Whether the sink can take writes now, for the readiness probe: null when it can, else why not. Quick (a ping),
+    /// never a write. Sinks that cannot tell say null.
+    /// </summary>
+    Task<string?> CheckAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+    /// <summary>
     /// Writes a group of batches together (one bulk operation where the sink has one) and reports each batch's
     /// outcome; one batch's failure does not fail the others. Throws only when cancelled or on a bug; the flusher
     /// treats any other exception as <see cref="SinkOutcome.Unavailable"/> for the whole group.

@@ -22,6 +22,14 @@ public sealed partial class FileFeedbackSink(IOptions<FlusherOptions> options, T
     /// <summary>The file written to.</summary>
     public string FilePath => _path;
 
+    public Task<string?> CheckAsync(CancellationToken cancellationToken)
+    {
+        string? folder = Path.GetDirectoryName(_path);
+        return Task.FromResult(folder is { Length: > 0 } && !Directory.Exists(folder)
+            ? $"the sink file's folder {folder} does not exist"
+            : null);
+    }
+
     public Task PrepareAsync(CancellationToken cancellationToken)
     {
         if (Path.GetDirectoryName(_path) is { Length: > 0 } folder)

@@ -47,6 +47,21 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
 
     public string Name => "mongodb";
 
+    public async Task<string?> CheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            await _events.Database.RunCommandAsync((Command<BsonDocument>)"{ ping: 1 }", cancellationToken: timeout.Token);
+            return null;
+        }
+        catch (Exception ex) when (ex is MongoException or TimeoutException or OperationCanceledException)
+        {
+            return $"MongoDB ping failed: {ex.GetType().Name}";
+        }
+    }
+
     public async Task PrepareAsync(CancellationToken cancellationToken)
     {
         await RunAsync(ct => _events.Indexes.CreateManyAsync(MongoIndexes.Events, ct), cancellationToken);

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using FeedbackRedis.Batching;
+using FeedbackRedis.Kafka;
+using FeedbackRedis.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace FeedbackRedis.Tests.Hosting;
+
+[Category("Process")]
+public sealed partial class ServiceHostTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private static Dictionary<string, string> FlusherEnvironment(string redis, string bootstrap, string prefix, string sinkPath) => new()
+    {
+        ["FEEDBACK_REDIS_CONNECTION"] = redis,
+        ["FEEDBACK_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap,
+        ["FEEDBACK_KEY_PREFIX"] = prefix,
+        ["FEEDBACK_SINK"] = "file",
+        ["FEEDBACK_SINK_FILE_PATH"] = sinkPath,
+        ["FEEDBACK_FLUSH_POLL_MS"] = "100",
+        ["FEEDBACK_BATCH_SIZE"] = "10",
+        ["FEEDBACK_BATCHING_MODE"] = "agent",
+    };
+
+    [Test]
+    public async Task Metrics_NamedSeriesArePresent_AndMoveWhenEventsFlow()
+    {
+        using var kafka = MockKafkaCluster.Start(1);
+        string prefix = TestKeys.Prefix();
+        string sink = Path.Combine(Path.GetTempPath(), $"{prefix}.jsonl");
+        await using var flusher = ServiceProcess.Start("flusher", FlusherEnvironment(SharedRedis.Server.ConnectionString, kafka.BootstrapServers, prefix, sink));
+        var baseUri = await flusher.WaitForHttpAsync(Patience);
+        var before = await ScrapeAsync(baseUri);
+
+        var store = TestStores.Create(o => { o.BatchSize = 10; o.Clock = ClockSource.Redis; }, prefix: prefix);
+        await store.AppendAsync([.. TestStores.Events("a", 10), .. TestStores.Events("b", 10), .. TestStores.Events("c", 10)]);
+        await Eventually(async () => (await store.GetCountsAsync()).PendingEvents == 0, "the flusher drains the store");
+        string after = "";
+        await Eventually(async () =>
+        {
+            after = await ScrapeAsync(baseUri);
+            return Value(after, "feedback_flushes_total", "trigger=\"size\"") == 3
+                && Value(after, "feedback_batches", "state=\"ready\"") == 0;
+        }, "flush counters and store gauges reflect the three batches");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Value(before, "feedback_flushes_total", "trigger=\"size\""), Is.Null.Or.Zero);
+            Assert.That(Value(after, "feedback_flushed_events_total", "trigger=\"size\""), Is.EqualTo(30));
+            Assert.That(Value(after, "feedback_batch_size_count", "trigger=\"size\""), Is.EqualTo(3));
+            Assert.That(Value(after, "feedback_batch_size_sum", "trigger=\"size\""), Is.EqualTo(30));
+            Assert.That(Value(after, "feedback_batch_age_seconds_count", "trigger=\"size\""), Is.EqualTo(3));
+            Assert.That(Value(after, "feedback_sink_writes_total", "outcome=\"written\""), Is.EqualTo(3));
+            Assert.That(Value(after, "feedback_sink_write_duration_seconds_count", "sink=\"file\""), Is.GreaterThanOrEqualTo(1));
+            Assert.That(Value(after, "feedback_flushed_publishes_total", "outcome=\"ok\""), Is.EqualTo(3));
+            Assert.That(Value(after, "feedback_redis_duration_seconds_count", "operation=\"claim\""), Is.GreaterThan(0));
+            Assert.That(Value(after, "feedback_pending_events", ""), Is.Zero);
+            Assert.That(Value(after, "feedback_batches", "state=\"dead\""), Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task Ready_TurnsNotReadyWhenRedisStops_AndReadyAgainWhenItReturns()
+    {
+        using var kafka = MockKafkaCluster.Start(1);
+        await using var redis = await RedisServer.StartAsync(appendOnly: true);
+        string prefix = TestKeys.Prefix();
+        await using var flusher = ServiceProcess.Start(
+            "flusher", FlusherEnvironment(redis.ConnectionString, kafka.BootstrapServers, prefix, Path.Combine(Path.GetTempPath(), $"{prefix}.jsonl")));
+        var baseUri = await flusher.WaitForHttpAsync(Patience);
+
+        await Eventually(async () => await StatusAsync(baseUri, "/healthz/ready") == HttpStatusCode.OK, "ready with Redis up");
+        await redis.KillAsync();
+        await Eventually(async () => await StatusAsync(baseUri, "/healthz/ready") == HttpStatusCode.ServiceUnavailable, "not ready with Redis down");
+        var body = await Http.GetStringAsync(new Uri(baseUri, "/healthz/live"));
+        Assert.That(body, Does.Contain("Healthy"), "still live: a Redis outage is not a reason to restart the pod");
+
+        await redis.RestartAsync();
+        await Eventually(async () => await StatusAsync(baseUri, "/healthz/ready") == HttpStatusCode.OK, "ready again with Redis back");
+    }
+
+    [Test]
+    public async Task EvictingRedis_RefusesToStart_UnlessToldToWarn()
+    {
+        using var kafka = MockKafkaCluster.Start(1);
+        await using var redis = await RedisServer.StartAsync();
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true"))
+        {
+            await admin.GetServers()[0].ConfigSetAsync("maxmemory-policy", "allkeys-lru");
+        }
+
+        var environment = FlusherEnvironment(redis.ConnectionString, kafka.BootstrapServers, TestKeys.Prefix(), Path.Combine(Path.GetTempPath(), "evict.jsonl"));
+        await using var refused = ServiceProcess.Start("flusher", environment);
+        using var exit = new CancellationTokenSource(Patience);
+        while (!refused.HasExited)
+        {
+            await Task.Delay(50, exit.Token);
+        }
+
+        Assert.That(refused.ExitCode, Is.Not.Zero);
+        Assert.That(refused.Log, Does.Contain("maxmemory-policy is 'allkeys-lru'"));
+
+        environment["FEEDBACK_REDIS_EVICTION_CHECK"] = "warn";
+        await using var warned = ServiceProcess.Start("flusher", environment);
+        await warned.WaitForHttpAsync(Patience);
+        Assert.That(warned.Log, Does.Contain("maxmemory-policy is 'allkeys-lru'"));
+        Assert.That(warned.HasExited, Is.False);
+    }
+
+    private static async Task<string> ScrapeAsync(Uri baseUri) => await Http.GetStringAsync(new Uri(baseUri, "/metrics"));
+
+    private static async Task<HttpStatusCode> StatusAsync(Uri baseUri, string path)
+    {
+        try
+        {
+            using var response = await Http.GetAsync(new Uri(baseUri, path));
+            return response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
+        catch (TaskCanceledException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The value of the first sample of <paramref name="name"/> whose labels contain <paramref name="label"/>.</summary>
+    private static double? Value(string scrape, string name, string label)
+    {
+        foreach (Match m in Sample().Matches(scrape))
+        {
+            if (m.Groups["name"].Value == name && m.Groups["labels"].Value.Contains(label, StringComparison.Ordinal))
+            {
+                return double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(@"^(?<name>[a-z_]+)(\{(?<labels>[^}]*)\})? (?<value>[-0-9.eE+]+|NaN)", RegexOptions.Multiline)]
+    private static partial Regex Sample();
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > Patience)
+            {
+                Assert.Fail($"not within {Patience}: {what}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
