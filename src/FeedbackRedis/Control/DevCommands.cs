@@ -51,7 +51,7 @@ internal static class DevCommands
 
             return CtlExit.Ok;
         });
-        return new Command("dev", "Development helpers.") { kafka };
+        return new Command("dev", "Development helpers.") { kafka, ReportCommand.Create(factory) };
     }
 
     private static (string Name, int Partitions) ParseTopic(string spec)
