@@ -68,9 +68,37 @@ public static class FeedbackHost
         if (host.Role is ServiceRole.Flusher or ServiceRole.All)
         {
             builder.Services.AddFlushing();
+            builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<FlusherOptions>, ShutdownBudgetValidator>();
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// Builds and runs the service until it is stopped (SIGTERM, Ctrl-C). A configuration error stops start-up with one
+    /// line naming the setting (exit code 2) instead of a stack trace; any other start-up failure exits 1.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            var builder = WebApplication.CreateSlimBuilder(args);
+            builder.AddFeedbackRedis(args);
+            await using var app = builder.Build();
+            app.MapFeedbackEndpoints();
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception ex) when (ex is Microsoft.Extensions.Options.OptionsValidationException or FeedbackConfigurationException)
+        {
+            await Console.Error.WriteLineAsync($"feedback-redis: configuration error: {ex.Message}");
+            return 2;
+        }
+        catch (InvalidOperationException ex) when (ex.Message.Contains("maxmemory-policy", StringComparison.Ordinal))
+        {
+            await Console.Error.WriteLineAsync($"feedback-redis: refusing to start: {ex.Message}");
+            return 1;
+        }
     }
 
     /// <summary>Maps <c>/healthz/live</c>, <c>/healthz/ready</c> and <c>/metrics</c>.</summary>

@@ -110,6 +110,24 @@ public sealed partial class ServiceHostTests
         Assert.That(warned.HasExited, Is.False);
     }
 
+    [TestCase("FEEDBACK_BATCH_SIZE", "0", "FEEDBACK_BATCH_SIZE (Feedback:Batching:BatchSize) is 0; allowed: 1 to 100,000.")]
+    [TestCase("FEEDBACK_BATCHING_MODE", "per-agent", "FEEDBACK_BATCHING_MODE='per-agent' is not one of: agent, global, hybrid.")]
+    [TestCase("FEEDBACK_FLUSH_DRAIN_MS", "30000", "must be below FEEDBACK_SHUTDOWN_TIMEOUT_MS")]
+    public async Task BadSetting_StopsStartUpWithOneLineNamingIt_ExitCode2(string name, string value, string expected)
+    {
+        var environment = FlusherEnvironment(SharedRedis.Server.ConnectionString, "127.0.0.1:1", TestKeys.Prefix(), "/tmp/unused.jsonl");
+        environment[name] = value;
+        await using var service = ServiceProcess.Start("flusher", environment);
+        using var exit = new CancellationTokenSource(Patience);
+        while (!service.HasExited)
+        {
+            await Task.Delay(50, exit.Token);
+        }
+
+        Assert.That(service.ExitCode, Is.EqualTo(2));
+        Assert.That(service.Log, Does.Contain("feedback-redis: configuration error: ").And.Contain(expected));
+    }
+
     private static async Task<string> ScrapeAsync(Uri baseUri) => await Http.GetStringAsync(new Uri(baseUri, "/metrics"));
 
     private static async Task<HttpStatusCode> StatusAsync(Uri baseUri, string path)
