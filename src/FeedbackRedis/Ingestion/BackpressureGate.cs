@@ -33,6 +33,12 @@ public sealed class BackpressureGate(long highWater, long lowWater)
     public bool ShouldPauseForUnavailability() =>
         (Reasons & (PauseReasons.RedisUnavailable | PauseReasons.DeadLetterUnavailable)) != PauseReasons.None;
 
+    /// <summary>
+    /// Adds this consumer's own appends to the last reading, so the gate closes within one micro-batch of the mark
+    /// rather than one check interval; the next reading corrects the estimate (flushers drain, other consumers add).
+    /// </summary>
+    public void Added(long events) => ObservePending(LastPending + events);
+
     /// <summary>Sets or clears one of the unavailability reasons.</summary>
     public void Set(PauseReasons reason, bool on) => Reasons = on ? Reasons | reason : Reasons & ~reason;
 }

@@ -24,6 +24,19 @@ public sealed class BackpressureGateTests
     }
 
     [Test]
+    public void Own_appends_move_the_estimate_between_readings()
+    {
+        var gate = new BackpressureGate(highWater: 100, lowWater: 80);
+        gate.ObservePending(90);
+
+        gate.Added(9);
+        Assert.That(gate.ShouldPause, Is.False);
+        gate.Added(1);
+        Assert.That(gate.Reasons, Is.EqualTo(PauseReasons.HighWater));
+        Assert.That(gate.LastPending, Is.EqualTo(100));
+    }
+
+    [Test]
     public void Unavailability_pauses_independently_of_the_water_marks()
     {
         var gate = new BackpressureGate(highWater: 100, lowWater: 80);
