@@ -58,12 +58,18 @@ public sealed partial class FeedbackConsumer
                 _paused = true;
             }
         }
-        else if (_paused)
+        else if (_paused || _assignmentChanged)
         {
+            // Also on every new assignment: librdkafka keeps a partition's pause flag across assignments, so a partition
+            // paused here, revoked and assigned back later would otherwise never be fetched again.
             var assignment = consumer.Assignment;
             consumer.Resume(assignment);
+            if (_paused)
+            {
+                LogResumed(assignment.Count, _gate.LastPending);
+            }
+
             _paused = false;
-            LogResumed(assignment.Count, _gate.LastPending);
         }
 
         _assignmentChanged = false;

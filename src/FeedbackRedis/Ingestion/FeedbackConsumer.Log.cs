@@ -20,10 +20,24 @@ public sealed partial class FeedbackConsumer
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Committed {Count} offsets on {Occasion}: {Offsets}")]
     private partial void LogCommitted(string occasion, int count, string offsets);
 
+    [LoggerMessage(EventId = 3025, Level = LogLevel.Information,
+        Message = "Revocation of {Count} partitions: final offsets stored for {Stored}; librdkafka commits them before the partitions move")]
+    private partial void LogRevocationStored(int count, int stored);
+
+    [LoggerMessage(EventId = 3026, Level = LogLevel.Debug, Message = "Kafka committed {Count} offsets: {Offsets}")]
+    private partial void LogAutoCommitted(int count, string offsets);
+
+    [LoggerMessage(EventId = 3027, Level = LogLevel.Warning, Message = "Closing the Kafka consumer failed: {Reason}")]
+    private partial void LogCloseFailed(string reason);
+
+    [LoggerMessage(EventId = 3028, Level = LogLevel.Information, Message = "Commit on {Occasion} refused (attempt {Attempt}): {Reason}; waiting for the group to settle")]
+    private partial void LogCommitRetry(string occasion, int attempt, string reason);
+
     [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Nothing to commit on {Occasion}")]
     private partial void LogNothingToCommit(string occasion);
 
-    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Commit on {Occasion} failed: {Reason}; the next owner replays from the last committed offset")]
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning,
+        Message = "Commit on {Occasion} failed: {Reason}; a later commit or the next owner's replay (deduplicated by event id) covers it")]
     private partial void LogCommitFailed(string occasion, string reason);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Paused {Count} partitions: {Reasons} (pending events {Pending})")]

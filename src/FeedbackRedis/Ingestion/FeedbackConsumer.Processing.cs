@@ -119,39 +119,68 @@ public sealed partial class FeedbackConsumer
     }
 
     /// <summary>Stores the offsets that have waited out the commit safety margin; librdkafka commits them.</summary>
-    private void StoreDueOffsets()
+    /// <returns>How many partitions' offsets were stored.</returns>
+    private int StoreDueOffsets()
     {
+        int stored = 0;
         foreach (var offset in _ledger.TakeDue(_time.GetUtcNow(), _options.CommitSafety))
         {
             try
             {
                 _consumer!.StoreOffset(offset);
+                stored++;
             }
             catch (KafkaException ex)
             {
                 LogStoreFailed(offset.Topic, offset.Partition.Value, offset.Offset.Value, ex.Error.Reason);
             }
         }
+
+        return stored;
     }
 
-    /// <summary>Commits the stored offsets of the whole assignment now (revocation, shutdown).</summary>
-    private void Commit(string occasion)
+    /// <summary>
+    /// Commits the stored offsets of the whole assignment before leaving the group. While the group is rebalancing the
+    /// coordinator refuses commits (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION); then the partitions are paused and the
+    /// consumer polls (serving the rejoin, taking no messages) and tries again, for a few seconds. Close() afterwards also
+    /// commits the stored offsets of the partitions it releases.
+    /// </summary>
+    private void CommitOnShutdown(IConsumer<byte[]?, byte[]?> consumer)
     {
-        try
+        long started = _time.GetTimestamp();
+        for (int attempt = 1; ; attempt++)
         {
-            var committed = _consumer!.Commit();
-            string offsets = string.Join(", ", committed.Select(c => $"{c.Topic}[{c.Partition.Value}]@{c.Offset.Value}"));
-            LogCommitted(occasion, committed.Count, offsets);
-        }
-        catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_NoOffset)
-        {
-            LogNothingToCommit(occasion);
-        }
-        catch (KafkaException ex)
-        {
-            LogCommitFailed(occasion, ex.Error.Reason);
+            try
+            {
+                var committed = consumer.Commit();
+                string offsets = string.Join(", ", committed.Select(c => $"{c.Topic}[{c.Partition.Value}]@{c.Offset.Value}"));
+                LogCommitted("shutdown", committed.Count, offsets);
+                return;
+            }
+            catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_NoOffset)
+            {
+                LogNothingToCommit("shutdown");
+                return;
+            }
+            catch (KafkaException ex) when (IsGroupInFlux(ex.Error.Code) && _time.GetElapsedTime(started) < ShutdownCommitPatience)
+            {
+                LogCommitRetry("shutdown", attempt, ex.Error.Reason);
+                consumer.Pause(consumer.Assignment);
+                // Serve the rejoin; nothing is taken: the partitions are paused, and a stray message is simply not stored.
+                consumer.Consume(TimeSpan.FromMilliseconds(200));
+            }
+            catch (KafkaException ex)
+            {
+                LogCommitFailed("shutdown", ex.Error.Reason);
+                return;
+            }
         }
     }
+
+    private static readonly TimeSpan ShutdownCommitPatience = TimeSpan.FromSeconds(5);
+
+    private static bool IsGroupInFlux(ErrorCode code) => code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration
+        or ErrorCode.UnknownMemberId or ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupLoadInProgress;
 
     private static DeadLetterReason ReasonFor(InvalidEventReason reason) => reason switch
     {

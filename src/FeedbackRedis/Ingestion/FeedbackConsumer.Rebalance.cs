@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 
 namespace FeedbackRedis.Ingestion;
 
@@ -7,15 +8,44 @@ public sealed partial class FeedbackConsumer
     /// <summary>Cooperative: <paramref name="partitions"/> are added to the assignment (paused too if the consumer is paused).</summary>
     private void OnAssigned(List<TopicPartition> partitions)
     {
+        if (partitions.Count == 0)
+        {
+            return; // the second half of a cooperative rebalance that brought nothing new
+        }
+
         string described = Describe(partitions);
         LogAssigned(partitions.Count, described);
         _assignmentChanged = true;
     }
 
+    /// <summary>Results of every commit librdkafka made (periodic, on revocation, on close).</summary>
+    private void OnCommitted(CommittedOffsets committed)
+    {
+        if (committed.Error.IsError)
+        {
+            LogCommitFailed("auto-commit", committed.Error.Reason);
+            return;
+        }
+
+        foreach (var failed in committed.Offsets.Where(o => o.Error.IsError))
+        {
+            LogCommitFailed($"auto-commit of {failed.Topic}[{failed.Partition.Value}]", failed.Error.Reason);
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            string offsets = string.Join(", ", committed.Offsets.Select(c => $"{c.Topic}[{c.Partition.Value}]@{c.Offset.Value}"));
+            LogAutoCommitted(committed.Offsets.Count, offsets);
+        }
+    }
+
     /// <summary>
     /// Before <paramref name="partitions"/> go to another member (rebalance or shutdown): finish what is held for them if
-    /// Redis can take it, wait out the commit safety margin, store and commit. What cannot be finished is dropped
-    /// unacknowledged, so the next owner reads it again from the committed offset.
+    /// Redis can take it, wait out the commit safety margin, and store their final offsets. librdkafka (auto-commit on)
+    /// commits the stored offsets of removed partitions itself and rejoins the group only once that commit is done, so
+    /// the next owner starts exactly after what this member acknowledged. No synchronous commit is made here: inside
+    /// the callback during <c>Close()</c> it can block. What cannot be finished is dropped unacknowledged, so the next
+    /// owner reads it again.
     /// </summary>
     private void OnRevoked(List<TopicPartition> partitions)
     {
@@ -32,8 +62,8 @@ public sealed partial class FeedbackConsumer
                 Task.Delay(dueAt - _time.GetUtcNow(), _time).GetAwaiter().GetResult();
             }
 
-            StoreDueOffsets();
-            Commit("revocation");
+            int stored = StoreDueOffsets();
+            LogRevocationStored(partitions.Count, stored);
         }
         catch (Exception ex)
         {

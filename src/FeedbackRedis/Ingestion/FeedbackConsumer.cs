@@ -82,6 +82,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked([.. partitions.Select(p => p.TopicPartition)]))
             .SetPartitionsLostHandler((_, partitions) => OnLost([.. partitions.Select(p => p.TopicPartition)]))
+            .SetOffsetsCommittedHandler((_, committed) => OnCommitted(committed))
             .Build();
         _consumer = consumer;
         _deadLetters = new DeadLetterPublisher(producer, _kafka.DeadLetterTopic, _kafka.GroupId);
@@ -186,8 +187,16 @@ public sealed partial class FeedbackConsumer : BackgroundService
         }
 
         StoreDueOffsets();
-        Commit("shutdown");
-        consumer.Close();
+        CommitOnShutdown(consumer);
+        try
+        {
+            consumer.Close(); // leaves the group; librdkafka commits stored offsets of the released partitions first
+        }
+        catch (KafkaException ex)
+        {
+            LogCloseFailed(ex.Error.Reason);
+        }
+
         producer.Flush(TimeSpan.FromSeconds(5));
         LogStopped();
     }

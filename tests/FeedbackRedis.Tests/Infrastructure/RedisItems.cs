@@ -27,7 +27,14 @@ public static class RedisItems
         var items = new List<string>();
         foreach (string pattern in new[] { $"{prefix}:batch:*", $"{prefix}:sealed:*" })
         {
+            // SCAN may return a key more than once (while the keyspace rehashes): read each key once
+            var keys = new HashSet<string>(StringComparer.Ordinal);
             await foreach (var key in server.KeysAsync(pattern: pattern, pageSize: 1000))
+            {
+                keys.Add(key!);
+            }
+
+            foreach (string key in keys)
             {
                 items.AddRange((await db.ListRangeAsync(key)).Select(v => (string)v!));
             }
