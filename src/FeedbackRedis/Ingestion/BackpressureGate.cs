@@ -1,0 +1,44 @@
+namespace FeedbackRedis.Ingestion;
+
+/// <summary>
+/// Decides whether the consumer's partitions should be paused: while Redis or the dead-letter topic cannot take writes,
+/// and from the moment pending events reach the high-water mark until they fall below the low-water mark (hysteresis,
+/// so the partitions do not flap around one number). Not thread-safe: the consumer loop owns it.
+/// </summary>
+public sealed class BackpressureGate(long highWater, long lowWater)
+{
+    /// <summary>The current reasons to pause; <see cref="PauseReasons.None"/> to run.</summary>
+    public PauseReasons Reasons { get; private set; }
+
+    public bool ShouldPause => Reasons != PauseReasons.None;
+
+    /// <summary>The latest pending count read.</summary>
+    public long LastPending { get; private set; }
+
+    /// <summary>Takes a pending-events reading.</summary>
+    public void ObservePending(long pending)
+    {
+        LastPending = pending;
+        if (pending >= highWater)
+        {
+            Reasons |= PauseReasons.HighWater;
+        }
+        else if (pending < lowWater)
+        {
+            Reasons &= ~PauseReasons.HighWater;
+        }
+    }
+
+    /// <summary>True while Redis or the dead-letter topic is known to be unavailable.</summary>
+    public bool ShouldPauseForUnavailability() =>
+        (Reasons & (PauseReasons.RedisUnavailable | PauseReasons.DeadLetterUnavailable)) != PauseReasons.None;
+
+    /// <summary>
+    /// Adds this consumer's own appends to the last reading, so the gate closes within one micro-batch of the mark
+    /// rather than one check interval; the next reading corrects the estimate (flushers drain, other consumers add).
+    /// </summary>
+    public void Added(long events) => ObservePending(LastPending + events);
+
+    /// <summary>Sets or clears one of the unavailability reasons.</summary>
+    public void Set(PauseReasons reason, bool on) => Reasons = on ? Reasons | reason : Reasons & ~reason;
+}

@@ -1,0 +1,54 @@
+using FeedbackRedis.Batching;
+
+namespace FeedbackRedis.Ingestion;
+
+/// <summary>
+/// Decides, for one message, whether it is an event to append (with its id and normalised item) or a dead letter
+/// and why. Pure: the same message and clock reading always give the same answer, with no Kafka or Redis involved.
+/// Checks, first failure wins: unknown-topic, too-large (raw value), not-json, wrong-shape (not an object),
+/// wrong-shape (bad version field) / unsupported-version, wrong-shape (fields), invalid-agent-id, invalid-event-id,
+/// too-large (item). An event passing here also passes the batch engine's own checks.
+/// </summary>
+public sealed class EventClassifier(FeedbackTopics topics, int maxItemBytes)
+{
+    public Classification Classify(in IncomingMessage message, DateTimeOffset receivedAt)
+    {
+        if (topics.TypeOf(message.Topic) is not { } type)
+        {
+            return Classification.Reject(
+                DeadLetterReason.UnknownTopic,
+                FeedbackEventReader.Truncate($"topic '{message.Topic}' is neither {topics.ReplyTopic} nor {topics.ReactionTopic}"));
+        }
+
+        if (message.Value.Length > maxItemBytes)
+        {
+            return Classification.Reject(
+                DeadLetterReason.TooLarge, $"the message is {message.Value.Length:N0} bytes; FEEDBACK_MAX_ITEM_BYTES allows {maxItemBytes:N0}");
+        }
+
+        if (FeedbackEventReader.Read(message.Value, type, out var failure) is not { } e)
+        {
+            return failure!;
+        }
+
+        if (AgentIds.Explain(e.AgentId) is { } agentProblem)
+        {
+            return Classification.Reject(DeadLetterReason.InvalidAgentId, FeedbackEventReader.Truncate(agentProblem));
+        }
+
+        string eventId = e.EventId ?? message.CoordinatesId;
+        if (EventIds.Explain(eventId) is { } idProblem)
+        {
+            return Classification.Reject(DeadLetterReason.InvalidEventId, FeedbackEventReader.Truncate(idProblem));
+        }
+
+        var (item, bytes) = FeedbackItem.Write(e, eventId, message, receivedAt);
+        if (bytes > maxItemBytes)
+        {
+            return Classification.Reject(
+                DeadLetterReason.TooLarge, $"the item made from the message is {bytes:N0} bytes; FEEDBACK_MAX_ITEM_BYTES allows {maxItemBytes:N0}");
+        }
+
+        return Classification.Accept(new BatchEvent(eventId, e.AgentId, item));
+    }
+}

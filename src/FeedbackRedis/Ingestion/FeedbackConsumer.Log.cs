@@ -1,0 +1,112 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace FeedbackRedis.Ingestion;
+
+/// <summary>The consumer's log events. Method names are the event names: part of the telemetry contract.</summary>
+public sealed partial class FeedbackConsumer
+{
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Information,
+        Message = "Consumer started: group {GroupId}, topics {Topics}, dead letters to {DeadLetterTopic}, micro-batches of up to {MaxBatch} messages or {MaxWaitMs} ms, commit safety {CommitSafetyMs} ms")]
+    private partial void LogStarted(string groupId, string topics, string deadLetterTopic, int maxBatch, double maxWaitMs, double commitSafetyMs);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Partitions assigned ({Count}): {Partitions}")]
+    private partial void LogAssigned(int count, string partitions);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information,
+        Message = "Partitions {How} ({Count}): {Partitions}; {Dropped} unacknowledged messages dropped for the next owner to read again")]
+    private partial void LogReleased(string how, int count, string partitions, int dropped);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Committed {Count} offsets on {Occasion}: {Offsets}")]
+    private partial void LogCommitted(string occasion, int count, string offsets);
+
+    [LoggerMessage(EventId = 3025, Level = LogLevel.Information,
+        Message = "Revocation of {Count} partitions: final offsets stored for {Stored}; librdkafka commits them before the partitions move")]
+    private partial void LogRevocationStored(int count, int stored);
+
+    [LoggerMessage(EventId = 3026, Level = LogLevel.Debug, Message = "Kafka committed {Count} offsets: {Offsets}")]
+    private partial void LogAutoCommitted(int count, string offsets);
+
+    [LoggerMessage(EventId = 3027, Level = LogLevel.Warning, Message = "Closing the Kafka consumer failed: {Reason}")]
+    private partial void LogCloseFailed(string reason);
+
+    [LoggerMessage(EventId = 3028, Level = LogLevel.Information, Message = "Commit on {Occasion} refused (attempt {Attempt}): {Reason}; waiting for the group to settle")]
+    private partial void LogCommitRetry(string occasion, int attempt, string reason);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Nothing to commit on {Occasion}")]
+    private partial void LogNothingToCommit(string occasion);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning,
+        Message = "Commit on {Occasion} failed: {Reason}; a later commit or the next owner's replay (deduplicated by event id) covers it")]
+    private partial void LogCommitFailed(string occasion, string reason);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Paused {Count} partitions: {Reasons} (pending events {Pending})")]
+    private partial void LogPaused(int count, string reasons, long pending);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Resumed {Count} partitions (pending events {Pending})")]
+    private partial void LogResumed(int count, long pending);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Redis is unavailable; holding {Held} messages, nothing stored past them: {Error}")]
+    private partial void LogRedisUnavailable(int held, string error);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Redis is available again")]
+    private partial void LogRedisBack();
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Append retry {Attempt} in {DelayMs} ms: {Error}")]
+    private partial void LogAppendRetry(int attempt, double delayMs, string error);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information,
+        Message = "Skipped {Duplicates} of {Events} events already in their open batch (redelivered)")]
+    private partial void LogDuplicatesSkipped(int duplicates, int events);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Debug, Message = "Dead letter ({Reason}) from {Topic}[{Partition}]@{Offset}: {Detail}")]
+    private partial void LogDeadLettered(string reason, string topic, int partition, long offset, string detail);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Dead-lettered {Count} messages to {Topic}: {Reasons}")]
+    private partial void LogDeadLetters(int count, string topic, string reasons);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "{Count} dead letters could not be delivered to {Topic}; holding them: {Error}")]
+    private partial void LogDeadLetterFailed(int count, string topic, string error);
+
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "Storing offset {Topic}[{Partition}]@{Offset} failed: {Reason}")]
+    private partial void LogStoreFailed(string topic, int partition, long offset, string reason);
+
+    [LoggerMessage(EventId = 3016, Level = LogLevel.Warning, Message = "Kafka consume error {Code}: {Reason}")]
+    private partial void LogConsumeError(ErrorCode code, string reason);
+
+    [LoggerMessage(EventId = 3017, Level = LogLevel.Warning, Message = "Kafka {Client} error {Code} (fatal: {Fatal}): {Reason}")]
+    private partial void LogKafkaError(string client, ErrorCode code, string reason, bool fatal);
+
+    [LoggerMessage(EventId = 3018, Message = "librdkafka {Facility}: {Text}")]
+    private partial void LogKafkaClient(LogLevel level, string facility, string text);
+
+    [LoggerMessage(EventId = 3019, Level = LogLevel.Error, Message = "A consumer turn failed; held messages stay held and are retried")]
+    private partial void LogTurnFailed(Exception exception);
+
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Error, Message = "Handling a revocation failed; uncommitted offsets are replayed by the next owner")]
+    private partial void LogRevocationFailed(Exception exception);
+
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Critical, Message = "Fatal Kafka error; the consumer stops")]
+    private partial void LogFatal(Exception exception);
+
+    [LoggerMessage(EventId = 3022, Level = LogLevel.Information, Message = "Consumer stopping; {Held} messages held")]
+    private partial void LogStopping(int held);
+
+    [LoggerMessage(EventId = 3023, Level = LogLevel.Warning, Message = "Shutdown drain ran out of its {BudgetMs} ms; what is not acknowledged is replayed by the next owner")]
+    private partial void LogDrainTimedOut(double budgetMs);
+
+    [LoggerMessage(EventId = 3024, Level = LogLevel.Information, Message = "Consumer stopped")]
+    private partial void LogStopped();
+
+    /// <summary>librdkafka's own log, by syslog level: 0-3 error, 4 warning, 5-7 debug (its notices are chatty).</summary>
+    private void OnKafkaLog(LogMessage message)
+    {
+        var level = message.Level switch
+        {
+            <= SyslogLevel.Error => LogLevel.Error,
+            SyslogLevel.Warning => LogLevel.Warning,
+            _ => LogLevel.Debug,
+        };
+        LogKafkaClient(level, message.Facility, message.Message);
+    }
+}

@@ -1,0 +1,192 @@
+using Confluent.Kafka;
+using FeedbackRedis.Batching;
+using Microsoft.Extensions.Logging;
+
+namespace FeedbackRedis.Ingestion;
+
+public sealed partial class FeedbackConsumer
+{
+    /// <summary>
+    /// Takes everything held (<see cref="_carry"/>) to an acknowledged state: dead letters delivered, events appended
+    /// (one <see cref="RedisBatchStore.AppendAsync"/> for the whole micro-batch). Only then are the next offsets
+    /// recorded in the ledger. On failure everything stays held, marked with how far it got, for the next try.
+    /// </summary>
+    /// <param name="useRetry">Run the append through the retry pipeline (not while already paused or in a callback).</param>
+    /// <returns>True when all was acknowledged.</returns>
+    private async Task<bool> TryProcessCarryAsync(bool useRetry, CancellationToken cancellationToken)
+    {
+        var receivedAt = _time.GetUtcNow();
+        foreach (var message in _carry)
+        {
+            message.Classification ??= _classifier.Classify(message.Incoming, receivedAt);
+        }
+
+        while (true)
+        {
+            if (!await TryDeadLetterAsync(cancellationToken))
+            {
+                return false;
+            }
+
+            var valid = _carry.Where(m => !m.Classification!.IsDeadLetter).ToList();
+            if (valid.Count == 0)
+            {
+                break;
+            }
+
+            try
+            {
+                var events = valid.ConvertAll(m => m.Classification!.Event!);
+                var result = useRetry
+                    ? await _retry.ExecuteAsync(static (state, token) => new ValueTask<AppendResult>(state.Store.AppendAsync(state.Events, token)), (Store: _store, Events: events), cancellationToken)
+                    : await _store.AppendAsync(events, cancellationToken);
+                _metrics.Appended(result.Added, result.Duplicates);
+                _gate.Added(result.Added);
+                if (result.Duplicates > 0)
+                {
+                    LogDuplicatesSkipped(result.Duplicates, events.Count);
+                }
+
+                if (_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
+                {
+                    LogRedisBack();
+                    _gate.Set(PauseReasons.RedisUnavailable, false);
+                }
+
+                break;
+            }
+            catch (InvalidBatchEventException ex) when (ex.Index >= 0 && ex.Index < valid.Count)
+            {
+                // The engine refused an event the classifier accepted: dead-letter it rather than stall on it.
+                valid[ex.Index].Classification = Classification.Reject(ReasonFor(ex.Reason), FeedbackEventReader.Truncate(ex.Message));
+            }
+            catch (BatchStoreUnavailableException ex)
+            {
+                LogRedisUnavailable(_carry.Count, ex.Message);
+                _gate.Set(PauseReasons.RedisUnavailable, true);
+                return false;
+            }
+        }
+
+        var next = _carry
+            .GroupBy(m => m.Partition)
+            .Select(g => new TopicPartitionOffset(g.Key, new Offset(g.Max(m => m.Result.Offset.Value) + 1)))
+            .ToList();
+        _ledger.Acknowledged(next, _time.GetUtcNow());
+        _carry.Clear();
+        return true;
+    }
+
+    /// <summary>Delivers the held dead letters not yet delivered; false (and paused) when the dead-letter topic cannot take them.</summary>
+    private async Task<bool> TryDeadLetterAsync(CancellationToken cancellationToken)
+    {
+        var letters = _carry.Where(m => m.Classification!.IsDeadLetter && !m.DeadLettered).ToList();
+        if (letters.Count == 0)
+        {
+            return true;
+        }
+
+        var failure = await _deadLetters!.PublishAsync(letters, cancellationToken);
+        var delivered = letters.Where(l => l.DeadLettered).ToList();
+        foreach (var letter in delivered)
+        {
+            var c = letter.Classification!;
+            _metrics.DeadLettered(c.Reason);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                string reason = c.Reason.Name();
+                LogDeadLettered(reason, letter.Result.Topic, letter.Result.Partition.Value, letter.Result.Offset.Value, c.Detail);
+            }
+        }
+
+        if (delivered.Count > 0)
+        {
+            LogDeadLetters(delivered.Count, _deadLetters.Topic, string.Join(", ", delivered
+                .GroupBy(l => l.Classification!.Reason.Name())
+                .Select(g => $"{g.Key} {g.Count()}")));
+        }
+
+        if (failure is not null)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            LogDeadLetterFailed(letters.Count(l => !l.DeadLettered), _deadLetters.Topic, failure.Message);
+            _gate.Set(PauseReasons.DeadLetterUnavailable, true);
+            return false;
+        }
+
+        _gate.Set(PauseReasons.DeadLetterUnavailable, false);
+        return true;
+    }
+
+    /// <summary>Stores the offsets that have waited out the commit safety margin; librdkafka commits them.</summary>
+    /// <returns>How many partitions' offsets were stored.</returns>
+    private int StoreDueOffsets()
+    {
+        int stored = 0;
+        foreach (var offset in _ledger.TakeDue(_time.GetUtcNow(), _options.CommitSafety))
+        {
+            try
+            {
+                _consumer!.StoreOffset(offset);
+                stored++;
+            }
+            catch (KafkaException ex)
+            {
+                LogStoreFailed(offset.Topic, offset.Partition.Value, offset.Offset.Value, ex.Error.Reason);
+            }
+        }
+
+        return stored;
+    }
+
+    /// <summary>
+    /// Commits the stored offsets of the whole assignment before leaving the group. While the group is rebalancing the
+    /// coordinator refuses commits (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION); then the partitions are paused and the
+    /// consumer polls (serving the rejoin, taking no messages) and tries again, for a few seconds. Close() afterwards also
+    /// commits the stored offsets of the partitions it releases.
+    /// </summary>
+    private void CommitOnShutdown(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        long started = _time.GetTimestamp();
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var committed = consumer.Commit();
+                string offsets = string.Join(", ", committed.Select(c => $"{c.Topic}[{c.Partition.Value}]@{c.Offset.Value}"));
+                LogCommitted("shutdown", committed.Count, offsets);
+                return;
+            }
+            catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_NoOffset)
+            {
+                LogNothingToCommit("shutdown");
+                return;
+            }
+            catch (KafkaException ex) when (IsGroupInFlux(ex.Error.Code) && _time.GetElapsedTime(started) < ShutdownCommitPatience)
+            {
+                LogCommitRetry("shutdown", attempt, ex.Error.Reason);
+                consumer.Pause(consumer.Assignment);
+                // Serve the rejoin; nothing is taken: the partitions are paused, and a stray message is simply not stored.
+                consumer.Consume(TimeSpan.FromMilliseconds(200));
+            }
+            catch (KafkaException ex)
+            {
+                LogCommitFailed("shutdown", ex.Error.Reason);
+                return;
+            }
+        }
+    }
+
+    private static readonly TimeSpan ShutdownCommitPatience = TimeSpan.FromSeconds(5);
+
+    private static bool IsGroupInFlux(ErrorCode code) => code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration
+        or ErrorCode.UnknownMemberId or ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupLoadInProgress;
+
+    private static DeadLetterReason ReasonFor(InvalidEventReason reason) => reason switch
+    {
+        InvalidEventReason.InvalidAgentId => DeadLetterReason.InvalidAgentId,
+        InvalidEventReason.InvalidEventId => DeadLetterReason.InvalidEventId,
+        InvalidEventReason.ItemTooLarge => DeadLetterReason.TooLarge,
+        _ => DeadLetterReason.WrongShape,
+    };
+}

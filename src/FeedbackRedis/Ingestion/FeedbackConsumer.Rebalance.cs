@@ -1,0 +1,93 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace FeedbackRedis.Ingestion;
+
+public sealed partial class FeedbackConsumer
+{
+    /// <summary>Cooperative: <paramref name="partitions"/> are added to the assignment (paused too if the consumer is paused).</summary>
+    private void OnAssigned(List<TopicPartition> partitions)
+    {
+        if (partitions.Count == 0)
+        {
+            return; // the second half of a cooperative rebalance that brought nothing new
+        }
+
+        string described = Describe(partitions);
+        LogAssigned(partitions.Count, described);
+        _assignmentChanged = true;
+    }
+
+    /// <summary>Results of every commit librdkafka made (periodic, on revocation, on close).</summary>
+    private void OnCommitted(CommittedOffsets committed)
+    {
+        if (committed.Error.IsError)
+        {
+            LogCommitFailed("auto-commit", committed.Error.Reason);
+            return;
+        }
+
+        foreach (var failed in committed.Offsets.Where(o => o.Error.IsError))
+        {
+            LogCommitFailed($"auto-commit of {failed.Topic}[{failed.Partition.Value}]", failed.Error.Reason);
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            string offsets = string.Join(", ", committed.Offsets.Select(c => $"{c.Topic}[{c.Partition.Value}]@{c.Offset.Value}"));
+            LogAutoCommitted(committed.Offsets.Count, offsets);
+        }
+    }
+
+    /// <summary>
+    /// Before <paramref name="partitions"/> go to another member (rebalance or shutdown): finish what is held for them if
+    /// Redis can take it, wait out the commit safety margin, and store their final offsets. librdkafka (auto-commit on)
+    /// commits the stored offsets of removed partitions itself and rejoins the group only once that commit is done, so
+    /// the next owner starts exactly after what this member acknowledged. No synchronous commit is made here: inside
+    /// the callback during <c>Close()</c> it can block. What cannot be finished is dropped unacknowledged, so the next
+    /// owner reads it again.
+    /// </summary>
+    private void OnRevoked(List<TopicPartition> partitions)
+    {
+        try
+        {
+            var revoked = partitions.ToHashSet();
+            if (_carry.Exists(m => revoked.Contains(m.Partition)) && !_gate.ShouldPauseForUnavailability())
+            {
+                TryProcessCarryAsync(useRetry: false, CancellationToken.None).GetAwaiter().GetResult();
+            }
+
+            if (_ledger.DueAt(partitions, _options.CommitSafety) is { } dueAt && dueAt > _time.GetUtcNow())
+            {
+                Task.Delay(dueAt - _time.GetUtcNow(), _time).GetAwaiter().GetResult();
+            }
+
+            int stored = StoreDueOffsets();
+            LogRevocationStored(partitions.Count, stored);
+        }
+        catch (Exception ex)
+        {
+            LogRevocationFailed(ex);
+        }
+        finally
+        {
+            Release(partitions, "revoked");
+        }
+    }
+
+    /// <summary>The group moved <paramref name="partitions"/> away without a revocation (session lost): nothing may be committed.</summary>
+    private void OnLost(List<TopicPartition> partitions) => Release(partitions, "lost");
+
+    /// <summary>Forgets everything held or waiting for <paramref name="partitions"/>: they are no longer this member's.</summary>
+    private void Release(List<TopicPartition> partitions, string how)
+    {
+        var set = partitions.ToHashSet();
+        int dropped = _carry.RemoveAll(m => set.Contains(m.Partition));
+        _ledger.Forget(partitions);
+        string described = Describe(partitions);
+        LogReleased(how, partitions.Count, described, dropped);
+    }
+
+    private static string Describe(IEnumerable<TopicPartition> partitions) =>
+        string.Join(", ", partitions.Select(p => $"{p.Topic}[{p.Partition.Value}]"));
+}

@@ -1,0 +1,203 @@
+using Confluent.Kafka;
+using FeedbackRedis.Batching;
+using FeedbackRedis.Kafka;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace FeedbackRedis.Ingestion;
+
+/// <summary>
+/// The consumer role: a Kafka consumer group member over the reply and reaction topics that appends micro-batches to
+/// Redis through the batch engine, dead-letters bad messages, and stores an offset only once everything before it is in
+/// Redis or in the dead-letter topic (and, with <see cref="ConsumerOptions.CommitSafety"/>, has been for that long).
+/// One loop owns the Kafka consumer; rebalance callbacks run inside its <c>Consume</c> calls, on the same thread.
+/// Guarantees and failure behaviour: docs/INGESTION.md.
+/// </summary>
+public sealed partial class FeedbackConsumer : BackgroundService
+{
+    /// <summary>How long one poll waits when no micro-batch is under way (also paces a paused consumer).</summary>
+    internal static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
+
+    private readonly RedisBatchStore _store;
+    private readonly ConsumerOptions _options;
+    private readonly KafkaOptions _kafka;
+    private readonly FeedbackTopics _topics;
+    private readonly EventClassifier _classifier;
+    private readonly IngestionMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<FeedbackConsumer> _logger;
+    private readonly TimeSpan _drainBudget;
+    private readonly ResiliencePipeline _retry;
+    private readonly BackpressureGate _gate;
+    private readonly OffsetLedger _ledger = new();
+    private readonly List<PendingMessage> _carry = [];
+    private IConsumer<byte[]?, byte[]?>? _consumer;
+    private DeadLetterPublisher? _deadLetters;
+    private bool _paused;
+    private bool _assignmentChanged;
+    private long _lastPendingCheck;
+    private DateTimeOffset _nextAttemptAt;
+
+    public FeedbackConsumer(
+        RedisBatchStore store,
+        IOptions<ConsumerOptions> options,
+        IOptions<KafkaOptions> kafka,
+        IOptions<HostOptions> host,
+        IngestionMetrics metrics,
+        TimeProvider time,
+        ILogger<FeedbackConsumer> logger)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(kafka);
+        ArgumentNullException.ThrowIfNull(host);
+        _store = store;
+        _options = options.Value;
+        _kafka = kafka.Value;
+        _topics = new FeedbackTopics(_kafka);
+        _classifier = new EventClassifier(_topics, store.Options.MaxItemBytes);
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _drainBudget = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, (host.Value.ShutdownTimeout - TimeSpan.FromSeconds(2)).Ticks));
+        _gate = new BackpressureGate(_options.PendingHighWater, _options.PendingLowWater);
+        _retry = AppendRetry.Create(time, OnAppendRetry);
+    }
+
+    /// <summary>Why the partitions are paused right now (for tests and, later, health).</summary>
+    public PauseReasons PauseReasons => _gate.Reasons;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(IngestionKafkaConfig.DeadLetterProducer(_kafka, _options))
+            .SetLogHandler((_, m) => OnKafkaLog(m))
+            .SetErrorHandler((_, e) => LogKafkaError("dlq-producer", e.Code, e.Reason, e.IsFatal))
+            .Build();
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(IngestionKafkaConfig.Consumer(_kafka, _options))
+            .SetLogHandler((_, m) => OnKafkaLog(m))
+            .SetErrorHandler((_, e) => LogKafkaError("consumer", e.Code, e.Reason, e.IsFatal))
+            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
+            .SetPartitionsRevokedHandler((_, partitions) => OnRevoked([.. partitions.Select(p => p.TopicPartition)]))
+            .SetPartitionsLostHandler((_, partitions) => OnLost([.. partitions.Select(p => p.TopicPartition)]))
+            .SetOffsetsCommittedHandler((_, committed) => OnCommitted(committed))
+            .Build();
+        _consumer = consumer;
+        _deadLetters = new DeadLetterPublisher(producer, _kafka.DeadLetterTopic, _kafka.GroupId);
+        consumer.Subscribe(_topics.All);
+        string topics = string.Join(", ", _topics.All);
+        LogStarted(_kafka.GroupId, topics, _kafka.DeadLetterTopic, _options.MaxBatch, _options.MaxWait.TotalMilliseconds,
+            _options.CommitSafety.TotalMilliseconds);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+        }
+        finally
+        {
+            await ShutdownAsync(consumer, producer);
+        }
+    }
+
+    /// <summary>One turn: poll (a micro-batch, or a keep-alive poll while paused), process, store, check backpressure.</summary>
+    private async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_paused)
+            {
+                if (Next(IdlePoll) is { } stray)
+                {
+                    _carry.Add(stray); // fetched before the pause took effect: keep it, in order
+                }
+            }
+            else
+            {
+                MicroBatch.Fill(_carry, Next, _options.MaxBatch, _options.MaxWait, IdlePoll, _time, cancellationToken);
+            }
+
+            ApplyPauseState();
+            if (_carry.Count > 0 && _time.GetUtcNow() >= _nextAttemptAt)
+            {
+                if (!await TryProcessCarryAsync(useRetry: !_gate.ShouldPause, cancellationToken))
+                {
+                    _nextAttemptAt = _time.GetUtcNow() + AppendRetry.PausedRetryInterval;
+                }
+            }
+
+            StoreDueOffsets();
+            await CheckPendingAsync(cancellationToken);
+            ApplyPauseState();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // shutting down: ShutdownAsync drains what is held
+        }
+        catch (KafkaException ex) when (ex.Error.IsFatal)
+        {
+            LogFatal(ex);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // Never let one turn kill the consumer: what is held stays held, nothing is stored past it.
+            LogTurnFailed(ex);
+            _nextAttemptAt = _time.GetUtcNow() + AppendRetry.PausedRetryInterval;
+        }
+    }
+
+    /// <summary>Takes one message, waiting at most <paramref name="wait"/>; consume errors are logged, not thrown.</summary>
+    private PendingMessage? Next(TimeSpan wait)
+    {
+        try
+        {
+            var result = _consumer!.Consume(wait);
+            return result is null || result.IsPartitionEOF ? null : new PendingMessage(result);
+        }
+        catch (ConsumeException ex) when (!ex.Error.IsFatal)
+        {
+            LogConsumeError(ex.Error.Code, ex.Error.Reason);
+            return null;
+        }
+    }
+
+    private async Task ShutdownAsync(IConsumer<byte[]?, byte[]?> consumer, IProducer<byte[]?, byte[]?> producer)
+    {
+        LogStopping(_carry.Count);
+        using var drain = new CancellationTokenSource(_drainBudget, _time);
+        try
+        {
+            if (_carry.Count > 0 && !_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
+            {
+                await TryProcessCarryAsync(useRetry: false, drain.Token);
+            }
+
+            if (_ledger.DueAt(consumer.Assignment, _options.CommitSafety) is { } dueAt && dueAt > _time.GetUtcNow())
+            {
+                await Task.Delay(dueAt - _time.GetUtcNow(), _time, drain.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            LogDrainTimedOut(_drainBudget.TotalMilliseconds);
+        }
+
+        StoreDueOffsets();
+        CommitOnShutdown(consumer);
+        try
+        {
+            consumer.Close(); // leaves the group; librdkafka commits stored offsets of the released partitions first
+        }
+        catch (KafkaException ex)
+        {
+            LogCloseFailed(ex.Error.Reason);
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(5));
+        LogStopped();
+    }
+}

@@ -1,0 +1,239 @@
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace FeedbackRedis.Ingestion;
+
+/// <summary>
+/// Reads a feedback event from its raw UTF-8 JSON in one forward pass (<see cref="Utf8JsonReader"/>, no DOM). Checks the
+/// shape only (types, required fields, repeats, version); <see cref="EventClassifier"/> checks ids and sizes. The
+/// schema is in docs/EVENTS.md. Pure and thread-safe.
+/// </summary>
+public static class FeedbackEventReader
+{
+    /// <summary>The schema version this consumer reads; a message without <c>version</c> is version 1.</summary>
+    public const int SupportedVersion = 1;
+
+    private const int MaxDetail = 300;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 };
+
+    /// <summary>Reads <paramref name="value"/> as a <paramref name="type"/> event.</summary>
+    /// <returns>The event, or null with <paramref name="failure"/> saying why it cannot be one.</returns>
+    public static FeedbackEvent? Read(ReadOnlyMemory<byte> value, FeedbackEventType type, out Classification? failure)
+    {
+        var span = value.Span;
+        if (span.IsEmpty)
+        {
+            failure = Classification.Reject(DeadLetterReason.NotJson, "the message has no value");
+            return null;
+        }
+
+        if (!Utf8.IsValid(span))
+        {
+            failure = Classification.Reject(DeadLetterReason.NotJson, "the value is not valid UTF-8");
+            return null;
+        }
+
+        var fields = new Fields();
+        try
+        {
+            var reader = new Utf8JsonReader(span, ReaderOptions);
+            if (!reader.Read())
+            {
+                failure = Classification.Reject(DeadLetterReason.NotJson, "the value is empty");
+                return null;
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                var kind = reader.TokenType;
+                reader.Skip();
+                reader.Read(); // throws on anything after the value, so "[1] x" is not-json, not wrong-shape
+                failure = Classification.Reject(DeadLetterReason.WrongShape, $"the value is a JSON {Describe(kind)}, not an object");
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                fields.ReadProperty(ref reader, type, value);
+            }
+
+            reader.Read(); // throws on trailing content
+        }
+        catch (JsonException ex)
+        {
+            failure = Classification.Reject(DeadLetterReason.NotJson, Truncate("the value is not JSON: " + ex.Message));
+            return null;
+        }
+
+        return fields.ToEvent(type, out failure);
+    }
+
+    internal static string Truncate(string text) => text.Length <= MaxDetail ? text : text[..MaxDetail] + "...";
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartArray => "array",
+        JsonTokenType.String => "string",
+        JsonTokenType.Number => "number",
+        JsonTokenType.True or JsonTokenType.False => "boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>The fields read so far and the first problem met.</summary>
+    private sealed class Fields
+    {
+        private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+        private List<KeyValuePair<string, ReadOnlyMemory<byte>>>? _extra;
+        private int? _version;
+        private string? _eventId;
+        private string? _agentId;
+        private string? _messageId;
+        private string? _conversationId;
+        private string? _userId;
+        private string? _payload;
+        private DateTimeOffset? _occurredAt;
+        private string? _versionProblem;
+        private string? _shapeProblem;
+        private string? _agentProblem;
+        private string? _eventIdProblem;
+
+        public void ReadProperty(ref Utf8JsonReader reader, FeedbackEventType type, ReadOnlyMemory<byte> value)
+        {
+            string name = reader.GetString()!;
+            reader.Read();
+            string? payloadName = type == FeedbackEventType.Reply ? "text" : "reaction";
+            bool known = name is "version" or "eventId" or "agentId" or "messageId" or "conversationId" or "userId" or "occurredAt"
+                || name == payloadName;
+            if (!known)
+            {
+                long start = reader.TokenStartIndex;
+                reader.Skip();
+                (_extra ??= []).Add(new(name, value.Slice((int)start, (int)(reader.BytesConsumed - start))));
+                return;
+            }
+
+            if (!_seen.Add(name))
+            {
+                _shapeProblem ??= $"the field '{name}' appears more than once";
+                reader.Skip();
+                return;
+            }
+
+            var token = reader.TokenType;
+            switch (name)
+            {
+                case "version":
+                    if (token == JsonTokenType.Number && reader.TryGetInt32(out int version))
+                    {
+                        _version = version;
+                    }
+                    else
+                    {
+                        _versionProblem = $"version must be a whole number, not a {Describe(token)}";
+                    }
+
+                    break;
+                case "eventId":
+                    _eventId = StringOrNull(ref reader, ref _eventIdProblem, "eventId");
+                    break;
+                case "agentId":
+                    _agentId = StringOrNull(ref reader, ref _agentProblem, "agentId");
+                    break;
+                case "messageId":
+                    _messageId = StringOrNull(ref reader, ref _shapeProblem, "messageId");
+                    break;
+                case "conversationId":
+                    _conversationId = StringOrNull(ref reader, ref _shapeProblem, "conversationId");
+                    break;
+                case "userId":
+                    _userId = StringOrNull(ref reader, ref _shapeProblem, "userId");
+                    break;
+                case "occurredAt":
+                    if (token == JsonTokenType.String && reader.TryGetDateTimeOffset(out var at))
+                    {
+                        _occurredAt = at;
+                    }
+                    else if (token != JsonTokenType.Null)
+                    {
+                        _shapeProblem ??= "occurredAt must be an ISO-8601 date-time string such as 2026-11-23T12:00:00Z";
+                    }
+
+                    break;
+                default:
+                    _payload = StringOrNull(ref reader, ref _shapeProblem, name);
+                    break;
+            }
+
+            reader.Skip(); // a wrongly typed object or array value
+        }
+
+        public FeedbackEvent? ToEvent(FeedbackEventType type, out Classification? failure)
+        {
+            failure = null;
+            if (_versionProblem is not null)
+            {
+                failure = Classification.Reject(DeadLetterReason.WrongShape, _versionProblem);
+            }
+            else if (_version is { } v && v != SupportedVersion)
+            {
+                failure = Classification.Reject(
+                    DeadLetterReason.UnsupportedVersion, $"version {v} is not supported; this consumer reads version {SupportedVersion}");
+            }
+            else if (_shapeProblem is not null)
+            {
+                failure = Classification.Reject(DeadLetterReason.WrongShape, Truncate(_shapeProblem));
+            }
+            else if (_payload is null)
+            {
+                string field = type == FeedbackEventType.Reply ? "text" : "reaction";
+                failure = Classification.Reject(DeadLetterReason.WrongShape, $"a {type.ToString().ToLowerInvariant()} needs a '{field}' string");
+            }
+            else if (type == FeedbackEventType.Reaction && _payload.Length == 0)
+            {
+                failure = Classification.Reject(DeadLetterReason.WrongShape, "reaction is empty");
+            }
+            else if (_agentProblem is not null || _agentId is null)
+            {
+                failure = Classification.Reject(DeadLetterReason.InvalidAgentId, _agentProblem ?? "agentId is missing");
+            }
+            else if (_eventIdProblem is not null)
+            {
+                failure = Classification.Reject(DeadLetterReason.InvalidEventId, _eventIdProblem);
+            }
+
+            if (failure is not null)
+            {
+                return null;
+            }
+
+            return new FeedbackEvent(
+                type,
+                _version ?? SupportedVersion,
+                _eventId,
+                _agentId!,
+                _messageId,
+                _conversationId,
+                _userId,
+                type == FeedbackEventType.Reply ? _payload : null,
+                type == FeedbackEventType.Reaction ? _payload : null,
+                _occurredAt,
+                _extra ?? (IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>>)[]);
+        }
+
+        private static string? StringOrNull(ref Utf8JsonReader reader, ref string? problem, string name)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.String:
+                    return reader.GetString();
+                case JsonTokenType.Null:
+                    return null;
+                default:
+                    problem ??= $"{name} must be a string, not a {Describe(reader.TokenType)}";
+                    return null;
+            }
+        }
+    }
+}

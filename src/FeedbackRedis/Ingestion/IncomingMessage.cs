@@ -1,0 +1,13 @@
+namespace FeedbackRedis.Ingestion;
+
+/// <summary>One Kafka message as the classifier sees it: where it came from and its raw value.</summary>
+/// <param name="Topic">Source topic.</param>
+/// <param name="Partition">Source partition.</param>
+/// <param name="Offset">Source offset.</param>
+/// <param name="Value">The raw value (empty for a null value).</param>
+public readonly record struct IncomingMessage(string Topic, int Partition, long Offset, ReadOnlyMemory<byte> Value)
+{
+    /// <summary>The event id used when the producer sent none: <c>topic/partition/offset</c>, the same on every redelivery.</summary>
+    public string CoordinatesId => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture, $"{Topic}/{Partition}/{Offset}");
+}

@@ -1,0 +1,17 @@
+namespace FeedbackRedis.Ingestion;
+
+/// <summary>Why the consumer's partitions are paused; none means they run.</summary>
+[Flags]
+public enum PauseReasons
+{
+    None = 0,
+
+    /// <summary>Appends to Redis keep failing (down, timing out, out of memory, loading).</summary>
+    RedisUnavailable = 1,
+
+    /// <summary>Pending events reached the high-water mark and have not yet fallen below the low-water mark.</summary>
+    HighWater = 2,
+
+    /// <summary>Dead letters could not be delivered to the dead-letter topic.</summary>
+    DeadLetterUnavailable = 4,
+}

@@ -1,0 +1,65 @@
+using FeedbackRedis.Batching;
+using FeedbackRedis.Ingestion;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FeedbackRedis.Tests.Ingestion;
+
+public sealed class AppendRetryTests
+{
+    [Test]
+    public async Task Retries_an_unavailable_store_with_growing_jittered_delays_then_gives_up()
+    {
+        var time = new FakeTimeProvider();
+        var delays = new List<TimeSpan>();
+        var pipeline = AppendRetry.Create(time, (_, _, delay) => delays.Add(delay));
+        int attempts = 0;
+
+        var run = pipeline.ExecuteAsync(_ =>
+        {
+            attempts++;
+            throw new BatchStoreUnavailableException("down");
+        }).AsTask();
+        while (!run.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Yield();
+        }
+
+        await Assert.ThrowsAsync<BatchStoreUnavailableException>(() => run);
+        Assert.That(attempts, Is.EqualTo(1 + AppendRetry.MaxRetryAttempts));
+        Assert.That(delays, Has.Count.EqualTo(AppendRetry.MaxRetryAttempts));
+        Assert.That(delays, Has.All.InRange(TimeSpan.Zero, TimeSpan.FromSeconds(2)));
+        Assert.That(delays[^1], Is.GreaterThan(delays[0]), "exponential: later delays are longer (jitter keeps the trend)");
+    }
+
+    [Test]
+    public async Task Succeeds_when_the_store_comes_back()
+    {
+        var time = new FakeTimeProvider();
+        var pipeline = AppendRetry.Create(time, (_, _, _) => { });
+        int attempts = 0;
+
+        var run = pipeline.ExecuteAsync(_ => ++attempts < 3 ? throw new BatchStoreUnavailableException("down") : ValueTask.FromResult(attempts)).AsTask();
+        while (!run.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Yield();
+        }
+
+        Assert.That(await run, Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task Does_not_retry_other_failures()
+    {
+        var pipeline = AppendRetry.Create(new FakeTimeProvider(), (_, _, _) => Assert.Fail("no retry expected"));
+        int attempts = 0;
+
+        await Assert.ThrowsAsync<InvalidBatchEventException>(async () => await pipeline.ExecuteAsync(_ =>
+        {
+            attempts++;
+            throw new InvalidBatchEventException(InvalidEventReason.InvalidAgentId, 0, "bad");
+        }));
+        Assert.That(attempts, Is.EqualTo(1));
+    }
+}

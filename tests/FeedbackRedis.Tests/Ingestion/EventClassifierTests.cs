@@ -1,0 +1,132 @@
+using System.Text;
+using System.Text.Json;
+using FeedbackRedis.Ingestion;
+using FeedbackRedis.Tests.Infrastructure;
+
+namespace FeedbackRedis.Tests.Ingestion;
+
+public sealed class EventClassifierTests
+{
+    private const int MaxItemBytes = 2048;
+    private static readonly DateTimeOffset ReceivedAt = new(2026, 11, 23, 12, 0, 1, 234, TimeSpan.Zero);
+    private static readonly FeedbackTopics Topics = new("fb.reply", "fb.reaction");
+    private static readonly EventClassifier Classifier = new(Topics, MaxItemBytes);
+
+    private static Classification Classify(string topic, string json, long offset = 42) =>
+        Classify(topic, Encoding.UTF8.GetBytes(json), offset);
+
+    private static Classification Classify(string topic, byte[]? value, long offset = 42) =>
+        Classifier.Classify(new IncomingMessage(topic, 3, offset, value), ReceivedAt);
+
+    [Test]
+    public void The_producers_eventId_is_the_event_id()
+    {
+        var c = Classify("fb.reply", """{"eventId":"e-9","agentId":"a-1","text":"t"}""");
+
+        Assert.That(c.IsDeadLetter, Is.False);
+        Assert.That(c.Event!.EventId, Is.EqualTo("e-9"));
+        Assert.That(c.Event.AgentId, Is.EqualTo("a-1"));
+    }
+
+    [Test]
+    public void Without_eventId_the_id_is_topic_partition_offset_and_the_same_on_redelivery()
+    {
+        var first = Classify("fb.reaction", """{"agentId":"a-1","reaction":"up"}""", offset: 1234);
+        var again = Classifier.Classify(new IncomingMessage("fb.reaction", 3, 1234, Encoding.UTF8.GetBytes("""{"agentId":"a-1","reaction":"up"}""")), ReceivedAt.AddHours(1));
+
+        Assert.That(first.Event!.EventId, Is.EqualTo("fb.reaction/3/1234"));
+        Assert.That(again.Event!.EventId, Is.EqualTo(first.Event.EventId));
+    }
+
+    [Test]
+    public void The_item_is_normalised_readable_json_with_source_and_arrival()
+    {
+        var c = Classify(
+            "fb.reply",
+            """{ "text": "Très utile 👍", "agentId": "a-1", "eventId": "e-1", "userId": "u-1", "occurredAt": "2026-11-23T13:00:00+01:00", "locale": "fr" }""");
+
+        Assert.That(
+            c.Event!.Item,
+            Is.EqualTo("""{"eventId":"e-1","agentId":"a-1","type":"reply","topic":"fb.reply","partition":3,"offset":42,"userId":"u-1","text":"Très utile \uD83D\uDC4D","occurredAt":"2026-11-23T12:00:00.000Z","receivedAt":"2026-11-23T12:00:01.234Z","extra":{"locale":"fr"}}"""));
+        Assert.That(
+            JsonDocument.Parse(c.Event.Item).RootElement.GetProperty("text").GetString(),
+            Is.EqualTo("Très utile 👍"),
+            "accents stay as they are; characters beyond the BMP (emoji) are \\u-escaped by System.Text.Json and decode back");
+    }
+
+    [Test]
+    public void A_reaction_item_carries_the_reaction_and_no_text()
+    {
+        var item = JsonDocument.Parse(Classify("fb.reaction", """{"agentId":"a","reaction":"heart","messageId":"m","conversationId":"c"}""").Event!.Item).RootElement;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(item.GetProperty("type").GetString(), Is.EqualTo("reaction"));
+            Assert.That(item.GetProperty("reaction").GetString(), Is.EqualTo("heart"));
+            Assert.That(item.GetProperty("messageId").GetString(), Is.EqualTo("m"));
+            Assert.That(item.GetProperty("conversationId").GetString(), Is.EqualTo("c"));
+            Assert.That(item.TryGetProperty("text", out _), Is.False);
+            Assert.That(item.TryGetProperty("extra", out _), Is.False);
+        });
+    }
+
+    [Test]
+    public void A_message_from_another_topic_is_an_unknown_topic()
+    {
+        var c = Classify("fb.other", """{"agentId":"a","text":"t"}""");
+
+        Assert.That(c.Reason, Is.EqualTo(DeadLetterReason.UnknownTopic));
+        Assert.That(c.Detail, Does.Contain("fb.other"));
+    }
+
+    [Test]
+    public void Agent_and_event_ids_are_checked_with_the_batch_engines_rules()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Classify("fb.reply", """{"agentId":"a b","text":"t"}""").Reason, Is.EqualTo(DeadLetterReason.InvalidAgentId));
+            Assert.That(Classify("fb.reply", """{"agentId":"#global-1","text":"t"}""").Reason, Is.EqualTo(DeadLetterReason.InvalidAgentId));
+            Assert.That(Classify("fb.reply", """{"agentId":"","text":"t"}""").Reason, Is.EqualTo(DeadLetterReason.InvalidAgentId));
+            Assert.That(Classify("fb.reply", """{"agentId":"a","eventId":"x\ty","text":"t"}""").Reason, Is.EqualTo(DeadLetterReason.InvalidEventId));
+        });
+    }
+
+    [Test]
+    public void Size_is_checked_on_the_message_and_on_the_item_made_from_it()
+    {
+        var underButItemOver = Classify("fb.reply", $$"""{"agentId":"a","text":"{{new string('y', MaxItemBytes - 60)}}"}""");
+        var over = Classify("fb.reply", $$"""{"agentId":"a","text":"{{new string('x', MaxItemBytes)}}"}""");
+        var fits = Classify("fb.reply", $$"""{"agentId":"a","text":"{{new string('z', MaxItemBytes - 300)}}"}""");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(over.Reason, Is.EqualTo(DeadLetterReason.TooLarge));
+            Assert.That(over.Detail, Does.StartWith("the message is"));
+            Assert.That(underButItemOver.Reason, Is.EqualTo(DeadLetterReason.TooLarge));
+            Assert.That(underButItemOver.Detail, Does.StartWith("the item"));
+            Assert.That(fits.IsDeadLetter, Is.False);
+            Assert.That(Encoding.UTF8.GetByteCount(fits.Event!.Item), Is.LessThanOrEqualTo(MaxItemBytes));
+        });
+    }
+
+    [TestCaseSource(nameof(MalformedKinds))]
+    public void Every_kind_of_malformed_message_gets_its_reason(FeedbackMessages.Malformed bad)
+    {
+        string topic = bad.Kind == FeedbackMessages.Reply ? "fb.reply" : "fb.reaction";
+
+        var c = Classify(topic, bad.Value);
+
+        Assert.That(c.IsDeadLetter, Is.True);
+        Assert.That(c.Reason.Name(), Is.EqualTo(bad.Reason), c.Detail);
+    }
+
+    [Test]
+    public void Every_reason_has_a_stable_name()
+    {
+        Assert.That(
+            Enum.GetValues<DeadLetterReason>().Select(r => r.Name()),
+            Is.EqualTo(new[] { "not-json", "wrong-shape", "invalid-agent-id", "invalid-event-id", "too-large", "unsupported-version", "unknown-topic" }));
+    }
+
+    private static IEnumerable<FeedbackMessages.Malformed> MalformedKinds() => FeedbackMessages.AllKinds(MaxItemBytes);
+}
