@@ -5,8 +5,10 @@
 # Kafka themselves; stops everything it started. Exits non-zero if any valid event is missing from the sink.
 #
 # Uses MongoDB when FEEDBACK_MONGODB_URI is set, else the JSON-lines file sink (it says which).
-# Usage: scripts/run-local.sh [--events N] [--agents N] [--malformed FRACTION] [--keep]
-#   --keep leaves everything running after the summary (Ctrl-C stops it).
+# Usage: scripts/run-local.sh [--events N] [--agents N] [--malformed FRACTION] [--keep] [--kafka BOOTSTRAP] [--dir DIR]
+#   --keep   leaves everything running after the summary (Ctrl-C stops it)
+#   --kafka  uses that Kafka (its topics must exist) instead of starting a mock cluster
+#   --dir    where logs, data and the build go (default .local/run; emptied first)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$REPO_ROOT"
@@ -15,13 +17,17 @@ events=200000
 agents=5000
 malformed=0.005
 keep=false
+external_kafka=""
+run="$REPO_ROOT/.local/run"
 while [ $# -gt 0 ]; do
   case "$1" in
+    --kafka) external_kafka="$2"; shift 2 ;;
+    --dir) run="$2"; shift 2 ;;
     --events) events="$2"; shift 2 ;;
     --agents) agents="$2"; shift 2 ;;
     --malformed) malformed="$2"; shift 2 ;;
     --keep) keep=true; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -35,7 +41,6 @@ ensure_command redis-cli redis-tools
 ensure_command curl curl
 ensure_command python3 python3
 
-run="$REPO_ROOT/.local/run"
 rm -rf "$run" && mkdir -p "$run"
 pids=()
 cleanup() {
@@ -58,19 +63,30 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$run" --save '' --appe
   --maxmemory-policy noeviction --daemonize yes --logfile "$run/redis.log" --pidfile "$run/redis.pid"
 until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.1; done
 
+if [ -n "$external_kafka" ]; then
+  bootstrap="$external_kafka"
+  log "Kafka: $bootstrap (given with --kafka)"
+else
 log "mock Kafka cluster (librdkafka, in a feedbackctl process)"
-ctl dev kafka --brokers 3 --topic feedback.reply.received:6 --topic feedback.reaction.received:6 \
-  --topic feedback.dlq:2 --topic feedback.batch.flushed:2 > "$run/kafka.log" 2>&1 &
+# The mock keeps at most 100,000 messages or 5 MiB per partition (older ones are dropped): enough partitions
+# that a run up to the --events limit stays well inside that.
+ctl dev kafka --brokers 3 --topic feedback.reply.received:12 --topic feedback.reaction.received:12 \
+  --topic feedback.dlq:4 --topic feedback.batch.flushed:6 > "$run/kafka.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do grep -q '^bootstrap.servers=' "$run/kafka.log" && break; sleep 0.1; done
 bootstrap=$(sed -n 's/^bootstrap.servers=//p' "$run/kafka.log")
 [ -n "$bootstrap" ] || { echo "error: the mock Kafka cluster did not start:" >&2; cat "$run/kafka.log" >&2; exit 1; }
 echo "    bootstrap.servers=$bootstrap"
+fi
 
 export FEEDBACK_REDIS_CONNECTION="127.0.0.1:$redis_port"
 export FEEDBACK_KAFKA_BOOTSTRAP_SERVERS="$bootstrap"
 export FEEDBACK_BATCH_TIME_MS="${FEEDBACK_BATCH_TIME_MS:-3000}"
+export FEEDBACK_MAX_ITEM_BYTES="${FEEDBACK_MAX_ITEM_BYTES:-8192}"
 export FEEDBACK_FLUSH_POLL_MS="${FEEDBACK_FLUSH_POLL_MS:-250}"
+# The mock cluster's group coordinator holds a cooperative rebalance for up to about twice the session timeout;
+# a short one lets the second consumer get its partitions within seconds (real brokers do not need this).
+export FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS="${FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS:-6000}"
 if [ -n "${FEEDBACK_MONGODB_URI:-}" ]; then
   export FEEDBACK_SINK=mongodb
   log "sink: MongoDB (FEEDBACK_MONGODB_URI is set)"
@@ -100,19 +116,20 @@ done
 
 log "producing $events events over $agents agents ($malformed malformed)"
 started=$(date +%s.%N)
-ctl produce --count "$events" --agents "$agents" --malformed "$malformed" --hot-share 0.3 --manifest "$run/manifest.txt" --json \
+ctl produce --count "$events" --agents "$agents" --malformed "$malformed" --hot-share 0.3 --manifest "$run/manifest.txt" \
+  --too-large-bytes $((FEEDBACK_MAX_ITEM_BYTES + 1024)) --json \
   > "$run/produce.json"
 
-log "waiting until every batch is flushed"
+log "waiting until every valid event is in the sink (the batch time is ${FEEDBACK_BATCH_TIME_MS} ms here)"
+valid=$(wc -l < "$run/manifest.txt" | tr -d ' ')
 deadline=$(( $(date +%s) + 300 ))
 while :; do
-  status=$(ctl status --json)
-  left=$(echo "$status" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["pendingEvents"])')
-  printf '\r    pending events: %-10s' "$left"
-  consumed=$(ctl dev report --manifest "$run/manifest.txt" --sink-file "${FEEDBACK_SINK_FILE_PATH:-}" --count-only 2>/dev/null || echo 0)
-  if [ "$left" = "0" ] && [ "$consumed" = "$(wc -l < "$run/manifest.txt" | tr -d ' ')" ]; then echo; break; fi
-  if [ "$(date +%s)" -gt "$deadline" ]; then echo; echo "error: not everything was flushed within 300 s" >&2; break; fi
-  sleep 1
+  left=$(ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["pendingEvents"])')
+  arrived=$(ctl dev report --manifest "$run/manifest.txt" --sink-file "${FEEDBACK_SINK_FILE_PATH:-}" --count-only 2>/dev/null || echo 0)
+  echo "    in the sink: $arrived of $valid valid events; pending in Redis: $left"
+  if [ "$left" = "0" ] && [ "$arrived" = "$valid" ]; then break; fi
+  if [ "$(date +%s)" -gt "$deadline" ]; then echo "error: not everything was flushed within 300 s" >&2; break; fi
+  sleep 2
 done
 finished=$(date +%s.%N)
 

@@ -33,9 +33,10 @@ internal static class ProduceCommand
         var withoutId = Fraction("--without-event-id", "Share of valid events sent without an eventId (the consumer uses topic/partition/offset)", 0.1);
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same events)", DefaultValueFactory = _ => 1 };
         var manifest = new Option<FileInfo?>("--manifest") { Description = "Write the id of every valid event sent, one per line" };
+        var tooLarge = Bounded("--too-large-bytes", "Size of the too-large malformed messages; must exceed the consumer's item limit (1,024 to 1,000,000)", 70_000, 1_024, 1_000_000);
         var command = new Command("produce", "Load generator: feedback events to Kafka, with skew and malformed messages, live progress.")
         {
-            bootstrap, count, duration, rate, agents, skew, malformed, reactions, withoutId, seed, manifest,
+            bootstrap, count, duration, rate, agents, skew, malformed, reactions, withoutId, seed, manifest, tooLarge,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -48,7 +49,8 @@ internal static class ProduceCommand
 
             var plan = new LoadPlan(
                 parse.GetValue(count), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(rate), parse.GetValue(agents),
-                parse.GetValue(skew), parse.GetValue(malformed), parse.GetValue(reactions), parse.GetValue(withoutId), parse.GetValue(seed));
+                parse.GetValue(skew), parse.GetValue(malformed), parse.GetValue(reactions), parse.GetValue(withoutId), parse.GetValue(seed),
+                parse.GetValue(tooLarge));
             var result = await RunAsync(kafka, plan, parse.GetValue(manifest), factory.Error, cancellationToken);
             bool json = parse.GetValue(factory.Connection.Json);
             if (json)
@@ -72,7 +74,8 @@ internal static class ProduceCommand
     }
 
     private sealed record LoadPlan(
-        int Count, TimeSpan Duration, int Rate, int Agents, double HotShare, double Malformed, double Reactions, double WithoutId, int Seed);
+        int Count, TimeSpan Duration, int Rate, int Agents, double HotShare, double Malformed, double Reactions, double WithoutId, int Seed,
+        int TooLargeBytes);
 
     /// <summary>What was sent; <see cref="Valid"/> events are in the manifest.</summary>
     public sealed record ProduceResult(
@@ -128,7 +131,7 @@ internal static class ProduceCommand
             }
             else
             {
-                (string kind, value) = MalformedEvent(random, i, reaction);
+                (string kind, value) = MalformedEvent(random, i, reaction, plan.TooLargeBytes);
                 malformedByKind[kind] = malformedByKind.GetValueOrDefault(kind) + 1;
             }
 
@@ -203,13 +206,13 @@ internal static class ProduceCommand
     }
 
     /// <summary>One malformed message of a random kind, named as the consumer's dead-letter reasons name them.</summary>
-    private static (string Kind, string Value) MalformedEvent(Random random, long n, bool reaction) => random.Next(7) switch
+    private static (string Kind, string Value) MalformedEvent(Random random, long n, bool reaction, int tooLargeBytes) => random.Next(7) switch
     {
         0 => ("not-json", $"not json at all #{n}"),
         1 => ("wrong-shape", $"[\"an\",\"array\",{n}]"),
         2 => ("missing-agent-id", $"{{\"eventId\":\"bad-{n}\",\"text\":\"no agent\"}}"),
         3 => ("invalid-agent-id", $"{{\"eventId\":\"bad-{n}\",\"agentId\":\"agent with spaces:{n}\",\"text\":\"x\"}}"),
-        4 => ("too-large", $"{{\"eventId\":\"bad-{n}\",\"agentId\":\"agent-1\",\"text\":\"{new string('x', 70_000)}\"}}"),
+        4 => ("too-large", $"{{\"eventId\":\"bad-{n}\",\"agentId\":\"agent-1\",\"text\":\"{new string('x', tooLargeBytes)}\"}}"),
         5 => ("unsupported-version", $"{{\"version\":99,\"eventId\":\"bad-{n}\",\"agentId\":\"agent-1\",\"text\":\"x\"}}"),
         _ => ("wrong-shape", reaction ? $"{{\"agentId\":\"agent-1\",\"reaction\":42,\"eventId\":\"bad-{n}\"}}" : $"{{\"agentId\":\"agent-1\",\"text\":{{}},\"eventId\":\"bad-{n}\"}}"),
     };

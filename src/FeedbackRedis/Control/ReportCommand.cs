@@ -17,7 +17,8 @@ namespace FeedbackRedis.Control;
 /// <summary>
 /// <c>feedbackctl dev report</c>: checks a run end to end and summarises it, counted from the sink and Kafka themselves:
 /// every id in the manifest must be in the sink; dead letters by reason from the dead-letter topic; batches by trigger
-/// and batch latency from <c>feedback.batch.flushed</c>. Exit 1 when any valid event is missing.
+/// and batch latency from <c>feedback.batch.flushed</c>. Exit 1 when any valid event is missing from the sink, or (with
+/// <c>--produced</c>) when the dead letters do not match the malformed events sent.
 /// </summary>
 internal static class ReportCommand
 {
@@ -62,15 +63,23 @@ internal static class ReportCommand
             }
 
             var o = factory.Output;
+            long? malformedSent = null;
             if (parse.GetValue(produced) is { Exists: true } producedFile)
             {
                 using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(producedFile.FullName, cancellationToken));
                 var p = doc.RootElement;
+                malformedSent = p.GetProperty("malformed").GetInt64();
                 await o.WriteLineAsync(
-                    $"produced        {p.GetProperty("sent").GetInt64(),12:N0} events: {p.GetProperty("valid").GetInt64():N0} valid, {p.GetProperty("malformed").GetInt64():N0} malformed");
+                    $"produced        {p.GetProperty("sent").GetInt64(),12:N0} events: {p.GetProperty("valid").GetInt64():N0} valid, {malformedSent:N0} malformed");
             }
 
             var deadLetters = ReadTopic(kafka, kafka.DeadLetterTopic);
+            bool deadLettersMatch = malformedSent is not { } expectedDead || expectedDead == deadLetters.Count;
+            if (!deadLettersMatch)
+            {
+                await o.WriteLineAsync($"error: {malformedSent:N0} malformed events were sent but {deadLetters.Count:N0} dead letters are in {kafka.DeadLetterTopic}");
+            }
+
             var reasons = deadLetters
                 .GroupBy(m => m.Headers.TryGetLastBytes(ReasonHeader, out var r) ? Encoding.UTF8.GetString(r) : "(no reason header)")
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
@@ -101,7 +110,7 @@ internal static class ReportCommand
                 await o.WriteLineAsync($"throughput      {present / wall,12:N0} events/s end to end ({wall:0.0} s from the first event sent to the last flushed)");
             }
 
-            return missing == 0 ? CtlExit.Ok : CtlExit.Failed;
+            return missing == 0 && deadLettersMatch ? CtlExit.Ok : CtlExit.Failed;
         });
         return report;
     }
