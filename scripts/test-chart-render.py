@@ -74,7 +74,7 @@ CONNECTION_KEYS = {
     "FEEDBACK_KAFKA_SASL_PASSWORD", "FEEDBACK_MONGODB_URI",
 }
 DEFAULT_RESOURCES = {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}
-READY_QUERY = 'sum(feedback_batches{state="ready"})'
+READY_QUERY = 'max(feedback_batches{state="ready"})'
 # Values documented as one row of the README table, not leaf by leaf.
 OPAQUE_VALUES = {"consumer.resources", "flusher.resources", "podSecurityContext", "securityContext"}
 
@@ -205,6 +205,9 @@ def test_defaults(t):
             lambda: (m.config() == DEFAULT_CONFIG,
                      {k: (m.config().get(k), DEFAULT_CONFIG.get(k)) for k in set(m.config()) | set(DEFAULT_CONFIG)
                       if m.config().get(k) != DEFAULT_CONFIG.get(k)}))
+    known = set(re.findall(r'new\("(FEEDBACK_[A-Z0-9_]+)"', open(os.path.join(t.root, "src/FeedbackRedis/Configuration/FeedbackEnvironment.cs")).read()))
+    t.check("defaults: every FEEDBACK_* the chart sets is one the service reads (Configuration/FeedbackEnvironment.cs)",
+            lambda: (bool(known) and set(m.config()) | CONNECTION_KEYS <= known, sorted((set(m.config()) | CONNECTION_KEYS) - known)))
     t.check("defaults: ConfigMap carries no role and no connection setting",
             lambda: not ({"FEEDBACK_ROLE"} | CONNECTION_KEYS) & set(m.config()))
     t.check("defaults: Secret holds the connection settings (no empty SASL keys)",
