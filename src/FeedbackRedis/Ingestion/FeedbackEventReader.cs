@@ -84,7 +84,7 @@ public static class FeedbackEventReader
     /// <summary>The fields read so far and the first problem met.</summary>
     private sealed class Fields
     {
-        private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+        private int _seen; // one bit per known field, to refuse repeats
         private List<KeyValuePair<string, ReadOnlyMemory<byte>>>? _extra;
         private int? _version;
         private string? _eventId;
@@ -101,26 +101,26 @@ public static class FeedbackEventReader
 
         public void ReadProperty(ref Utf8JsonReader reader, FeedbackEventType type, ReadOnlyMemory<byte> value)
         {
-            string name = reader.GetString()!;
+            int field = KnownField(ref reader, type);
+            string? unknownName = field < 0 ? reader.GetString() : null;
             reader.Read();
-            string? payloadName = type == FeedbackEventType.Reply ? "text" : "reaction";
-            bool known = name is "version" or "eventId" or "agentId" or "messageId" or "conversationId" or "userId" or "occurredAt"
-                || name == payloadName;
-            if (!known)
+            if (field < 0)
             {
                 long start = reader.TokenStartIndex;
                 reader.Skip();
-                (_extra ??= []).Add(new(name, value.Slice((int)start, (int)(reader.BytesConsumed - start))));
+                (_extra ??= []).Add(new(unknownName!, value.Slice((int)start, (int)(reader.BytesConsumed - start))));
                 return;
             }
 
-            if (!_seen.Add(name))
+            string name = FieldNames[field];
+            if ((_seen & (1 << field)) != 0)
             {
                 _shapeProblem ??= $"the field '{name}' appears more than once";
                 reader.Skip();
                 return;
             }
 
+            _seen |= 1 << field;
             var token = reader.TokenType;
             switch (name)
             {
@@ -167,6 +167,38 @@ public static class FeedbackEventReader
             }
 
             reader.Skip(); // a wrongly typed object or array value
+        }
+
+        private static readonly string[] FieldNames =
+            ["version", "eventId", "agentId", "messageId", "conversationId", "userId", "occurredAt", "text", "reaction"];
+
+        /// <summary>The index in <see cref="FieldNames"/> of the property the reader is on, or -1 for a field this topic does not know.</summary>
+        private static int KnownField(ref Utf8JsonReader reader, FeedbackEventType type)
+        {
+            if (reader.ValueTextEquals("agentId"u8))
+            {
+                return 2;
+            }
+
+            if (reader.ValueTextEquals("eventId"u8))
+            {
+                return 1;
+            }
+
+            if (type == FeedbackEventType.Reply ? reader.ValueTextEquals("text"u8) : reader.ValueTextEquals("reaction"u8))
+            {
+                return type == FeedbackEventType.Reply ? 7 : 8;
+            }
+
+            for (int i = 0; i < 7; i++)
+            {
+                if (i is not (1 or 2) && reader.ValueTextEquals(FieldNames[i]))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
         }
 
         public FeedbackEvent? ToEvent(FeedbackEventType type, out Classification? failure)

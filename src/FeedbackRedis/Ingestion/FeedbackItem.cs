@@ -42,12 +42,13 @@ public static class FeedbackItem
         WriteIfSet(w, "userId"u8, e.UserId);
         WriteIfSet(w, "text"u8, e.Text);
         WriteIfSet(w, "reaction"u8, e.Reaction);
+        Span<byte> stamp = stackalloc byte[24];
         if (e.OccurredAt is { } occurred)
         {
-            w.WriteString("occurredAt"u8, Timestamp(occurred));
+            w.WriteString("occurredAt"u8, Utf8Timestamp(occurred, stamp));
         }
 
-        w.WriteString("receivedAt"u8, Timestamp(receivedAt));
+        w.WriteString("receivedAt"u8, Utf8Timestamp(receivedAt, stamp));
         if (e.Extra.Count > 0)
         {
             w.WriteStartObject("extra"u8);
@@ -65,9 +66,15 @@ public static class FeedbackItem
         return (Encoding.UTF8.GetString(buffer.WrittenSpan), buffer.WrittenCount);
     }
 
+    private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+
     /// <summary>UTC, millisecond precision: <c>2026-11-23T12:00:00.000Z</c>.</summary>
-    public static string Timestamp(DateTimeOffset value) =>
-        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    public static string Timestamp(DateTimeOffset value) => value.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
+
+    private static ReadOnlySpan<byte> Utf8Timestamp(DateTimeOffset value, Span<byte> buffer) =>
+        value.UtcDateTime.TryFormat(buffer, out int written, TimestampFormat, CultureInfo.InvariantCulture)
+            ? buffer[..written]
+            : throw new InvalidOperationException("a timestamp did not fit its buffer");
 
     private static void WriteIfSet(Utf8JsonWriter w, ReadOnlySpan<byte> name, string? value)
     {

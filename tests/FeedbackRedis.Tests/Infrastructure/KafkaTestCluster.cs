@@ -11,6 +11,7 @@ namespace FeedbackRedis.Tests.Infrastructure;
 public sealed class KafkaTestCluster : IDisposable
 {
     private readonly Lazy<IProducer<byte[]?, byte[]?>> _producer;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _next = new(StringComparer.Ordinal);
 
     private KafkaTestCluster(MockKafkaCluster cluster, string prefix, int partitionsPerTopic)
     {
@@ -79,22 +80,20 @@ public sealed class KafkaTestCluster : IDisposable
         ["FEEDBACK_TOPIC_DLQ"] = DeadLetterTopic,
     };
 
-    /// <summary>Queues one message (round-robin partition unless given); call <see cref="Flush"/> to wait for delivery.</summary>
+    /// <summary>
+    /// Queues one message, round-robin over the topic's partitions unless one is given (librdkafka's own partitioner
+    /// sticks unkeyed messages to one partition for a while, which could overflow the mock's 5 MiB per partition);
+    /// call <see cref="Flush"/> to wait for delivery.
+    /// </summary>
     public void Produce(string topic, byte[]? value, string? key = null, int? partition = null)
     {
+        partition ??= (int)(_next.AddOrUpdate(topic, 0, (_, n) => n + 1) % PartitionsPerTopic);
         var message = new Message<byte[]?, byte[]?> { Key = key is null ? null : System.Text.Encoding.UTF8.GetBytes(key), Value = value };
         while (true)
         {
             try
             {
-                if (partition is { } p)
-                {
-                    _producer.Value.Produce(new TopicPartition(topic, p), message);
-                }
-                else
-                {
-                    _producer.Value.Produce(topic, message);
-                }
+                _producer.Value.Produce(new TopicPartition(topic, partition.Value), message);
 
                 return;
             }

@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Confluent.Kafka;
+using FeedbackRedis.Kafka;
+
+namespace FeedbackRedis.Benchmarks.Consumer;
+
+/// <summary>
+/// Consumer throughput into Redis against a bare Confluent.Kafka consumer reading the same topic, in the same run, with 1
+/// and 2 processes each. Everything runs on this machine: a librdkafka mock cluster in this process (TCP on loopback), a
+/// private redis-server, and the consumer processes (the real service, <c>--role consumer</c>, default settings).
+/// Rate = events consumed between the first and the last observation (polled every 20 ms: the bare processes' progress
+/// lines, the pipeline's pending counter in Redis) divided by the time between them; process start and group join are
+/// not counted. Bounded: at most --events events and --timeout seconds per run.
+/// </summary>
+internal static class ConsumerBenchmark
+{
+    private const int MockPartitionMessages = 15_000; // the mock keeps 5 MiB per partition; ~180-byte events plus record overhead
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int events = Arg(args, "--events", 240_000);
+        int partitions = Arg(args, "--partitions", 16);
+        int agents = Arg(args, "--agents", 1_000);
+        int repeat = Arg(args, "--repeat", 1);
+        var timeout = TimeSpan.FromSeconds(Arg(args, "--timeout", 120));
+        var serviceEnvironment = args.Select((a, i) => (a, i)).Where(x => x.a == "--env" && x.i + 1 < args.Length)
+            .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+        int[] processCounts = [.. ArgText(args, "--processes", "1,2").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
+        if (events > partitions * MockPartitionMessages)
+        {
+            Console.Error.WriteLine($"--events {events} over --partitions {partitions} exceeds the mock cluster's per-partition limit; use at most {partitions * MockPartitionMessages}.");
+            return 2;
+        }
+
+        Console.WriteLine($"# consumer benchmark: {events:N0} events, {partitions} partitions, {agents:N0} agents, processes {string.Join(",", processCounts)}, repeat {repeat}");
+        Console.WriteLine($"# service settings: {(serviceEnvironment.Count == 0 ? "defaults" : string.Join(" ", serviceEnvironment.Select(e => $"{e.Key}={e.Value}")))}");
+        Console.WriteLine($"# {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC");
+
+        await using var redis = await BenchRedis.StartAsync();
+        using var cluster = MockKafkaCluster.Start(3);
+        cluster.SetGroupInitialRebalanceDelay(TimeSpan.FromSeconds(3)); // all processes of a run join one generation
+        const string reply = "bench.feedback.reply.received", reaction = "bench.feedback.reaction.received", dlq = "bench.feedback.dlq";
+        cluster.CreateTopic(reply, partitions);
+        cluster.CreateTopic(reaction, 1);
+        cluster.CreateTopic(dlq, 1);
+        var produced = Produce(cluster.BootstrapServers, reply, partitions, events, agents);
+        Console.WriteLine($"# produced {events:N0} events ({produced.Bytes / events} bytes each) in {produced.Elapsed.TotalSeconds:0.00} s");
+        if (!AllRetained(cluster.BootstrapServers, reply, partitions, events))
+        {
+            Console.Error.WriteLine("the mock cluster dropped old messages (per-partition limit): use fewer --events or more --partitions");
+            return 2;
+        }
+
+        var results = new List<Result>();
+        int run = 0;
+        foreach (int processes in processCounts)
+        {
+            for (int r = 0; r < repeat; r++)
+            {
+                run++;
+                var bare = await MeasureAsync(
+                    "bare", processes, events, timeout,
+                    () => StartBare(cluster.BootstrapServers, $"bare-{run}", $"{reply},{reaction}", timeout),
+                    counts => counts.Sum());
+                results.Add(bare);
+                Report(bare, null);
+
+                string prefix = $"bench{run}";
+                var pipeline = await MeasureAsync(
+                    "pipeline", processes, events, timeout,
+                    () => StartService(cluster.BootstrapServers, $"pipeline-{run}", reply, reaction, dlq, redis.ConnectionString, prefix, serviceEnvironment),
+                    _ => Pending(redis, prefix));
+                results.Add(pipeline);
+                Report(pipeline, bare);
+                long pending = Pending(redis, prefix);
+                if (pending != events)
+                {
+                    Console.Error.WriteLine($"pipeline run left {pending:N0} events in Redis, expected {events:N0}");
+                    return 1;
+                }
+
+                await redis.Connection.GetServers()[0].FlushAllDatabasesAsync();
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| processes | bare events/s | pipeline events/s | pipeline per process | ratio (pipeline/bare) |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var group in results.GroupBy(r => r.Processes))
+        {
+            double bare = Median(group.Where(r => r.Mode == "bare").Select(r => r.Rate));
+            double pipe = Median(group.Where(r => r.Mode == "pipeline").Select(r => r.Rate));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {group.Key} | {bare:N0} | {pipe:N0} | {pipe / group.Key:N0} | {pipe / bare:0.00} |"));
+        }
+
+        return 0;
+    }
+
+    private sealed record Result(string Mode, int Processes, double Rate, TimeSpan Elapsed, long Events, bool TimedOut);
+
+    /// <summary>Starts the processes, polls their total every 20 ms and times first-to-last progress.</summary>
+    private static async Task<Result> MeasureAsync(
+        string mode, int processes, int events, TimeSpan timeout, Func<Child> start, Func<long[], long> total)
+    {
+        var children = Enumerable.Range(0, processes).Select(_ => start()).ToList();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            TimeSpan? first = null;
+            long atFirst = 0;
+            long count = 0;
+            while (clock.Elapsed < timeout)
+            {
+                count = total([.. children.Select(c => c.Progress)]);
+                if (count > 0 && first is null)
+                {
+                    first = clock.Elapsed;
+                    atFirst = count;
+                }
+
+                if (count >= events)
+                {
+                    await Task.Delay(500); // anything more than the events (a re-read after a rebalance) shows in the count
+                    count = total([.. children.Select(c => c.Progress)]);
+                    var elapsed = clock.Elapsed - first!.Value;
+                    return new Result(mode, processes, (events - atFirst) / Math.Max(elapsed.TotalSeconds, 0.001), elapsed, count, false);
+                }
+
+                await Task.Delay(20);
+            }
+
+            var partial = clock.Elapsed - (first ?? TimeSpan.Zero);
+            return new Result(mode, processes, (count - atFirst) / Math.Max(partial.TotalSeconds, 0.001), partial, count, true);
+        }
+        finally
+        {
+            foreach (var child in children)
+            {
+                child.Dispose();
+            }
+        }
+    }
+
+    private static void Report(Result result, Result? bare)
+    {
+        string ratio = bare is null ? "" : string.Create(CultureInfo.InvariantCulture, $", {result.Rate / bare.Rate:0.00} x bare");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{result.Mode,-9} {result.Processes} process(es): {result.Events:N0} events in {result.Elapsed.TotalSeconds:0.00} s = {result.Rate:N0} events/s ({result.Rate / result.Processes:N0} per process){ratio}{(result.TimedOut ? "  TIMED OUT" : "")}"));
+    }
+
+    private static long Pending(BenchRedis redis, string prefix)
+    {
+        var value = redis.Connection.GetDatabase().StringGet($"{prefix}:pending");
+        return value.IsNullOrEmpty ? 0 : (long)value;
+    }
+
+    /// <summary>Round-robin over the partitions (unkeyed messages would stick to one partition for a while).</summary>
+    private static (TimeSpan Elapsed, long Bytes) Produce(string bootstrap, string topic, int partitions, int events, int agents)
+    {
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 5, Acks = Acks.All }).Build();
+        var clock = Stopwatch.StartNew();
+        long bytes = 0;
+        for (int n = 0; n < events; n++)
+        {
+            byte[] value = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                eventId = $"b-{n}",
+                agentId = $"agent-{n % agents}",
+                messageId = $"m-{n}",
+                conversationId = $"c-{n % 9_973}",
+                userId = $"u-{n % 1_009}",
+                text = $"reply number {n}, thanks",
+                occurredAt = "2026-11-23T12:00:00Z",
+            });
+            bytes += value.Length;
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(new TopicPartition(topic, n % partitions), new Message<byte[]?, byte[]?> { Value = value });
+                    break;
+                }
+                catch (ProduceException<byte[]?, byte[]?> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(10));
+                }
+            }
+        }
+
+        if (producer.Flush(TimeSpan.FromSeconds(60)) != 0)
+        {
+            throw new InvalidOperationException("the benchmark's events were not all delivered to the mock cluster");
+        }
+
+        return (clock.Elapsed, bytes);
+    }
+
+    /// <summary>True when every partition still starts at offset 0 and all events are there (the mock drops old data silently).</summary>
+    private static bool AllRetained(string bootstrap, string topic, int partitions, int events)
+    {
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "bench-watermarks" }).Build();
+        long total = 0;
+        for (int p = 0; p < partitions; p++)
+        {
+            var marks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10));
+            if (marks.Low.Value != 0)
+            {
+                Console.Error.WriteLine($"partition {p}: low watermark {marks.Low.Value}, high {marks.High.Value}");
+                return false;
+            }
+
+            total += marks.High.Value;
+        }
+
+        if (total != events)
+        {
+            Console.Error.WriteLine($"{total:N0} messages in the topic, {events:N0} produced");
+        }
+
+        return total == events;
+    }
+
+    private static Child StartBare(string bootstrap, string group, string topics, TimeSpan timeout)
+    {
+        string self = typeof(ConsumerBenchmark).Assembly.Location;
+        return Child.Start(["exec", self, "consumer-bare", bootstrap, group, topics, timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)], new Dictionary<string, string>());
+    }
+
+    private static Child StartService(
+        string bootstrap, string group, string reply, string reaction, string dlq, string redis, string prefix, Dictionary<string, string> extra)
+    {
+        string service = Path.Combine(AppContext.BaseDirectory, "feedback-redis.dll");
+        return Child.Start(["exec", service, "--role", "consumer"], new Dictionary<string, string>(extra)
+        {
+            ["FEEDBACK_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap,
+            ["FEEDBACK_KAFKA_GROUP_ID"] = group,
+            ["FEEDBACK_TOPIC_REPLY"] = reply,
+            ["FEEDBACK_TOPIC_REACTION"] = reaction,
+            ["FEEDBACK_TOPIC_DLQ"] = dlq,
+            ["FEEDBACK_REDIS_CONNECTION"] = redis,
+            ["FEEDBACK_KEY_PREFIX"] = prefix,
+            ["FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS"] = "10000", // as the bare consumer: a stalled group sync costs 10 s, not 45
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
+    }
+
+    private static int Arg(string[] args, string name, int fallback) =>
+        int.Parse(ArgText(args, name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+
+    private static string ArgText(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+}
