@@ -210,7 +210,7 @@ internal static class ProduceCommand
     {
         0 => ("not-json", $"not json at all #{n}"),
         1 => ("wrong-shape", $"[\"an\",\"array\",{n}]"),
-        2 => ("missing-agent-id", $"{{\"eventId\":\"bad-{n}\",\"text\":\"no agent\"}}"),
+        2 => ("invalid-agent-id", $"{{\"eventId\":\"bad-{n}\",\"text\":\"no agent\"}}"),
         3 => ("invalid-agent-id", $"{{\"eventId\":\"bad-{n}\",\"agentId\":\"agent with spaces:{n}\",\"text\":\"x\"}}"),
         4 => ("too-large", $"{{\"eventId\":\"bad-{n}\",\"agentId\":\"agent-1\",\"text\":\"{new string('x', tooLargeBytes)}\"}}"),
         5 => ("unsupported-version", $"{{\"version\":99,\"eventId\":\"bad-{n}\",\"agentId\":\"agent-1\",\"text\":\"x\"}}"),

@@ -132,6 +132,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
             StoreDueOffsets();
             await CheckPendingAsync(cancellationToken);
             ApplyPauseState();
+            RecordLag();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -148,6 +149,27 @@ public sealed partial class FeedbackConsumer : BackgroundService
             LogTurnFailed(ex);
             _nextAttemptAt = _time.GetUtcNow() + AppendRetry.PausedRetryInterval;
         }
+    }
+
+    /// <summary>
+    /// Publishes this process's lag per topic: the high watermark librdkafka last fetched minus the position, over the
+    /// partitions it owns. Cached values only: no broker round trip.
+    /// </summary>
+    private void RecordLag()
+    {
+        var consumer = _consumer!;
+        var lag = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var partition in consumer.Assignment)
+        {
+            long high = consumer.GetWatermarkOffsets(partition).High.Value;
+            long position = consumer.Position(partition).Value;
+            if (high >= 0 && position >= 0)
+            {
+                lag[partition.Topic] = lag.GetValueOrDefault(partition.Topic) + Math.Max(0, high - position);
+            }
+        }
+
+        _metrics.Lag(lag);
     }
 
     /// <summary>Takes one message, waiting at most <paramref name="wait"/>; consume errors are logged, not thrown.</summary>

@@ -1,22 +1,21 @@
 using System.Diagnostics.Metrics;
+using FeedbackRedis.Diagnostics;
 
 namespace FeedbackRedis.Ingestion;
 
 /// <summary>The consumer's instruments, on the <c>FeedbackRedis</c> meter.</summary>
 public sealed class IngestionMetrics
 {
-    /// <summary>The meter every FeedbackRedis instrument is on.</summary>
-    public const string MeterName = "FeedbackRedis";
-
     private readonly Counter<long> _deadLetters;
     private readonly Counter<long> _appended;
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _pauses;
+    private IReadOnlyDictionary<string, long> _lag = new Dictionary<string, long>();
 
     public IngestionMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
-        var meter = meterFactory.Create(MeterName);
+        var meter = meterFactory.Create(FeedbackTelemetry.MeterName);
         _deadLetters = meter.CreateCounter<long>(
             "feedback.consumer.dead_letters", "{message}", "Messages sent to the dead-letter topic, by reason.");
         _appended = meter.CreateCounter<long>(
@@ -25,7 +24,15 @@ public sealed class IngestionMetrics
             "feedback.consumer.duplicates", "{event}", "Redelivered events skipped because their id was already in the open batch.");
         _pauses = meter.CreateCounter<long>(
             "feedback.consumer.pauses", "{pause}", "Times the consumer paused its partitions, by reason.");
+        meter.CreateObservableGauge("feedback.consumer.lag", ObserveLag, "{message}",
+            "Messages behind the high watermark on the partitions this process owns, by topic (sum over pods for the group's lag).");
     }
+
+    /// <summary>The latest lag per topic, from the consume loop.</summary>
+    public void Lag(IReadOnlyDictionary<string, long> byTopic) => Volatile.Write(ref _lag, byTopic);
+
+    private IEnumerable<Measurement<long>> ObserveLag() =>
+        Volatile.Read(ref _lag).Select(kv => new Measurement<long>(kv.Value, new KeyValuePair<string, object?>("topic", kv.Key)));
 
     public void DeadLettered(DeadLetterReason reason) =>
         _deadLetters.Add(1, new KeyValuePair<string, object?>("reason", reason.Name()));

@@ -63,6 +63,44 @@ public sealed partial class ServiceHostTests
     }
 
     [Test]
+    public async Task ConsumerMetrics_CountAppendsAndDeadLettersByReason_AndLagFallsToZero()
+    {
+        using var kafka = MockKafkaCluster.Start(1);
+        kafka.SetGroupInitialRebalanceDelay(TimeSpan.FromMilliseconds(200));
+        kafka.CreateTopic("feedback.reply.received", 2);
+        kafka.CreateTopic("feedback.reaction.received", 2);
+        kafka.CreateTopic("feedback.dlq", 1);
+        string prefix = TestKeys.Prefix();
+        var environment = FlusherEnvironment(SharedRedis.Server.ConnectionString, kafka.BootstrapServers, prefix, "/tmp/unused.jsonl");
+        environment["FEEDBACK_KAFKA_GROUP_ID"] = prefix;
+        environment["FEEDBACK_BATCH_SIZE"] = "1000";
+        await using var consumer = ServiceProcess.Start("consumer", environment);
+        var baseUri = await consumer.WaitForHttpAsync(Patience);
+
+        using (var producer = new Confluent.Kafka.ProducerBuilder<Confluent.Kafka.Null, string>(
+            new Confluent.Kafka.ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                string value = i % 10 == 0 ? "not json" : $"{{\"eventId\":\"m-{i}\",\"agentId\":\"agent-{i % 7}\",\"text\":\"ok\"}}";
+                producer.Produce("feedback.reply.received", new() { Value = value });
+            }
+
+            producer.Flush(TimeSpan.FromSeconds(10));
+        }
+
+        string scrape = "";
+        await Eventually(async () =>
+        {
+            scrape = await ScrapeAsync(baseUri);
+            return Value(scrape, "feedback_consumer_appended_total", "") == 270
+                && Value(scrape, "feedback_consumer_dead_letters_total", "reason=\"not-json\"") == 30
+                && Value(scrape, "feedback_consumer_lag", "topic=\"feedback.reply.received\"") == 0;
+        }, "appends, dead letters by reason and a lag of zero once everything is consumed");
+        Assert.That(Value(scrape, "feedback_redis_duration_seconds_count", "operation=\"append\""), Is.GreaterThan(0));
+    }
+
+    [Test]
     public async Task Ready_TurnsNotReadyWhenRedisStops_AndReadyAgainWhenItReturns()
     {
         using var kafka = MockKafkaCluster.Start(1);

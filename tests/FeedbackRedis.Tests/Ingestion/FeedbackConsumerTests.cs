@@ -75,7 +75,7 @@ public sealed class FeedbackConsumerTests
 
         kafka.Flush();
         await using var host = ConsumerHost.Create(kafka, prefix, new Dictionary<string, string?> { ["Feedback:Batching:MaxItemBytes"] = $"{maxItemBytes}" });
-        using var deadLetters = new MetricCollector<long>(host.MeterFactory, IngestionMetrics.MeterName, "feedback.consumer.dead_letters");
+        using var deadLetters = new MetricCollector<long>(host.MeterFactory, FeedbackRedis.Diagnostics.FeedbackTelemetry.MeterName, "feedback.consumer.dead_letters");
         await host.StartAsync();
 
         var letters = kafka.ReadDeadLetters(bad.Count, Patience);

@@ -12,7 +12,7 @@ public sealed class IngestionMetricsTests
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var factory = services.GetRequiredService<IMeterFactory>();
-        using var collector = new MetricCollector<long>(factory, IngestionMetrics.MeterName, "feedback.consumer.dead_letters");
+        using var collector = new MetricCollector<long>(factory, FeedbackRedis.Diagnostics.FeedbackTelemetry.MeterName, "feedback.consumer.dead_letters");
         var metrics = new IngestionMetrics(factory);
 
         metrics.DeadLettered(DeadLetterReason.NotJson);
