@@ -23,7 +23,7 @@ local maxOpen = tonumber(ARGV[5])
 local globalTrigger = tonumber(ARGV[6])
 local groups = tonumber(ARGV[7])
 
-local added, duplicates, sealed = 0, 0, 0
+local added, duplicates, sealed, sealedEvents = 0, 0, 0, 0
 
 -- Pushes count items, items[itemBase ..], onto the member's open list (their ids are already in the
 -- open-ids hash) and seals the batch each time the list reaches the batch size. RPUSH returns the new
@@ -48,8 +48,9 @@ local function push(member, items, itemBase, count, ids, idBase, stride)
       redis.call('LTRIM', openKey, 0, batchSize - 1)
     end
     added = added + pushed - over
-    seal(P, member, 'size', now, batchTimeMs)
+    seal(P, member, 'size', now, batchTimeMs, batchSize)
     sealed = sealed + 1
+    sealedEvents = sealedEvents + batchSize
     from = to - over + 1
     if from <= to then
       local fields = {}
@@ -110,22 +111,28 @@ for _ = 1, groups do
   pos = itemsFrom + n
 end
 
--- Counters once per call; seal() has already taken sealed events out of open-events.
-local openEvents = 0
+-- Counters once per call: open-events gains what was added and loses what was sealed.
+local openEvents = nil
 if added > 0 then
-  openEvents = redis.call('INCRBY', P .. ':open-events', added)
   redis.call('INCRBY', P .. ':pending', added)
 end
+if added ~= sealedEvents then
+  openEvents = redis.call('INCRBY', P .. ':open-events', added - sealedEvents)
+end
+sealedEvents = 0
 
-if globalTrigger > 0 and openEvents >= globalTrigger then
-  local target = math.floor(globalTrigger / 2)
-  for _, member in ipairs(redis.call('ZRANGE', P .. ':deadlines', 0, 999)) do
-    local batchId, count = seal(P, member, 'global', now, batchTimeMs)
-    if batchId then
-      sealed = sealed + 1
-      openEvents = openEvents - count
-      if openEvents <= target then
-        break
+if globalTrigger > 0 then
+  openEvents = openEvents or (tonumber(redis.call('GET', P .. ':open-events')) or 0)
+  if openEvents >= globalTrigger then
+    local target = math.floor(globalTrigger / 2)
+    for _, member in ipairs(redis.call('ZRANGE', P .. ':deadlines', 0, 999)) do
+      local batchId, count = seal(P, member, 'global', now, batchTimeMs)
+      if batchId then
+        sealed = sealed + 1
+        sealedEvents = sealedEvents + count
+        if openEvents - sealedEvents <= target then
+          break
+        end
       end
     end
   end
@@ -134,10 +141,16 @@ end
 local open = redis.call('ZCARD', P .. ':deadlines')
 if open > maxOpen then
   for _, member in ipairs(redis.call('ZRANGE', P .. ':deadlines', 0, open - maxOpen - 1)) do
-    if seal(P, member, 'overflow', now, batchTimeMs) then
+    local batchId, count = seal(P, member, 'overflow', now, batchTimeMs)
+    if batchId then
       sealed = sealed + 1
+      sealedEvents = sealedEvents + count
     end
   end
+end
+
+if sealedEvents > 0 then
+  redis.call('DECRBY', P .. ':open-events', sealedEvents)
 end
 
 return {added, duplicates, sealed}

@@ -25,11 +25,12 @@ local function clock(arg)
 end
 
 -- Seals the open batch of `member`: its list is renamed (not copied) under a new batch id and the
--- batch becomes ready. Returns the batch id and its event count, or false when the member has no open
--- batch.
-local function seal(P, member, trigger, now, batchTimeMs)
+-- batch becomes ready. `count` is the batch's length when the caller knows it (else nil). The caller
+-- takes the sealed events out of P:open-events (once per script, not once per batch). Returns the
+-- batch id and its event count, or false when the member has no open batch.
+local function seal(P, member, trigger, now, batchTimeMs, count)
   local openKey = P .. ':batch:' .. member
-  local count = redis.call('LLEN', openKey)
+  count = count or redis.call('LLEN', openKey)
   local deadline = redis.call('ZSCORE', P .. ':deadlines', member)
   redis.call('ZREM', P .. ':deadlines', member)
   redis.call('DEL', P .. ':open-ids:' .. member)
@@ -46,7 +47,6 @@ local function seal(P, member, trigger, now, batchTimeMs)
     'member', member, 'trigger', trigger, 'count', count,
     'openedAt', openedAt, 'sealedAt', now, 'attempts', 0)
   redis.call('ZADD', P .. ':ready', now, batchId)
-  redis.call('DECRBY', P .. ':open-events', count)
   return batchId, count
 end
 

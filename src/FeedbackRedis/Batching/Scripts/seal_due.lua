@@ -9,10 +9,15 @@ local P = ARGV[1]
 local now = clock(ARGV[2])
 local batchTimeMs = tonumber(ARGV[3])
 local due = redis.call('ZRANGE', P .. ':deadlines', '-inf', now, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[4]))
-local sealed = 0
+local sealed, events = 0, 0
 for _, member in ipairs(due) do
-  if seal(P, member, 'time', now, batchTimeMs) then
+  local batchId, count = seal(P, member, 'time', now, batchTimeMs)
+  if batchId then
     sealed = sealed + 1
+    events = events + count
   end
+end
+if events > 0 then
+  redis.call('DECRBY', P .. ':open-events', events)
 end
 return sealed

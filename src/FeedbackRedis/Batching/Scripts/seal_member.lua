@@ -5,4 +5,8 @@
 -- ARGV[3] = batch time in ms (to record when the batch opened)
 -- ARGV[4] = member (an agent id, or a global lane such as '#global-3')
 -- returns the new batch id, or false (nil) when the member has no open batch
-return seal(ARGV[1], ARGV[4], 'manual', clock(ARGV[2]), tonumber(ARGV[3]))
+local batchId, count = seal(ARGV[1], ARGV[4], 'manual', clock(ARGV[2]), tonumber(ARGV[3]))
+if batchId then
+  redis.call('DECRBY', ARGV[1] .. ':open-events', count)
+end
+return batchId
