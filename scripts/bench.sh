@@ -59,12 +59,13 @@ for agents in 100 10000; do
 done
 
 log "memory per pending event"
-$bench memory --redis "127.0.0.1:$port" --events 200000 --agents 5000 | tee "$dir/memory.txt" | head -1
+$bench memory --redis "127.0.0.1:$port" --events 200000 --agents 5000 > "$dir/memory.txt"
+head -n 1 "$dir/memory.txt"
 per=$(grep '^bytes_per_pending_event=' "$dir/memory.txt" | cut -d= -f2)
 item=$(grep '^item_bytes=' "$dir/memory.txt" | cut -d= -f2)
 printf '%-44s %12s bytes  (item %s bytes, overhead %s bytes)\n' "Redis memory per pending event" "$per" "$item" "$((per - item))"
 
 if $bdn; then
   log "BenchmarkDotNet"
-  FEEDBACK_BENCH_REDIS="127.0.0.1:$port" $bench --filter '*AppendBenchmarks*' --join
+  FEEDBACK_BENCH_REDIS="127.0.0.1:$port" $bench --filter '*AppendBenchmarks*' --job short --join
 fi
