@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Consumer throughput benchmark (docs/BENCHMARKS-consumer.md): the consumer pipeline into Redis (real service
+# Consumer throughput benchmark (docs/BENCHMARKS.md, "Consumer throughput"): the consumer pipeline into Redis (real service
 # processes, --role consumer) against a bare Confluent.Kafka consumer reading the same topic, 1 and 2 processes, in
 # one run on this machine (librdkafka mock cluster and a private redis-server on loopback). Bounded: --events
 # (default 240,000) and --timeout seconds per run (default 120). Extra arguments go to the benchmark, e.g.
