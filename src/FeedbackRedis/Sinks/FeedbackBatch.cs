@@ -3,7 +3,7 @@ using FeedbackRedis.Batching;
 namespace FeedbackRedis.Sinks;
 
 /// <summary>A claimed batch with its items read as events, in arrival order; what a sink writes.</summary>
-public sealed record FeedbackBatch(ClaimedBatch Claim, IReadOnlyList<FeedbackEvent> Events)
+public sealed record FeedbackBatch(ClaimedBatch Claim, IReadOnlyList<BatchedEvent> Events)
 {
     public string BatchId => Claim.BatchId;
 

@@ -5,7 +5,7 @@ using FeedbackRedis.Batching;
 namespace FeedbackRedis.Sinks;
 
 /// <summary>
-/// Reads batch items (readable JSON objects written by the consumer) into <see cref="FeedbackEvent"/>s. Required:
+/// Reads batch items (readable JSON objects written by the consumer) into <see cref="BatchedEvent"/>s. Required:
 /// <c>eventId</c>; <c>agentId</c> (or the batch's agent); <c>type</c> <c>reply</c> or <c>reaction</c>. Optional and
 /// tolerated when missing or unreadable: <c>reaction</c>, <c>occurredAt</c>, <c>receivedAt</c> and every payload field.
 /// </summary>
@@ -19,7 +19,7 @@ public static class FeedbackEventParser
     public static FeedbackBatch Parse(ClaimedBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var events = new FeedbackEvent[batch.Items.Count];
+        var events = new BatchedEvent[batch.Items.Count];
         for (int i = 0; i < events.Length; i++)
         {
             try
@@ -36,7 +36,7 @@ public static class FeedbackEventParser
     }
 
     /// <summary>Reads one item; <paramref name="batchAgentId"/> stands in when the item names no agent.</summary>
-    public static FeedbackEvent ParseItem(string item, string? batchAgentId)
+    public static BatchedEvent ParseItem(string item, string? batchAgentId)
     {
         ArgumentNullException.ThrowIfNull(item);
         JsonElement root;
@@ -75,7 +75,7 @@ public static class FeedbackEventParser
                 $"event {eventId} has type '{other ?? "(none)"}'; expected 'reply' or 'reaction'"),
         };
         string? reaction = type == FeedbackType.Reaction ? NonEmpty(String(root, "reaction")) ?? UnknownReaction : null;
-        return new FeedbackEvent(eventId, agentId, type, reaction, Time(root, "occurredAt"), Time(root, "receivedAt"), root);
+        return new BatchedEvent(eventId, agentId, type, reaction, Time(root, "occurredAt"), Time(root, "receivedAt"), root);
     }
 
     private static string? String(JsonElement root, string name) =>

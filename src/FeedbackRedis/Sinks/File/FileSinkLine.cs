@@ -13,7 +13,7 @@ namespace FeedbackRedis.Sinks.File;
 internal static class FileSinkLine
 {
     /// <summary>Appends one line (JSON and <c>\n</c>) for <paramref name="e"/> to <paramref name="buffer"/>.</summary>
-    public static void Write(ArrayBufferWriter<byte> buffer, FeedbackEvent e, FeedbackBatch batch, DateTimeOffset writtenAt)
+    public static void Write(ArrayBufferWriter<byte> buffer, BatchedEvent e, FeedbackBatch batch, DateTimeOffset writtenAt)
     {
         using (var json = new Utf8JsonWriter(buffer))
         {

@@ -24,7 +24,7 @@ internal static class MongoWriteModels
     /// The event's document, without <c>_id</c>: every field of the item (event id as <c>_id</c> instead of
     /// <c>eventId</c>), times as BSON dates, and the batch that writes it first (<c>batchId</c>, <c>batchSealedAt</c>).
     /// </summary>
-    public static BsonDocument EventFields(FeedbackEvent e, FeedbackBatch batch, DateTime writtenAt)
+    public static BsonDocument EventFields(BatchedEvent e, FeedbackBatch batch, DateTime writtenAt)
     {
         var fields = JsonToBson.Document(e.Item);
         fields.Remove("_id");
@@ -49,7 +49,7 @@ internal static class MongoWriteModels
     /// there already (a replay, a re-flush, or the event redelivered in another batch) nothing changes, and
     /// <c>batchId</c> keeps naming the batch that wrote it first.
     /// </summary>
-    public static UpdateOneModel<BsonDocument> EventUpsert(FeedbackEvent e, FeedbackBatch batch, DateTime writtenAt) =>
+    public static UpdateOneModel<BsonDocument> EventUpsert(BatchedEvent e, FeedbackBatch batch, DateTime writtenAt) =>
         new(new BsonDocument("_id", e.EventId), new BsonDocument("$setOnInsert", EventFields(e, batch, writtenAt))) { IsUpsert = true };
 
     /// <summary>The events a group wrote, read back with the batch that wrote each first.</summary>

@@ -10,7 +10,7 @@ namespace FeedbackRedis.Sinks;
 /// <param name="OccurredAt">When the feedback happened (<c>occurredAt</c>), if the item says.</param>
 /// <param name="ReceivedAt">When the consumer read it (<c>receivedAt</c>), if the item says.</param>
 /// <param name="Item">The whole item, as stored in Redis (a detached copy).</param>
-public sealed record FeedbackEvent(
+public sealed record BatchedEvent(
     string EventId,
     string AgentId,
     FeedbackType Type,
