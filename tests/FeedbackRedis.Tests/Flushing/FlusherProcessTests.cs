@@ -79,7 +79,7 @@ public sealed class FlusherProcessTests
             Assert.That(announcements.GroupBy(m => m.BatchId).Select(g => g.Select(m => m.Attempt).Order()), Has.All.EqualTo(new[] { 1, 2 }),
                 "announced at least once: by attempt 1 before the kill, by attempt 2 after the lease expired");
         });
-        Assert.That(second.Log, Does.Contain("Flushed 8 batch(es), 40 event(s) to the file sink"));
+        Assert.That(second.Log, Does.Contain("event(s) to the file sink"), "the survivor did the re-write (in one or more groups, as its claims found the leases expired)");
     }
 
     [Test]
