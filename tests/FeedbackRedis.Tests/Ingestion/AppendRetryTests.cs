@@ -29,7 +29,32 @@ public sealed class AppendRetryTests
         Assert.That(attempts, Is.EqualTo(1 + AppendRetry.MaxRetryAttempts));
         Assert.That(delays, Has.Count.EqualTo(AppendRetry.MaxRetryAttempts));
         Assert.That(delays, Has.All.InRange(TimeSpan.Zero, TimeSpan.FromSeconds(2)));
-        Assert.That(delays[^1], Is.GreaterThan(delays[0]), "exponential: later delays are longer (jitter keeps the trend)");
+    }
+
+    [Test]
+    public async Task Delays_grow_on_average_despite_the_jitter()
+    {
+        // One run's jittered delays may shrink; over 40 runs the mean of the last retry is well above the first's.
+        var first = new List<double>();
+        var last = new List<double>();
+        for (int run = 0; run < 40; run++)
+        {
+            var time = new FakeTimeProvider();
+            var delays = new List<TimeSpan>();
+            var pipeline = AppendRetry.Create(time, (_, _, delay) => delays.Add(delay));
+            var task = pipeline.ExecuteAsync(_ => throw new BatchStoreUnavailableException("down")).AsTask();
+            while (!task.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(50));
+                await Task.Yield();
+            }
+
+            await Assert.ThrowsAsync<BatchStoreUnavailableException>(() => task);
+            first.Add(delays[0].TotalMilliseconds);
+            last.Add(delays[^1].TotalMilliseconds);
+        }
+
+        Assert.That(last.Average(), Is.GreaterThan(2 * first.Average()), "exponential: later delays are longer on average");
     }
 
     [Test]
