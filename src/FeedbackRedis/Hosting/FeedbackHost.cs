@@ -42,6 +42,8 @@ public static class FeedbackHost
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             o.UseUtcTimestamp = true;
         });
+        // Probes and scrapes hit the HTTP endpoints every few seconds: ASP.NET's per-request lines would drown the log.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         // Registration order is start order: the eviction check runs before any role touches Redis.
         builder.Services.AddHostedService<RedisEvictionCheck>();
