@@ -1,3 +1,4 @@
+using FeedbackRedis.Batching;
 using FeedbackRedis.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,6 +17,8 @@ public sealed partial class RedisEvictionCheck(IOptions<RedisOptions> options, I
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        string redacted = RedisConnection.Redacted(options.Value);
+        LogRedis(logger, redacted);
         string? policy = await ReadPolicyAsync();
         if (policy is null || policy == "noeviction")
         {
@@ -60,6 +63,9 @@ public sealed partial class RedisEvictionCheck(IOptions<RedisOptions> options, I
             return null;
         }
     }
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Redis: {Connection}")]
+    private static partial void LogRedis(ILogger logger, string connection);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "{Problem}")]
     private static partial void LogEvictingRedis(ILogger logger, string problem);
