@@ -10,6 +10,7 @@ cd "$REPO_ROOT"
 
 ensure_dotnet
 ensure_command redis-server redis-server
+ensure_command redis-cli redis-tools
 ensure_command python3 python3
 
 results="$REPO_ROOT/artifacts/test-results"

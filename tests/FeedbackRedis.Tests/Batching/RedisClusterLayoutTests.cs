@@ -1,0 +1,76 @@
+using FeedbackRedis.Batching;
+using FeedbackRedis.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace FeedbackRedis.Tests.Batching;
+
+/// <summary>The cluster key layout against a real 3-master Redis Cluster: every script's keys share its hash slot.</summary>
+[Category("Process")]
+public sealed class RedisClusterLayoutTests
+{
+    [Test]
+    public async Task EveryOperation_WorksOnARealCluster_AndSpreadsShardsOverTheMasters()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString);
+        var time = new FakeTimeProvider(TestStores.Start);
+        var store = TestStores.Create(o => { o.RedisShards = 12; o.BatchSize = 5; o.MaxOpenBatches = 1000; o.MaxAttempts = 1; }, time, connection);
+        var events = Enumerable.Range(0, 60).SelectMany(a => TestStores.Events($"agent-{a}", 7)).ToList();
+
+        var appended = await store.AppendAsync(events);
+        var holding = new List<int>();
+        foreach (var server in connection.GetServers())
+        {
+            int n = 0;
+            await foreach (var _ in server.KeysAsync(pattern: store.Keys.AllKeysPattern))
+            {
+                n++;
+            }
+
+            holding.Add(n);
+        }
+
+        Assert.That(holding.Count(n => n > 0), Is.GreaterThanOrEqualTo(2), $"batches spread over the masters ({string.Join(", ", holding)})");
+        time.Advance(store.Options.BatchTime);
+        int due = await store.SealDueAsync();
+        var claimed = await store.ClaimAsync("f", 1000, 100_000);
+        var poisoned = claimed[0];
+        Assert.That(await store.ReleaseAsync(poisoned.Lease, ReleaseMode.Dead, "test"), Is.EqualTo(ReleaseOutcome.Dead));
+        Assert.That(await store.ReplayAsync(poisoned.BatchId), Is.True);
+        claimed = [.. claimed.Skip(1), .. await store.ClaimAsync("f", 1000, 100_000)];
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(appended, Is.EqualTo(new AppendResult(420, 0, 60)));
+            Assert.That(due, Is.EqualTo(60));
+            Assert.That(claimed, Has.Count.EqualTo(120));
+            Assert.That(claimed.SelectMany(b => b.Items).Select(TestStores.EventIdOf), Is.EquivalentTo(events.Select(e => e.EventId)));
+        });
+        foreach (var batch in claimed)
+        {
+            Assert.That(await store.AckAsync(batch.Lease), Is.True);
+        }
+
+        var counts = await store.GetCountsAsync();
+        Assert.That((counts.OpenBatches, counts.ReadyBatches, counts.InFlightBatches, counts.DeadBatches, counts.PendingEvents), Is.EqualTo((0L, 0L, 0L, 0L, 0L)));
+        var keysPerMaster = new List<int>();
+        foreach (var server in connection.GetServers())
+        {
+            int n = 0;
+            await foreach (var key in server.KeysAsync(pattern: store.Keys.AllKeysPattern))
+            {
+                if ((string)key! is var k && !k.EndsWith(":seq", StringComparison.Ordinal) && await connection.GetDatabase().KeyTypeAsync(key) != RedisType.String)
+                {
+                    n++;
+                }
+            }
+
+            keysPerMaster.Add(n);
+        }
+
+        Assert.That(keysPerMaster, Has.All.Zero, "nothing left on any master");
+        var slotsUsed = Enumerable.Range(0, 12).Select(s => connection.HashSlot(store.Keys.Ready(s))).Distinct().Count();
+        Assert.That(slotsUsed, Is.EqualTo(12), "twelve shards, twelve hash slots");
+    }
+}
