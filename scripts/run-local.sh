@@ -136,7 +136,7 @@ finished=$(date +%s.%N)
 log "summary (counted from the sink and Kafka)"
 set +e
 ctl dev report --manifest "$run/manifest.txt" --sink-file "${FEEDBACK_SINK_FILE_PATH:-}" --produced "$run/produce.json" \
-  --seconds "$(echo "$finished - $started" | bc -l)"
+  --seconds "$(python3 -c "print($finished - $started)")"
 result=$?
 set -e
 
