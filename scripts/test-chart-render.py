@@ -55,14 +55,22 @@ DEFAULT_CONFIG = {
     "FEEDBACK_PENDING_HIGH_WATER": "1000000",
     "FEEDBACK_PENDING_LOW_WATER": "800000",
     "FEEDBACK_COMMIT_SAFETY_MS": "0",
+    "FEEDBACK_CONSUMER_COMMIT_INTERVAL_MS": "5000",
+    "FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS": "45000",
     "FEEDBACK_FLUSH_POLL_MS": "1000",
     "FEEDBACK_FLUSH_MAX_WRITE_EVENTS": "5000",
+    "FEEDBACK_FLUSH_MAX_WRITE_BATCHES": "500",
+    "FEEDBACK_FLUSH_RETRY_BASE_MS": "1000",
+    "FEEDBACK_FLUSH_RETRY_MAX_MS": "30000",
+    "FEEDBACK_FLUSH_PUBLISH_TIMEOUT_MS": "10000",
+    "FEEDBACK_FLUSH_DRAIN_MS": "15000",
     "FEEDBACK_SINK": "mongodb",
     "FEEDBACK_SINK_FILE_PATH": "/data/feedback.jsonl",
     "FEEDBACK_MONGODB_DATABASE": "feedback",
     "FEEDBACK_MONGODB_EVENTS_COLLECTION": "feedback_events",
     "FEEDBACK_MONGODB_AGENTS_COLLECTION": "agent_feedback",
     "FEEDBACK_MONGODB_WRITE_CONCERN": "majority",
+    "FEEDBACK_MONGODB_BATCHES_COLLECTION": "flushed_batches",
 }
 DEFAULT_SECRET = {
     "FEEDBACK_REDIS_CONNECTION": "redis-master:6379",
@@ -491,6 +499,10 @@ def test_notes(t):
 
 # Values the chart must refuse, each with fragments its error message must contain.
 REFUSALS = [
+    ("config.flushDrainMs not below shutdownTimeoutMs", ["--set", "config.flushDrainMs=25000"],
+     ["config.flushDrainMs=25000 must be below shutdownTimeoutMs=25000"]),
+    ("config.consumerSessionTimeoutMs 1000", ["--set", "config.consumerSessionTimeoutMs=1000"],
+     ["config.consumerSessionTimeoutMs", "greater than or equal to 3000"]),
     ("consumer.replicas -1", ["--set", "consumer.replicas=-1"],
      ["consumer.replicas", "greater than or equal to 0"]),
     ("flusher.replicas 1.5", ["--set", "flusher.replicas=1.5"], ["flusher.replicas", "integer"]),

@@ -14,6 +14,9 @@ Included once from configmap.yaml, which every release renders.
 {{- fail (printf "feedback-redis: terminationGracePeriodSeconds=%d must be greater than the service's shutdown timeout (shutdownTimeoutMs=%d, i.e. %s s), or Kubernetes kills pods before they finish or release in-flight batches. Raise it or leave it empty for the default of %s." $grace $timeoutMs (include "feedback-redis.shutdownTimeoutSeconds" .) (toString (add (include "feedback-redis.shutdownTimeoutSeconds" . | int64) 15))) }}
 {{- end }}
 {{- end }}
+{{- if ge (int64 $v.config.flushDrainMs) (int64 $v.shutdownTimeoutMs) }}
+{{- fail (printf "feedback-redis: config.flushDrainMs=%d must be below shutdownTimeoutMs=%d: the flusher's drain has to fit in the shutdown time, or a write in hand is cut off before its leases are given back." (int64 $v.config.flushDrainMs) (int64 $v.shutdownTimeoutMs)) }}
+{{- end }}
 {{- if ge (int64 $v.config.pendingLowWater) (int64 $v.config.pendingHighWater) }}
 {{- fail (printf "feedback-redis: config.pendingLowWater=%d must be below config.pendingHighWater=%d (consumers pause at the high water mark and resume below the low one)." (int64 $v.config.pendingLowWater) (int64 $v.config.pendingHighWater)) }}
 {{- end }}
