@@ -21,6 +21,21 @@ public sealed class RedisCluster : IAsyncDisposable
     public static async Task<RedisCluster> StartAsync(int masters = 3)
     {
         var cluster = new RedisCluster();
+        try
+        {
+            await cluster.FormAsync(masters);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync(); // never leave node processes behind
+            throw;
+        }
+    }
+
+    private async Task FormAsync(int masters)
+    {
+        var cluster = this;
         for (int i = 0; i < masters; i++)
         {
             int port = FreeClusterPort();
@@ -66,7 +81,6 @@ public sealed class RedisCluster : IAsyncDisposable
             var info = (string?)await probe.GetDatabase().ExecuteAsync("CLUSTER", "INFO");
             return info is not null && info.Contains("cluster_state:ok", StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(30), "the cluster reports cluster_state:ok");
-        return cluster;
     }
 
     private static async Task<bool> Ping(int port)
