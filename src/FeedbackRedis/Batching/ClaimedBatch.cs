@@ -24,4 +24,10 @@ public sealed record ClaimedBatch(
 
     /// <summary>The agent, or null for a global lane (whose items name their agents).</summary>
     public string? AgentId => AgentIds.IsLane(Member) ? null : Member;
+
+    /// <summary>
+    /// The <c>eventId</c> of every item that has one (read once, on first use); the ack releases them from the
+    /// duplicate guard. An item that is not a JSON object with a string <c>eventId</c> contributes nothing.
+    /// </summary>
+    public IReadOnlyList<string> EventIds => field ??= [.. Items.Select(Batching.EventIds.Of).OfType<string>()];
 }

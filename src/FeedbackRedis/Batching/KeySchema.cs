@@ -10,7 +10,7 @@ namespace FeedbackRedis.Batching;
 /// this class hands them). With prefix <c>feedback</c>, standalone layout:
 /// <code>
 /// feedback:batch:&lt;member&gt;      LIST   open batch items (JSON), arrival order; member = agent id or #global-N
-/// feedback:open-ids:&lt;member&gt;   HASH   event ids in that open batch (duplicate guard)
+/// feedback:guard                 SET    event ids appended and not yet acked (duplicate guard)
 /// feedback:deadlines             ZSET   member -> deadline (ms since epoch)
 /// feedback:seq                   STRING batch sequence
 /// feedback:sealed:&lt;batchId&gt;    LIST   sealed batch items; batchId = &lt;member&gt;:&lt;seq&gt;
@@ -61,7 +61,6 @@ public sealed class KeySchema
 
     public RedisKey OpenBatch(string member) => $"{Prefix(member)}:batch:{member}";
 
-    public RedisKey OpenIds(string member) => $"{Prefix(member)}:open-ids:{member}";
 
     public RedisKey Sealed(string batchId) => $"{Prefix(MemberOf(batchId))}:sealed:{batchId}";
 
@@ -78,6 +77,8 @@ public sealed class KeySchema
     public RedisKey OpenEvents(int shard) => $"{_shardPrefixes[shard]}:open-events";
 
     public RedisKey Pending(int shard) => $"{_shardPrefixes[shard]}:pending";
+
+    public RedisKey Guard(int shard) => $"{_shardPrefixes[shard]}:guard";
 
     public RedisKey Sequence(int shard) => $"{_shardPrefixes[shard]}:seq";
 

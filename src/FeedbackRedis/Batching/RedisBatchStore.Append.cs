@@ -65,20 +65,16 @@ public sealed partial class RedisBatchStore
         return result;
     }
 
-    /// <summary>Keeps the first of events repeating an id within one member's group; returns how many were dropped.</summary>
+    /// <summary>
+    /// Keeps the first of events repeating an id within one shard's groups (the guard is per shard, so an id names one
+    /// event whatever its agent); returns how many were dropped.
+    /// </summary>
     private static int DropRepeatedIds(Dictionary<string, List<BatchEvent>> groups)
     {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         int dropped = 0;
-        HashSet<string>? seen = null;
         foreach (var list in groups.Values)
         {
-            if (list.Count < 2)
-            {
-                continue;
-            }
-
-            seen ??= new HashSet<string>(StringComparer.Ordinal);
-            seen.Clear();
             dropped += list.RemoveAll(e => !seen.Add(e.EventId));
         }
 
@@ -89,64 +85,90 @@ public sealed partial class RedisBatchStore
         ? AgentIds.Lane((int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(e.EventId)) % (uint)_options.GlobalShards))
         : e.AgentId;
 
+    /// <summary>
+    /// The argument lists of append.lua for one shard: at most <see cref="MaxEventsPerCall"/> events each, laid out as
+    /// the script's header says (the ids of the call first, then each group's member, count and items).
+    /// </summary>
     private IEnumerable<RedisValue[]> AppendCalls(int shard, RedisValue now, Dictionary<string, List<BatchEvent>> groups)
     {
-        var args = NewAppendArgs(shard, now);
-        int events = 0;
-        int groupCount = 0;
+        var call = new AppendCall();
         foreach (var (member, list) in groups)
         {
             int from = 0;
             while (from < list.Count)
             {
-                int take = Math.Min(list.Count - from, MaxEventsPerCall - events);
-                args.Add(member);
-                args.Add(take);
-                for (int i = from; i < from + take; i++)
-                {
-                    args.Add(list[i].EventId);
-                    args.Add(RedisValue.EmptyString);
-                }
-
-                for (int i = from; i < from + take; i++)
-                {
-                    args.Add(list[i].Item);
-                }
-
-                groupCount++;
-                events += take;
+                int take = Math.Min(list.Count - from, MaxEventsPerCall - call.Events);
+                call.Add(member, list, from, take);
                 from += take;
-                if (events == MaxEventsPerCall)
+                if (call.Events == MaxEventsPerCall)
                 {
-                    yield return Finish(args, groupCount);
-                    args = NewAppendArgs(shard, now);
-                    events = 0;
-                    groupCount = 0;
+                    yield return call.ToArgs(AppendHeader(shard, now));
+                    call = new AppendCall();
                 }
             }
         }
 
-        if (events > 0)
+        if (call.Events > 0)
         {
-            yield return Finish(args, groupCount);
-        }
-
-        static RedisValue[] Finish(List<RedisValue> args, int groupCount)
-        {
-            args[6] = groupCount;
-            return [.. args];
+            yield return call.ToArgs(AppendHeader(shard, now));
         }
     }
 
-    private List<RedisValue> NewAppendArgs(int shard, RedisValue now)
+    private RedisValue[] AppendHeader(int shard, RedisValue now)
     {
         int shards = Keys.ShardCount;
         long maxOpen = (_options.MaxOpenBatches + shards - 1) / shards;
         long globalTrigger = _options.Mode == BatchingMode.Hybrid ? _options.GlobalBatchSize : 0;
-        return new List<RedisValue>(7 + (3 * MaxEventsPerCall))
+        return [Keys.ShardPrefix(shard), now, _options.BatchSize, BatchTimeMs, maxOpen, globalTrigger];
+    }
+
+    /// <summary>
+    /// One append.lua call being built: the ids of the singles' and the groups' events, in the order the script reads
+    /// them (singles first), and the groups' bodies.
+    /// </summary>
+    private sealed class AppendCall
+    {
+        private readonly List<RedisValue> _singleIds = new(MaxEventsPerCall);
+        private readonly List<RedisValue> _singles = new(2 * MaxEventsPerCall);
+        private readonly List<RedisValue> _groupIds = new(MaxEventsPerCall);
+        private readonly List<RedisValue> _groups = new(MaxEventsPerCall);
+        private int _groupCount;
+
+        public int Events => _singleIds.Count + _groupIds.Count;
+
+        public void Add(string member, List<BatchEvent> list, int from, int take)
         {
-            Keys.ShardPrefix(shard), now, _options.BatchSize, BatchTimeMs, maxOpen, globalTrigger, 0,
-        };
+            if (take == 1)
+            {
+                _singleIds.Add(list[from].EventId);
+                _singles.Add(member);
+                _singles.Add(list[from].Item);
+                return;
+            }
+
+            _groupCount++;
+            _groups.Add(member);
+            _groups.Add(take);
+            for (int i = from; i < from + take; i++)
+            {
+                _groupIds.Add(list[i].EventId);
+                _groups.Add(list[i].Item);
+            }
+        }
+
+        public RedisValue[] ToArgs(RedisValue[] header)
+        {
+            var args = new List<RedisValue>(header.Length + 3 + Events + _singles.Count + _groups.Count);
+            args.AddRange(header);
+            args.Add(Events);
+            args.Add(_singleIds.Count + _groupCount);
+            args.AddRange(_singleIds);
+            args.AddRange(_groupIds);
+            args.Add(_singleIds.Count);
+            args.AddRange(_singles);
+            args.AddRange(_groups);
+            return [.. args];
+        }
     }
 
     private void Validate(IReadOnlyList<BatchEvent> events)

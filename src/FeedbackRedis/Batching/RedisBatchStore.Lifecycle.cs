@@ -102,16 +102,28 @@ public sealed partial class RedisBatchStore
     }
 
     /// <summary>
-    /// Deletes a written batch, only while <paramref name="lease"/> is still the batch's current lease.
+    /// Deletes a written batch, only while its lease is still the batch's current lease, and releases its event ids
+    /// from the duplicate guard (an id appended again after this starts a new batch; the sink's upsert absorbs it).
     /// </summary>
     /// <returns>True when deleted; false when the lease was lost (expired and taken over, or released).</returns>
-    public async Task<bool> AckAsync(BatchLease lease, CancellationToken cancellationToken = default)
+    public async Task<bool> AckAsync(ClaimedBatch batch, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(batch);
         cancellationToken.ThrowIfCancellationRequested();
+        var lease = batch.Lease;
         int shard = Keys.ShardOf(KeySchema.MemberOf(lease.BatchId));
-        var result = await EvalAsync(
-            RedisScripts.Ack, Keys.Inflight(shard), [Keys.ShardPrefix(shard), lease.BatchId, lease.Owner, lease.Fence]);
+        var ids = batch.EventIds;
+        var args = new RedisValue[4 + ids.Count];
+        args[0] = Keys.ShardPrefix(shard);
+        args[1] = lease.BatchId;
+        args[2] = lease.Owner;
+        args[3] = lease.Fence;
+        for (int i = 0; i < ids.Count; i++)
+        {
+            args[4 + i] = ids[i];
+        }
+
+        var result = await EvalAsync(RedisScripts.Ack, Keys.Inflight(shard), args);
         return (long)result >= 0;
     }
 

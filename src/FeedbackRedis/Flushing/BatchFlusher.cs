@@ -228,7 +228,7 @@ public sealed partial class BatchFlusher(
             keeper.Forget(batch.Claim.Lease);
         }
 
-        var acks = await Task.WhenAll(toAck.Select(b => AckAsync(b.Claim.Lease)));
+        var acks = await Task.WhenAll(toAck.Select(b => AckAsync(b.Claim)));
         var ackedAt = time.GetUtcNow();
         for (int i = 0; i < toAck.Count; i++)
         {
@@ -267,15 +267,15 @@ public sealed partial class BatchFlusher(
     }
 
     /// <summary>True when acked; false when the lease was lost; null when Redis could not be reached.</summary>
-    private async Task<bool?> AckAsync(BatchLease lease)
+    private async Task<bool?> AckAsync(ClaimedBatch batch)
     {
         try
         {
-            return await store.AckAsync(lease);
+            return await store.AckAsync(batch);
         }
         catch (BatchStoreUnavailableException ex)
         {
-            LogStoreUnavailable(ex, $"ack {lease.BatchId}");
+            LogStoreUnavailable(ex, $"ack {batch.BatchId}");
             return null;
         }
     }

@@ -108,7 +108,7 @@ public sealed class BatchingModeTests
         Assert.That(claimed, Has.Count.EqualTo(40));
         foreach (var batch in claimed)
         {
-            Assert.That(await store.AckAsync(batch.Lease), Is.True);
+            Assert.That(await store.AckAsync(batch), Is.True);
         }
 
         var counts = await store.GetCountsAsync();

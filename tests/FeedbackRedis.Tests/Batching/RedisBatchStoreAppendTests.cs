@@ -105,7 +105,7 @@ public sealed class RedisBatchStoreAppendTests
             [TestStores.Event("agent-1", "y2"), TestStores.Event("agent-1", "y3"), TestStores.Event("agent-1", "y4")]);
 
         Assert.That(overshoot, Is.EqualTo(new AppendResult(3, 0, 1)));
-        Assert.That(again, Is.EqualTo(new AppendResult(1, 2, 0)), "carried-over ids guard the new open batch");
+        Assert.That(again, Is.EqualTo(new AppendResult(1, 2, 0)), "carried-over ids are still guarded");
         var sealedBatch = (await store.ClaimAsync("f", 10, 100)).Single();
         Assert.That(sealedBatch.Items.Select(TestStores.EventIdOf), Is.EqualTo(new[] { "x1", "x2", "x3", "y1" }));
         var open = await store.GetBatchAsync("agent-1");
@@ -119,15 +119,43 @@ public sealed class RedisBatchStoreAppendTests
     }
 
     [Test]
-    public async Task Append_DuplicateAfterItsBatchWasSealed_GoesIntoTheNextBatch()
+    public async Task Append_DuplicateWhileItsBatchIsSealedOrInFlight_IsSkipped_AndAfterTheAck_StartsANewBatch()
     {
-        // Documented behaviour: the duplicate guard covers the open batch only; the sink absorbs later duplicates.
+        // Documented behaviour: the guard holds an id from its append until its batch is acked; after that the
+        // sink's idempotent upsert absorbs a late duplicate.
         var store = TestStores.Create(o => o.BatchSize = 2);
         await store.AppendAsync(TestStores.Events("agent-1", 2));
+        var duplicate = TestStores.Event("agent-1", "agent-1-e0");
 
-        var late = await store.AppendAsync([TestStores.Event("agent-1", "agent-1-e0")]);
+        var whileSealed = await store.AppendAsync([duplicate]);
+        var claimed = (await store.ClaimAsync("f", 10, 100)).Single();
+        var whileInFlight = await store.AppendAsync([duplicate]);
+        Assert.That(await store.AckAsync(claimed), Is.True);
+        var afterAck = await store.AppendAsync([duplicate]);
 
-        Assert.That(late.Added, Is.EqualTo(1));
+        Assert.Multiple(() =>
+        {
+            Assert.That(whileSealed, Is.EqualTo(new AppendResult(0, 1, 0)));
+            Assert.That(whileInFlight, Is.EqualTo(new AppendResult(0, 1, 0)));
+            Assert.That(claimed.EventIds, Is.EqualTo(new[] { "agent-1-e0", "agent-1-e1" }));
+            Assert.That(afterAck, Is.EqualTo(new AppendResult(1, 0, 0)));
+        });
+    }
+
+    [Test]
+    public async Task Append_SameIdForAnotherAgent_IsADuplicate_TheGuardIsPerShardNotPerAgent()
+    {
+        var store = TestStores.Create(o => o.BatchSize = 10);
+
+        var first = await store.AppendAsync([TestStores.Event("agent-1", "shared-id")]);
+        var second = await store.AppendAsync([TestStores.Event("agent-2", "shared-id"), TestStores.Event("agent-2", "own-id")]);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(first, Is.EqualTo(new AppendResult(1, 0, 0)));
+            Assert.That(second, Is.EqualTo(new AppendResult(1, 1, 0)));
+            Assert.That((await store.GetBatchAsync("agent-2"))!.Value.Items.Select(TestStores.EventIdOf), Is.EqualTo(new[] { "own-id" }));
+        });
     }
 
     [Test]

@@ -99,7 +99,7 @@ public sealed class RedisBatchStoreConcurrencyTests
                             Interlocked.Increment(ref oversized);
                         }
 
-                        Assert.That(await store.AckAsync(batch.Lease), Is.True, "the only lease holder acks");
+                        Assert.That(await store.AckAsync(batch), Is.True, "the only lease holder acks");
                         foreach (var item in batch.Items)
                         {
                             acked.AddOrUpdate(TestStores.EventIdOf(item), 1, (_, v) => v + 1);

@@ -11,12 +11,11 @@ public sealed class RedisBatchStoreFailureTests
     {
         await using var nowhere = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:1,abortConnect=false,connectTimeout=200,asyncTimeout=300,syncTimeout=300");
         var store = TestStores.Create(connection: nowhere);
-        var lease = new BatchLease("agent-1:1", "f", 1);
 
         var append = await Assert.ThrowsAsync<BatchStoreUnavailableException>(() => store.AppendAsync(TestStores.Events("agent-1", 1)));
         Assert.That(append!.Message, Does.Contain("Redis could not serve"));
         await Assert.ThrowsAsync<BatchStoreUnavailableException>(() => store.ClaimAsync("f", 1, 1));
-        await Assert.ThrowsAsync<BatchStoreUnavailableException>(() => store.AckAsync(lease));
+        await Assert.ThrowsAsync<BatchStoreUnavailableException>(() => store.AckAsync(TestFeedback.Claimed("agent-1:1", [TestFeedback.Item("agent-1", "e1")])));
         await Assert.ThrowsAsync<BatchStoreUnavailableException>(() => store.SealDueAsync());
         await Assert.ThrowsAsync<BatchStoreUnavailableException>(() => store.GetCountsAsync());
     }
@@ -54,7 +53,7 @@ public sealed class RedisBatchStoreFailureTests
         Assert.That(claimed.SelectMany(b => b.Items).Select(TestStores.EventIdOf), Is.EquivalentTo(events.Select(e => e.EventId)));
         foreach (var batch in claimed)
         {
-            Assert.That(await restarted.AckAsync(batch.Lease), Is.True);
+            Assert.That(await restarted.AckAsync(batch), Is.True);
         }
 
         Assert.That(await TestStores.DataKeysAsync(restarted, after), Is.Empty);
@@ -76,7 +75,7 @@ public sealed class RedisBatchStoreFailureTests
 
         Assert.That(afterFlush.Sealed, Is.EqualTo(1));
         Assert.That(claimed, Has.Count.EqualTo(2));
-        Assert.That(await store.AckAsync(claimed[0].Lease), Is.True);
+        Assert.That(await store.AckAsync(claimed[0]), Is.True);
     }
 
     [Test]

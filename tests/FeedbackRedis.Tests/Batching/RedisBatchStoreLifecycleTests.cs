@@ -79,16 +79,16 @@ public sealed class RedisBatchStoreLifecycleTests
         time.Advance(store.Options.LeaseDuration);
         var current = (await store.ClaimAsync("flusher-b", 10, 1000))[0];
 
-        Assert.That(await store.AckAsync(stale.Lease), Is.False);
+        Assert.That(await store.AckAsync(stale), Is.False);
         Assert.That(await store.RenewAsync(stale.Lease), Is.Null);
         Assert.That(await store.ReleaseAsync(stale.Lease, ReleaseMode.Dead, "stale"), Is.EqualTo(ReleaseOutcome.Stale));
         var stillThere = await store.GetBatchAsync(current.BatchId);
         Assert.That(stillThere!.Value.Batch.State, Is.EqualTo(BatchState.InFlight));
         Assert.That(stillThere.Value.Items, Has.Count.EqualTo(2));
 
-        Assert.That(await store.AckAsync(current.Lease), Is.True);
+        Assert.That(await store.AckAsync(current), Is.True);
         Assert.That(await TestStores.DataKeysAsync(store), Is.Empty, "an ack removes every trace of the batch");
-        Assert.That(await store.AckAsync(current.Lease), Is.False, "a second ack finds nothing");
+        Assert.That(await store.AckAsync(current), Is.False, "a second ack finds nothing");
     }
 
     [Test]
@@ -101,8 +101,8 @@ public sealed class RedisBatchStoreLifecycleTests
         time.Advance(store.Options.LeaseDuration);
         var again = (await store.ClaimAsync("flusher-a", 10, 1000))[0];
 
-        Assert.That(await store.AckAsync(old.Lease), Is.False, "the fence, not the owner name, decides");
-        Assert.That(await store.AckAsync(again.Lease), Is.True);
+        Assert.That(await store.AckAsync(old), Is.False, "the fence, not the owner name, decides");
+        Assert.That(await store.AckAsync(again), Is.True);
     }
 
     [Test]
@@ -140,7 +140,7 @@ public sealed class RedisBatchStoreLifecycleTests
             Assert.That(replayed.Single().Attempt, Is.EqualTo(1));
             Assert.That(replayed.Single().Items.Select(TestStores.EventIdOf), Is.EqualTo(events.Select(e => e.EventId)));
         });
-        Assert.That(await store.AckAsync(replayed.Single().Lease), Is.True);
+        Assert.That(await store.AckAsync(replayed.Single()), Is.True);
         Assert.That(await TestStores.DataKeysAsync(store), Is.Empty);
     }
 
@@ -196,7 +196,7 @@ public sealed class RedisBatchStoreLifecycleTests
 
         Assert.That(until, Is.EqualTo(TestStores.Start.AddSeconds(18)));
         Assert.That(await store.ClaimAsync("other", 10, 1000), Is.Empty);
-        Assert.That(await store.AckAsync(claimed.Lease), Is.True);
+        Assert.That(await store.AckAsync(claimed), Is.True);
     }
 
     [Test]

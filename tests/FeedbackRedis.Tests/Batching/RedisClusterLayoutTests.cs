@@ -49,7 +49,7 @@ public sealed class RedisClusterLayoutTests
         });
         foreach (var batch in claimed)
         {
-            Assert.That(await store.AckAsync(batch.Lease), Is.True);
+            Assert.That(await store.AckAsync(batch), Is.True);
         }
 
         var counts = await store.GetCountsAsync();

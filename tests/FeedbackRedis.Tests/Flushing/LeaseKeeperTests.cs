@@ -28,7 +28,7 @@ public sealed class LeaseKeeperTests
             Assert.That(keeper.LeaseLost.IsCancellationRequested, Is.False, "40 s into a 30 s lease, still held");
             Assert.That(keeper.Renewals, Is.EqualTo(4));
         });
-        Assert.That(await store.AckAsync(claim.Lease), Is.True);
+        Assert.That(await store.AckAsync(claim), Is.True);
     }
 
     [Test]

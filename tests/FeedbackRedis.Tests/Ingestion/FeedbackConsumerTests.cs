@@ -141,7 +141,7 @@ public sealed class FeedbackConsumerTests
                 foreach (var batch in await store.ClaimAsync("test-flusher", 100, 100_000))
                 {
                     flushed.AddRange(batch.Items.Select(TestStores.EventIdOf));
-                    await store.AckAsync(batch.Lease);
+                    await store.AckAsync(batch);
                 }
 
                 return flushed.Count == 300;

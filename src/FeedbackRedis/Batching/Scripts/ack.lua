@@ -1,4 +1,4 @@
--- ack.lua: deletes a batch the sink has written, only while the caller still holds its lease
+-- ack.lua: deletes a batch the sink has written, and releases its ids from the duplicate guard, only while the caller still holds its lease
 -- (fencing: owner and lease token must both match), so a flusher whose lease was taken over cannot
 -- delete the new owner's batch.
 -- KEYS[1] = P:inflight
@@ -6,6 +6,7 @@
 -- ARGV[2] = batch id
 -- ARGV[3] = owner
 -- ARGV[4] = lease token (the fence returned by the claim)
+-- ARGV[5 ..] = the batch's event ids, released from the duplicate guard P:guard with the batch
 -- returns the number of events deleted, or -1 when the caller no longer holds the lease
 local P = ARGV[1]
 local batchId = ARGV[2]
@@ -17,4 +18,8 @@ local count = redis.call('LLEN', sealedKey)
 redis.call('DEL', sealedKey, P .. ':meta:' .. batchId)
 redis.call('ZREM', P .. ':inflight', batchId)
 redis.call('DECRBY', P .. ':pending', count)
+local guardKey = P .. ':guard'
+for from = 5, #ARGV, 1000 do
+  redis.call('SREM', guardKey, unpack(ARGV, from, math.min(from + 999, #ARGV)))
+end
 return count

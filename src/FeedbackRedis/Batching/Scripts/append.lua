@@ -1,5 +1,6 @@
 -- append.lua: appends events to open batches, many members per call; checks each batch's length in
--- the same script and seals it the moment it reaches the batch size.
+-- the same script and seals it the moment it reaches the batch size. An event whose id is in the
+-- shard's guard set (an event appended and not yet acked) is skipped as a duplicate.
 -- KEYS[1] = P:deadlines  (routes the call to the shard; every key used is under the prefix P)
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME)
@@ -9,30 +10,46 @@
 -- ARGV[6] = global trigger (hybrid mode): when the shard's open events reach it, the oldest open
 --           batches are sealed ('global') until at most half of it remain open, at most 1,000 batches
 --           per call; 0 turns it off
--- ARGV[7] = number of groups G; then G groups, each: member, n, n pairs (eventId, ''), n items (JSON).
---           Event ids are distinct within a call (the client drops repeats). The '' after each id is
---           the value stored in the open-ids hash, and never a field (ids are not empty), so the pairs
---           go to HMGET and HSET as they are.
--- returns {added, duplicates, sealed}: events added, events skipped because their id was already in
---         the member's open batch, batches sealed by this call
+-- ARGV[7] = number of events N; ARGV[8] = number of groups G
+-- ARGV[9 .. 8+N] = the N event ids, group by group (distinct within a call: the client drops repeats)
+-- then G groups, each: member, n, n items (JSON), in the order of the ids
+-- returns {added, duplicates, sealed}: events added, events skipped because their id was in the
+--         guard, batches sealed by this call
 local P = ARGV[1]
 local now = clock(ARGV[2])
 local batchSize = tonumber(ARGV[3])
 local batchTimeMs = tonumber(ARGV[4])
 local maxOpen = tonumber(ARGV[5])
 local globalTrigger = tonumber(ARGV[6])
-local groups = tonumber(ARGV[7])
+local total = tonumber(ARGV[7])
+local groups = tonumber(ARGV[8])
+local guardKey = P .. ':guard'
 
-local added, duplicates, sealed, sealedEvents = 0, 0, 0, 0
+local added, sealed, sealedEvents = 0, 0, 0
 
--- Pushes count items, items[itemBase ..], onto the member's open list (their ids are already in the
--- open-ids hash) and seals the batch each time the list reaches the batch size. RPUSH returns the new
--- length; when a push overshoots, the overshoot is trimmed off before the seal and pushed again into the
--- next batch, whose open-ids hash gets those ids: the id of the j-th item (0-based) is
--- ids[idBase + stride * j]. (Items and ids are either ARGV itself or tables; no copy on the fast path.)
-local function push(member, items, itemBase, count, ids, idBase, stride)
+-- One look-up for every id of the call; the ids not yet guarded are added with one SADD.
+local present = redis.call('SMISMEMBER', guardKey, unpack(ARGV, 9, 8 + total))
+local duplicates = 0
+for i = 1, total do
+  duplicates = duplicates + present[i]
+end
+if duplicates == 0 then
+  redis.call('SADD', guardKey, unpack(ARGV, 9, 8 + total))
+elseif duplicates < total then
+  local fresh = {}
+  for i = 1, total do
+    if present[i] == 0 then
+      fresh[#fresh + 1] = ARGV[8 + i]
+    end
+  end
+  redis.call('SADD', guardKey, unpack(fresh))
+end
+
+-- Pushes items[from .. to] onto the member's open list and seals the batch each time the list
+-- reaches the batch size. RPUSH returns the new length; when a push overshoots, the overshoot is
+-- trimmed off before the seal and pushed again into the next batch.
+local function push(member, items, from, to)
   local openKey = P .. ':batch:' .. member
-  local from, to = itemBase, itemBase + count - 1
   while from <= to do
     local length = redis.call('RPUSH', openKey, unpack(items, from, to))
     local pushed = to - from + 1
@@ -52,63 +69,40 @@ local function push(member, items, itemBase, count, ids, idBase, stride)
     sealed = sealed + 1
     sealedEvents = sealedEvents + batchSize
     from = to - over + 1
-    if from <= to then
-      local fields = {}
-      for k = from, to do
-        fields[#fields + 1] = ids[idBase + stride * (k - itemBase)]
-        fields[#fields + 1] = ''
-      end
-      redis.call('HSET', P .. ':open-ids:' .. member, unpack(fields))
-    end
   end
 end
 
-local pos = 8
-for _ = 1, groups do
+-- Groups of one event (most of them when events spread over many agents) come first, as
+-- (member, item) pairs; then the groups of several, as (member, n, n items).
+local pos = 10 + total
+local singles = tonumber(ARGV[9 + total])
+for i = 1, singles do
+  if duplicates == 0 or present[i] == 0 then
+    push(ARGV[pos], ARGV, pos + 1, pos + 1)
+  end
+  pos = pos + 2
+end
+local id = singles
+for _ = singles + 1, groups do
   local member = ARGV[pos]
   local n = tonumber(ARGV[pos + 1])
-  local idsFrom = pos + 2
-  local itemsFrom = idsFrom + 2 * n
-  local idsKey = P .. ':open-ids:' .. member
-
-  if n == 1 then
-    -- The common case with many agents: one call both checks and records the id.
-    if redis.call('HSETNX', idsKey, ARGV[idsFrom], '') == 1 then
-      push(member, ARGV, itemsFrom, 1, ARGV, idsFrom, 2)
-    else
-      duplicates = duplicates + 1
-    end
+  local first = pos + 2
+  local last = first + n - 1
+  if duplicates == 0 then
+    push(member, ARGV, first, last)
   else
-    local present = redis.call('HMGET', idsKey, unpack(ARGV, idsFrom, itemsFrom - 1))
-    local seen = 0
-    for i = 1, 2 * n, 2 do
-      if present[i] then
-        seen = seen + 1
+    local items = {}
+    for k = 0, n - 1 do
+      if present[id + k + 1] == 0 then
+        items[#items + 1] = ARGV[first + k]
       end
     end
-    if seen == 0 then
-      redis.call('HSET', idsKey, unpack(ARGV, idsFrom, itemsFrom - 1))
-      push(member, ARGV, itemsFrom, n, ARGV, idsFrom, 2)
-    else
-      -- Some ids are already in the open batch: keep only the others.
-      duplicates = duplicates + seen
-      if seen < n then
-        local fields, items, ids = {}, {}, {}
-        for k = 1, n do
-          if not present[2 * k - 1] then
-            local id = ARGV[idsFrom + 2 * (k - 1)]
-            fields[#fields + 1] = id
-            fields[#fields + 1] = ''
-            ids[#ids + 1] = id
-            items[#items + 1] = ARGV[itemsFrom + k - 1]
-          end
-        end
-        redis.call('HSET', idsKey, unpack(fields))
-        push(member, items, 1, #items, ids, 1, 1)
-      end
+    if #items > 0 then
+      push(member, items, 1, #items)
     end
   end
-  pos = itemsFrom + n
+  id = id + n
+  pos = last + 1
 end
 
 -- Counters once per call: open-events gains what was added and loses what was sealed.

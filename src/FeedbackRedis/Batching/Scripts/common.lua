@@ -4,7 +4,7 @@
 -- Key layout under a shard prefix P (ARGV[1] of every script; "feedback" standalone, "feedback:{3}"
 -- in the cluster layout): see docs/ARCHITECTURE.md.
 --   P:batch:<member>      LIST  open batch items (readable JSON), arrival order
---   P:open-ids:<member>   HASH  event id -> '', the ids in that open batch (duplicate guard)
+--   P:guard               SET   event ids appended and not yet acked (duplicate guard)
 --   P:deadlines           ZSET  member -> deadline (ms)
 --   P:seq                 STRING batch sequence
 --   P:sealed:<batchId>    LIST  sealed batch items
@@ -33,7 +33,6 @@ local function seal(P, member, trigger, now, batchTimeMs, count)
   count = count or redis.call('LLEN', openKey)
   local deadline = redis.call('ZSCORE', P .. ':deadlines', member)
   redis.call('ZREM', P .. ':deadlines', member)
-  redis.call('DEL', P .. ':open-ids:' .. member)
   if count == 0 then
     return false
   end
