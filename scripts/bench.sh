@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Append throughput of the batch engine against raw pipelined RPUSH on the same Redis, in the same run.
-# Starts its own redis-server on a free loopback port, runs redis-benchmark (-P 64 -t rpush), then the
-# engine's append bench for a few agent counts, then Redis memory per pending event. Prints each figure
-# and its ratio to RPUSH. Bounded: about 2 minutes on a 2-core machine.
+# Starts its own redis-server on a free loopback port, runs redis-benchmark references (-P 64 -t rpush, the
+# issue's; and the native floor of one RPUSH onto 10,000 lists plus one SADD into the guard set), then the
+# engine's append bench for a few agent counts (the issue's case three times, median), then Redis memory per
+# pending event. Prints each figure and its ratios. Bounded: about 2 minutes on a 2-core machine.
 # Usage: scripts/bench.sh [--events N] [--bdn]   (--bdn also runs the BenchmarkDotNet suite)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -23,7 +24,6 @@ ensure_dotnet
 ensure_command redis-server redis-server
 ensure_command redis-benchmark redis-tools
 ensure_command python3 python3
-ensure_command bc bc
 
 port=$(free_port)
 dir=$(mktemp -d)
@@ -39,24 +39,50 @@ bench="dotnet tests/FeedbackRedis.Benchmarks/bin/Release/net10.0/FeedbackRedis.B
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC'); redis $(redis-server --version | sed -E 's/.*v=([0-9.]+).*/\1/'); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-log "reference: redis-benchmark -P 64 -t rpush (3-byte values, its default; and 240-byte values, the size of our items)"
-rpush=$(redis-benchmark -p "$port" -P 64 -t rpush -n 2000000 --csv | awk -F'"' '/^"RPUSH"/{print $4}')
-rpush=${rpush%.*}
-redis-cli -p "$port" flushall >/dev/null
-rpush240=$(redis-benchmark -p "$port" -P 64 -t rpush -n 2000000 -d 240 --csv | awk -F'"' '/^"RPUSH"/{print $4}')
-rpush240=${rpush240%.*}
-redis-cli -p "$port" flushall >/dev/null
-printf '%-44s %12s events/s\n' "redis-benchmark RPUSH -P 64" "$rpush"
-printf '%-44s %12s events/s\n' "redis-benchmark RPUSH -P 64 -d 240" "$rpush240"
+# rb ARGS...: redis-benchmark on a flushed server; prints its requests per second (whole number).
+rb() {
+  redis-cli -p "$port" flushall >/dev/null
+  local rate
+  rate=$(redis-benchmark -p "$port" -P 64 -n 2000000 --csv "$@" | tail -n 1 | awk -F'","' '{print $(NF-6)}')  # name, rps, then six latency columns
+  redis-cli -p "$port" flushall >/dev/null
+  echo "${rate%.*}"
+}
+# ratio A B: A/B with three decimals.
+ratio() { python3 -c "import sys; print(f'{int(sys.argv[1]) / int(sys.argv[2]):.3f}')" "$1" "$2"; }
+# engine AGENTS MODE: one run of the engine's append bench; prints events per second.
+engine() {
+  $bench append --redis "127.0.0.1:$port" --events "$events" --agents "$1" --mode "$2" --concurrency 4 --chunk 500 \
+    | awk -F= '/^append_events_per_second=/{print $2}'
+}
 
-for agents in 100 10000; do
-  for mode in agent hybrid; do
-    line=$($bench append --redis "127.0.0.1:$port" --events "$events" --agents "$agents" --mode "$mode" --concurrency 4 --chunk 500 | grep '^append_events_per_second=')
-    rate=${line#*=}
-    printf '%-44s %12s events/s  %5.1f%% of RPUSH, %5.1f%% of RPUSH -d 240\n' "append, $agents agents, mode $mode" "$rate" \
-      "$(echo "100*$rate/$rpush" | bc -l)" "$(echo "100*$rate/$rpush240" | bc -l)"
-  done
-done
+log "references on the same redis-server"
+# The issue's reference: pipelined RPUSH onto one list, 3-byte values (redis-benchmark's default); then 240 bytes.
+rpush=$(rb -t rpush)
+rpush240=$(rb -t rpush -d 240)
+# The native floor of what one appended event needs, without any script: an RPUSH of a 240-byte item onto one of
+# 10,000 lists, and an SADD of a new id into one large set (the duplicate guard). Both pipelined.
+item=$(python3 -c 'print("{\"eventId\":\"feedback.reply.received/1/123456\",\"agentId\":\"agent-1234\",\"text\":\"" + "x" * 172 + "\"}")')
+rpush_agents=$(rb -r 10000 RPUSH 'bench:batch:agent-__rand_int__' "$item")
+sadd_guard=$(rb -r 100000000 SADD bench:guard 'feedback.reply.received/1/__rand_int__')
+floor=$(python3 -c "import sys; a, b = map(int, sys.argv[1:]); print(round(1 / (1 / a + 1 / b)))" "$rpush_agents" "$sadd_guard")
+
+row() { printf '%-52s %10s events/s  %6s %8s %8s\n' "$1" "$2" "$(ratio "$2" "$rpush")" "$(ratio "$2" "$rpush240")" "$(ratio "$2" "$floor")"; }
+printf '%-52s %10s           %6s %8s %8s\n' "" "" "/RPUSH" "/-d 240" "/floor"
+row "redis-benchmark RPUSH -P 64 (3 B, one list)" "$rpush"
+row "redis-benchmark RPUSH -P 64 -d 240 (one list)" "$rpush240"
+row "RPUSH 240 B onto 10,000 lists (-P 64)" "$rpush_agents"
+row "SADD new ids into one set (-P 64)" "$sadd_guard"
+row "floor: one RPUSH + one SADD per event" "$floor"
+
+log "engine append: $events events, 4 callers x 500 events per call, batch size 50, ~240-byte items"
+runs=()
+for _ in 1 2 3; do runs+=("$(engine 10000 agent)"); done
+median=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
+row "append, agent, 10,000 agents (median of ${runs[*]})" "$median"
+row "append, hybrid, 10,000 agents" "$(engine 10000 hybrid)"
+row "append, agent, 100 agents" "$(engine 100 agent)"
+row "append, hybrid, 100 agents" "$(engine 100 hybrid)"
+echo "bar of the engine issue: 250,000 events/s; this run: $median (agent, 10,000 agents, median)"
 
 log "memory per pending event"
 $bench memory --redis "127.0.0.1:$port" --events 200000 --agents 5000 > "$dir/memory.txt"
