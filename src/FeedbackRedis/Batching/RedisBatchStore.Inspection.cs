@@ -9,7 +9,7 @@ public sealed partial class RedisBatchStore
     {
         var now = await GetNowAsync(cancellationToken);
         long nowMs = now.ToUnixTimeMilliseconds();
-        long open = 0, ready = 0, inflight = 0, dead = 0, openEvents = 0, pending = 0, due = 0;
+        long open = 0, ready = 0, inflight = 0, dead = 0, openEvents = 0, pending = 0, due = 0, guarded = 0;
         long? oldestDeadline = null;
         for (int shard = 0; shard < Keys.ShardCount; shard++)
         {
@@ -23,6 +23,7 @@ public sealed partial class RedisBatchStore
                     batch.SortedSetLengthAsync(Keys.Inflight(shard)),
                     batch.SortedSetLengthAsync(Keys.Dead(shard)),
                     batch.SortedSetLengthAsync(Keys.Deadlines(shard), double.NegativeInfinity, nowMs),
+                    batch.SetLengthAsync(Keys.Guard(shard)),
                 };
                 var openEventsTask = batch.StringGetAsync(Keys.OpenEvents(shard));
                 var pendingTask = batch.StringGetAsync(Keys.Pending(shard));
@@ -36,6 +37,7 @@ public sealed partial class RedisBatchStore
             inflight += counts.tasks[2].Result;
             dead += counts.tasks[3].Result;
             due += counts.tasks[4].Result;
+            guarded += counts.tasks[5].Result;
             openEvents += ParseLong(counts.Item2);
             pending += ParseLong(counts.Item3);
             if (counts.Item4.Length == 1 && (oldestDeadline is null || counts.Item4[0].Score < oldestDeadline))
@@ -45,7 +47,7 @@ public sealed partial class RedisBatchStore
         }
 
         DateTimeOffset? oldestOpened = oldestDeadline is { } d ? FromMs(d - BatchTimeMs) : null;
-        return new StoreCounts(open, ready, inflight, dead, openEvents, pending, due, oldestOpened, now);
+        return new StoreCounts(open, ready, inflight, dead, openEvents, pending, guarded, due, oldestOpened, now);
     }
 
     /// <summary>Open batches, oldest first (by deadline), at most <paramref name="limit"/> per shard. Read-only.</summary>

@@ -7,6 +7,9 @@ namespace FeedbackRedis.Batching;
 /// <param name="DeadBatches">Parked batches.</param>
 /// <param name="OpenEvents">Events in open batches.</param>
 /// <param name="PendingEvents">Events in open, ready and in-flight batches (the backpressure measure).</param>
+/// <param name="GuardedIds">
+/// Event ids in the duplicate guard: every event appended and not yet acked, so open, ready, in-flight and dead events.
+/// </param>
 /// <param name="DueBatches">Open batches whose deadline has passed (the next due scan seals them).</param>
 /// <param name="OldestOpenedAt">When the oldest open batch opened, or null when none is open.</param>
 /// <param name="Now">The clock reading the counts were taken against.</param>
@@ -17,6 +20,7 @@ public sealed record StoreCounts(
     long DeadBatches,
     long OpenEvents,
     long PendingEvents,
+    long GuardedIds,
     long DueBatches,
     DateTimeOffset? OldestOpenedAt,
     DateTimeOffset Now)

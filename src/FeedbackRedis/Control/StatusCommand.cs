@@ -21,6 +21,7 @@ internal static class StatusCommand
                 await o.WriteLineAsync($"in-flight batches {counts.InFlightBatches,12:N0}");
                 await o.WriteLineAsync($"dead batches      {counts.DeadBatches,12:N0}{(counts.DeadBatches > 0 ? "   <- feedbackctl dead list" : "")}");
                 await o.WriteLineAsync($"pending events    {counts.PendingEvents,12:N0}");
+                await o.WriteLineAsync($"guarded ids       {counts.GuardedIds,12:N0}   (pending + dead events; more means ids not released)");
             });
             return CtlExit.Ok;
         });

@@ -130,7 +130,9 @@ public sealed class RedisBatchStoreLifecycleTests
         {
             Assert.That(counts.DeadBatches, Is.EqualTo(1));
             Assert.That(counts.PendingEvents, Is.Zero, "dead events leave the pending count");
+            Assert.That(counts.GuardedIds, Is.EqualTo(3), "but their ids stay guarded: the batch still holds them");
         });
+        Assert.That((await store.AppendAsync([events[0]])).Duplicates, Is.EqualTo(1), "a redelivery of a dead event is skipped");
 
         Assert.That(await store.ReplayAsync(dead[0].Id), Is.True);
         Assert.That(await store.ReplayAsync(dead[0].Id), Is.False, "only dead batches replay");

@@ -45,8 +45,9 @@ public sealed class FeedbackCtlTests
             Assert.That(json.GetProperty("openBatches").GetInt64(), Is.EqualTo(1));
             Assert.That(json.GetProperty("readyBatches").GetInt64(), Is.EqualTo(1));
             Assert.That(json.GetProperty("pendingEvents").GetInt64(), Is.EqualTo(5));
+            Assert.That(json.GetProperty("guardedIds").GetInt64(), Is.EqualTo(5));
             Assert.That(humanExit, Is.Zero);
-            Assert.That(human, Does.Match(@"ready batches\s+1").And.Match(@"pending events\s+5"));
+            Assert.That(human, Does.Match(@"ready batches\s+1").And.Match(@"pending events\s+5").And.Match(@"guarded ids\s+5"));
         });
     }
 
