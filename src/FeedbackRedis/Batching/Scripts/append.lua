@@ -115,32 +115,52 @@ if added ~= sealedEvents then
 end
 sealedEvents = 0
 
+-- The global trigger (hybrid): the oldest open batches, read 100 at a time from the deadline set,
+-- are sealed until at most half of the trigger remain open (at most 1,000 batches per call).
 if globalTrigger > 0 then
   openEvents = openEvents or (tonumber(redis.call('GET', P .. ':open-events')) or 0)
   if openEvents >= globalTrigger then
     local target = math.floor(globalTrigger / 2)
-    for _, member in ipairs(redis.call('ZRANGE', P .. ':deadlines', 0, 999)) do
-      local batchId, count = seal(P, member, 'global', now, batchTimeMs)
-      if batchId then
-        sealed = sealed + 1
-        sealedEvents = sealedEvents + count
-        if openEvents - sealedEvents <= target then
+    local remaining = openEvents
+    local chosen, members, counts = {}, {}, {}
+    local page = 0
+    while remaining > target and #members < 1000 do
+      local oldest = redis.call('ZRANGE', P .. ':deadlines', page, page + 99, 'WITHSCORES')
+      for i = 1, #oldest, 2 do
+        if remaining <= target or #members == 1000 then
           break
         end
+        local count = redis.call('LLEN', P .. ':batch:' .. oldest[i])
+        chosen[#chosen + 1] = oldest[i]
+        chosen[#chosen + 1] = oldest[i + 1]
+        members[#members + 1] = oldest[i]
+        counts[#counts + 1] = count
+        remaining = remaining - count
       end
+      if #oldest < 200 then
+        break
+      end
+      page = page + 100
     end
+    call_sliced('ZREM', P .. ':deadlines', members, 1, #members)
+    local batches, events = seal_popped(P, chosen, 'global', now, batchTimeMs, counts)
+    sealed = sealed + batches
+    sealedEvents = sealedEvents + events
   end
 end
 
-local open = redis.call('ZCARD', P .. ':deadlines')
-if open > maxOpen then
-  for _, member in ipairs(redis.call('ZRANGE', P .. ':deadlines', 0, open - maxOpen - 1)) do
-    local batchId, count = seal(P, member, 'overflow', now, batchTimeMs)
-    if batchId then
-      sealed = sealed + 1
-      sealedEvents = sealedEvents + count
-    end
+-- The overflow rule: beyond the maximum, the oldest open batches are sealed (ZPOPMIN takes them off
+-- the deadline set in one command).
+local over = redis.call('ZCARD', P .. ':deadlines') - maxOpen
+while over > 0 do
+  local popped = redis.call('ZPOPMIN', P .. ':deadlines', math.min(over, 1000))
+  if #popped == 0 then
+    break
   end
+  local batches, events = seal_popped(P, popped, 'overflow', now, batchTimeMs)
+  sealed = sealed + batches
+  sealedEvents = sealedEvents + events
+  over = over - #popped / 2
 end
 
 if sealedEvents > 0 then

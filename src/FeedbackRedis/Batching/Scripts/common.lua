@@ -49,6 +49,47 @@ local function seal(P, member, trigger, now, batchTimeMs, count)
   return batchId, count
 end
 
+-- Runs `command key args[from..to]` in slices small enough for unpack (Lua's C stack holds ~8,000).
+local function call_sliced(command, key, args, from, to)
+  for first = from, to, 1000 do
+    redis.call(command, key, unpack(args, first, math.min(first + 999, to)))
+  end
+end
+
+-- Seals several open batches at once. `popped` is a flat {member, deadline, ...} list of members already
+-- removed from P:deadlines (by ZPOPMIN, or ZRANGE and ZREM), so per batch only LLEN, RENAME and HSET
+-- remain (LLEN is skipped where `counts`, when given, has the k-th member's length); the sequence and
+-- the ready set take one command each. A member whose list is gone seals nothing (its sequence number
+-- is skipped). The caller takes the sealed events out of P:open-events.
+-- Returns the number of batches sealed and their events.
+local function seal_popped(P, popped, trigger, now, batchTimeMs, counts)
+  local n = #popped / 2
+  if n == 0 then
+    return 0, 0
+  end
+  local seq = redis.call('INCRBY', P .. ':seq', n) - n
+  local ready = {}
+  local events = 0
+  for i = 1, #popped, 2 do
+    local member = popped[i]
+    local openKey = P .. ':batch:' .. member
+    local count = counts and counts[(i + 1) / 2] or redis.call('LLEN', openKey)
+    seq = seq + 1
+    if count > 0 then
+      local batchId = member .. ':' .. seq
+      redis.call('RENAME', openKey, P .. ':sealed:' .. batchId)
+      redis.call('HSET', P .. ':meta:' .. batchId,
+        'member', member, 'trigger', trigger, 'count', count,
+        'openedAt', tonumber(popped[i + 1]) - batchTimeMs, 'sealedAt', now, 'attempts', 0)
+      ready[#ready + 1] = now
+      ready[#ready + 1] = batchId
+      events = events + count
+    end
+  end
+  call_sliced('ZADD', P .. ':ready', ready, 1, #ready)
+  return #ready / 2, events
+end
+
 -- Parks a sealed batch as dead with its reason; its events leave the pending count.
 local function park_dead(P, batchId, reason, now)
   local meta = P .. ':meta:' .. batchId

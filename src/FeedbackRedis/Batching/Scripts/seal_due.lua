@@ -8,15 +8,13 @@
 local P = ARGV[1]
 local now = clock(ARGV[2])
 local batchTimeMs = tonumber(ARGV[3])
-local due = redis.call('ZRANGE', P .. ':deadlines', '-inf', now, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[4]))
-local sealed, events = 0, 0
-for _, member in ipairs(due) do
-  local batchId, count = seal(P, member, 'time', now, batchTimeMs)
-  if batchId then
-    sealed = sealed + 1
-    events = events + count
-  end
+local due = redis.call('ZRANGE', P .. ':deadlines', '-inf', now, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[4]), 'WITHSCORES')
+local members = {}
+for i = 1, #due, 2 do
+  members[#members + 1] = due[i]
 end
+call_sliced('ZREM', P .. ':deadlines', members, 1, #members)
+local sealed, events = seal_popped(P, due, 'time', now, batchTimeMs)
 if events > 0 then
   redis.call('DECRBY', P .. ':open-events', events)
 end
