@@ -119,6 +119,29 @@ public sealed class RedisBatchStoreAppendTests
     }
 
     [Test]
+    public async Task Append_AfterTheBatchSizeWasLowered_SealsTheFullBatchWhole_AndLosesNothing()
+    {
+        // A rolling deploy that lowers FEEDBACK_BATCH_SIZE meets open batches already longer than the new size.
+        string prefix = TestKeys.Prefix();
+        var before = TestStores.Create(o => o.BatchSize = 10, prefix: prefix);
+        await before.AppendAsync(TestStores.Events("agent-1", 5));
+        var after = TestStores.Create(o => o.BatchSize = 3, prefix: prefix);
+
+        var result = await after.AppendAsync(TestStores.Events("agent-1", 2, first: 5));
+
+        Assert.That(result, Is.EqualTo(new AppendResult(2, 0, 1)));
+        var sealedBatch = (await after.ClaimAsync("f", 10, 100)).Single();
+        var counts = await after.GetCountsAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(sealedBatch.EventIds, Is.EqualTo(Enumerable.Range(0, 7).Select(i => $"agent-1-e{i}")), "all of it, in order");
+            Assert.That(counts.OpenBatches, Is.Zero);
+            Assert.That(counts.OpenEvents, Is.Zero);
+            Assert.That(counts.PendingEvents, Is.EqualTo(7));
+        });
+    }
+
+    [Test]
     public async Task Append_DuplicateWhileItsBatchIsSealedOrInFlight_IsSkipped_AndAfterTheAck_StartsANewBatch()
     {
         // Documented behaviour: the guard holds an id from its append until its batch is acked; after that the

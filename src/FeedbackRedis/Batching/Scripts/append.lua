@@ -46,8 +46,9 @@ elseif duplicates < total then
 end
 
 -- Pushes items[from .. to] onto the member's open list and seals the batch each time the list
--- reaches the batch size. RPUSH returns the new length; when a push overshoots, the overshoot is
--- trimmed off before the seal and pushed again into the next batch.
+-- reaches the batch size. RPUSH returns the new length; when a push overshoots, the overshoot (this
+-- call's last items) is trimmed off before the seal and pushed again into the next batch. A list that
+-- was already full before the push (the batch size was lowered since) is sealed whole, as it is.
 local function push(member, items, from, to)
   local openKey = P .. ':batch:' .. member
   while from <= to do
@@ -61,13 +62,15 @@ local function push(member, items, from, to)
       return
     end
     local over = length - batchSize
-    if over > 0 then
+    if over >= pushed then
+      over = 0
+    elseif over > 0 then
       redis.call('LTRIM', openKey, 0, batchSize - 1)
     end
     added = added + pushed - over
-    seal(P, member, 'size', now, batchTimeMs, batchSize)
+    seal(P, member, 'size', now, batchTimeMs, length - over)
     sealed = sealed + 1
-    sealedEvents = sealedEvents + batchSize
+    sealedEvents = sealedEvents + length - over
     from = to - over + 1
   end
 end
