@@ -23,6 +23,8 @@ public sealed class StoreMetrics
             "Batches per state (open, ready, inflight, dead) in the whole store; every pod reports the same values: aggregate with max, not sum.");
         meter.CreateObservableGauge("feedback.pending_events", () => Observe(c => c.PendingEvents), "{event}",
             "Events in open, ready and in-flight batches (the backpressure measure); store-wide.");
+        meter.CreateObservableGauge("feedback.guarded_ids", () => Observe(c => c.GuardedIds), "{event}",
+            "Event ids in the duplicate guard: pending plus dead events; more means ids were not released. Store-wide.");
         meter.CreateObservableGauge("feedback.open_events", () => Observe(c => c.OpenEvents), "{event}",
             "Events in open batches; store-wide.");
         meter.CreateObservableGauge("feedback.batches_due", () => Observe(c => c.DueBatches), "{batch}",

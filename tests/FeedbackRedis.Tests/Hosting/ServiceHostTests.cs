@@ -58,6 +58,7 @@ public sealed partial class ServiceHostTests
             Assert.That(Value(after, "feedback_flushed_publishes_total", "outcome=\"ok\""), Is.EqualTo(3));
             Assert.That(Value(after, "feedback_redis_duration_seconds_count", "operation=\"claim\""), Is.GreaterThan(0));
             Assert.That(Value(after, "feedback_pending_events", ""), Is.Zero);
+            Assert.That(Value(after, "feedback_guarded_ids", ""), Is.Zero, "the flusher's acks released every id");
             Assert.That(Value(after, "feedback_batches", "state=\"dead\""), Is.Zero);
         });
     }
