@@ -179,6 +179,39 @@ public sealed partial class RedisBatchStore
         return (long)await EvalAsync(RedisScripts.Replay, Keys.Dead(shard), [Keys.ShardPrefix(shard), NowArg(), batchId]) == 1;
     }
 
+    /// <summary>
+    /// Deletes a dead batch for good and releases its event ids from the duplicate guard: an operator's decision, taken
+    /// after saving <paramref name="items"/> (as read with <see cref="GetBatchAsync"/>) somewhere else.
+    /// </summary>
+    /// <returns>
+    /// <see cref="DropOutcome.Dropped"/>; <see cref="DropOutcome.NotDead"/> when no dead batch has that id (replayed
+    /// meanwhile, or never dead); <see cref="DropOutcome.Changed"/> when its length is not that of
+    /// <paramref name="items"/>.
+    /// </returns>
+    public async Task<DropOutcome> DropDeadAsync(string batchId, IReadOnlyList<string> items, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(batchId);
+        ArgumentNullException.ThrowIfNull(items);
+        cancellationToken.ThrowIfCancellationRequested();
+        int shard = Keys.ShardOf(KeySchema.MemberOf(batchId));
+        var ids = items.Select(EventIds.Of).OfType<string>().ToList();
+        var args = new RedisValue[3 + ids.Count];
+        args[0] = Keys.ShardPrefix(shard);
+        args[1] = batchId;
+        args[2] = items.Count;
+        for (int i = 0; i < ids.Count; i++)
+        {
+            args[3 + i] = ids[i];
+        }
+
+        return (long)await EvalAsync(RedisScripts.Drop, Keys.Dead(shard), args) switch
+        {
+            -1 => DropOutcome.NotDead,
+            -2 => DropOutcome.Changed,
+            _ => DropOutcome.Dropped,
+        };
+    }
+
     private static void CheckMember(string member)
     {
         if (!AgentIds.IsLane(member) && AgentIds.Explain(member) is { } problem)

@@ -17,6 +17,7 @@ internal static class RedisScripts
     public static readonly RedisScript Release = Load("release");
     public static readonly RedisScript Renew = Load("renew");
     public static readonly RedisScript Replay = Load("replay");
+    public static readonly RedisScript Drop = Load("drop");
 
     private static RedisScript Load(string name) => new(name, Read("common") + "\n" + Read(name));
 

@@ -3,7 +3,10 @@ using FeedbackRedis.Batching;
 
 namespace FeedbackRedis.Control;
 
-/// <summary><c>feedbackctl dead list</c> and <c>feedbackctl dead replay &lt;batchId&gt; --yes</c>.</summary>
+/// <summary>
+/// <c>feedbackctl dead list</c>, <c>feedbackctl dead replay &lt;batchId&gt; --yes</c> and
+/// <c>feedbackctl dead drop &lt;batchId&gt; --save FILE --yes</c>.
+/// </summary>
 internal static class DeadCommands
 {
     public static Command Create(CtlContextFactory factory)
@@ -24,13 +27,7 @@ internal static class DeadCommands
         var replay = new Command("replay", "Move a dead batch back to ready with its attempts reset. Changes state: needs --yes.") { batch, yes };
         replay.SetAction(async (parse, cancellationToken) =>
         {
-            string id = parse.GetValue(batch)!;
-            BatchCommands.CheckId(id);
-            if (!id.Contains(':', StringComparison.Ordinal))
-            {
-                throw new CtlUsageException($"'{id}' is not a batch id: expected <agentId>:<number> (see feedbackctl dead list)");
-            }
-
+            string id = BatchIdOf(parse, batch);
             FlushCommand.RequireYes(parse, yes, $"replay {id}");
             using var ctx = factory.Open(parse);
             if (!await ctx.Store.ReplayAsync(id, cancellationToken))
@@ -42,6 +39,69 @@ internal static class DeadCommands
             await ctx.WriteAsync(new { batchId = id, replayed = true }, o => o.WriteLineAsync($"replayed {id}: ready for the flushers"));
             return CtlExit.Ok;
         });
-        return new Command("dead", "Dead batches: list and replay.") { list, replay };
+        var dropBatch = new Argument<string>("batchId") { Description = "The dead batch to drop (<agentId>:<n>)" };
+        var save = new Option<FileInfo>("--save")
+        {
+            Description = "Where to write its items first, one JSON item per line (a new file; required)",
+            Required = true,
+        };
+        var drop = new Command(
+            "drop",
+            "Delete a dead batch for good, after writing its items to --save, and release its event ids from the duplicate guard. Needs --yes.")
+        {
+            dropBatch, save, yes,
+        };
+        drop.SetAction(async (parse, cancellationToken) =>
+        {
+            string id = BatchIdOf(parse, dropBatch);
+            var file = parse.GetValue(save)!;
+            FlushCommand.RequireYes(parse, yes, $"drop {id}");
+            if (file.Exists)
+            {
+                throw new CtlUsageException($"--save {file.FullName} exists; name a new file (nothing was changed)");
+            }
+
+            using var ctx = factory.Open(parse);
+            if (await ctx.Store.GetBatchAsync(id, cancellationToken) is not { Batch.State: BatchState.Dead } found)
+            {
+                await ctx.Error.WriteLineAsync($"feedbackctl: no dead batch '{id}' (see feedbackctl dead list)");
+                return CtlExit.Failed;
+            }
+
+            await using (var writer = new StreamWriter(new FileStream(file.FullName, FileMode.CreateNew, FileAccess.Write)))
+            {
+                foreach (string item in found.Items)
+                {
+                    await writer.WriteLineAsync(item.AsMemory(), cancellationToken);
+                }
+            }
+
+            var outcome = await ctx.Store.DropDeadAsync(id, found.Items, cancellationToken);
+            if (outcome != DropOutcome.Dropped)
+            {
+                await ctx.Error.WriteLineAsync(outcome == DropOutcome.NotDead
+                    ? $"feedbackctl: '{id}' is no longer dead (replayed meanwhile?); nothing was dropped; {file.FullName} holds a copy of its items"
+                    : $"feedbackctl: '{id}' changed while it was being saved; nothing was dropped; run the command again");
+                return CtlExit.Failed;
+            }
+
+            await ctx.WriteAsync(
+                new { batchId = id, dropped = true, items = found.Items.Count, savedTo = file.FullName },
+                o => o.WriteLineAsync($"dropped {id}: {found.Items.Count} items, saved first to {file.FullName}"));
+            return CtlExit.Ok;
+        });
+        return new Command("dead", "Dead batches: list, replay, drop.") { list, replay, drop };
+    }
+
+    private static string BatchIdOf(ParseResult parse, Argument<string> argument)
+    {
+        string id = parse.GetValue(argument)!;
+        BatchCommands.CheckId(id);
+        if (!id.Contains(':', StringComparison.Ordinal))
+        {
+            throw new CtlUsageException($"'{id}' is not a batch id: expected <agentId>:<number> (see feedbackctl dead list)");
+        }
+
+        return id;
     }
 }

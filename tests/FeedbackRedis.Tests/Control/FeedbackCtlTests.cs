@@ -131,6 +131,65 @@ public sealed class FeedbackCtlTests
         Assert.That(await _store.ClaimAsync("g", 10, 100), Has.Count.EqualTo(1));
     }
 
+    [Test]
+    public async Task DeadDrop_SavesTheItemsFirst_ThenDropsOnlyWithYes_AndReleasesTheIds()
+    {
+        var events = TestStores.Events("a", 3);
+        await _store.AppendAsync(events);
+        var claimed = (await _store.ClaimAsync("f", 10, 100)).Single();
+        await _store.ReleaseAsync(claimed.Lease, ReleaseMode.Dead, "poison item");
+        string dir = Directory.CreateTempSubdirectory("feedbackctl-drop-").FullName;
+        string file = Path.Combine(dir, "dropped.jsonl");
+        string existing = Path.Combine(dir, "existing.jsonl");
+        await File.WriteAllTextAsync(existing, "keep me");
+
+        var refused = await Ctl("dead", "drop", claimed.BatchId, "--save", file);
+        var noSave = await Ctl("dead", "drop", claimed.BatchId, "--yes");
+        var wouldOverwrite = await Ctl("dead", "drop", claimed.BatchId, "--save", existing, "--yes");
+        bool stillDeadAfterRefusals = (await _store.GetCountsAsync()).DeadBatches == 1 && !File.Exists(file);
+        var dropped = await Ctl("dead", "drop", claimed.BatchId, "--save", file, "--yes");
+        var again = await Ctl("dead", "drop", claimed.BatchId, "--save", Path.Combine(dir, "again.jsonl"), "--yes");
+
+        var counts = await _store.GetCountsAsync();
+        Assert.Multiple(async () =>
+        {
+            Assert.That((refused.Exit, noSave.Exit, wouldOverwrite.Exit), Is.EqualTo((2, 2, 2)));
+            Assert.That(refused.Err, Does.Contain("without --yes"));
+            Assert.That(noSave.Err, Does.Contain("--save"));
+            Assert.That(wouldOverwrite.Err, Does.Contain("exists"));
+            Assert.That(await File.ReadAllTextAsync(existing), Is.EqualTo("keep me"));
+            Assert.That(stillDeadAfterRefusals, Is.True, "nothing changed before --yes and a new --save file");
+            Assert.That(dropped.Exit, Is.Zero, dropped.Err);
+            Assert.That(dropped.Out, Does.Contain($"dropped {claimed.BatchId}: 3 items"));
+            Assert.That((await File.ReadAllLinesAsync(file)).Select(TestStores.EventIdOf), Is.EqualTo(events.Select(e => e.EventId)));
+            Assert.That(again.Exit, Is.EqualTo(1));
+            Assert.That(again.Err, Does.Contain("no dead batch"));
+            Assert.That((counts.DeadBatches, counts.GuardedIds, counts.PendingEvents), Is.EqualTo((0L, 0L, 0L)));
+            Assert.That(await TestStores.DataKeysAsync(_store), Is.Empty);
+        });
+        Assert.That((await _store.AppendAsync([events[0]])).Added, Is.EqualTo(1), "a dropped id is accepted again");
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Test]
+    public async Task DropDead_RefusesABatchThatIsNotDead_OrNotAsRead()
+    {
+        await _store.AppendAsync(TestStores.Events("a", 3));
+        var claimed = (await _store.ClaimAsync("f", 10, 100)).Single();
+
+        var notDead = await _store.DropDeadAsync(claimed.BatchId, claimed.Items);
+        await _store.ReleaseAsync(claimed.Lease, ReleaseMode.Dead, "poison item");
+        var changed = await _store.DropDeadAsync(claimed.BatchId, claimed.Items.Take(2).ToList());
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(notDead, Is.EqualTo(DropOutcome.NotDead));
+            Assert.That(changed, Is.EqualTo(DropOutcome.Changed));
+            Assert.That((await _store.GetCountsAsync()).GuardedIds, Is.EqualTo(3), "nothing released");
+            Assert.That(await _store.DropDeadAsync(claimed.BatchId, claimed.Items), Is.EqualTo(DropOutcome.Dropped));
+        });
+    }
+
     [TestCase(new[] { "bogus" }, "Unrecognized command or argument 'bogus'")]
     [TestCase(new[] { "batches", "list", "--top", "0" }, "--top must be from 1 to 10000")]
     [TestCase(new[] { "batches", "list", "--state", "gone" }, "gone")]
@@ -138,6 +197,7 @@ public sealed class FeedbackCtlTests
     [TestCase(new[] { "batch", "show", "a:x" }, "not a batch id")]
     [TestCase(new[] { "flush", "a:1", "--yes" }, "is a batch id")]
     [TestCase(new[] { "dead", "replay", "agent", "--yes" }, "not a batch id")]
+    [TestCase(new[] { "dead", "drop", "agent", "--save", "x.jsonl", "--yes" }, "not a batch id")]
     [TestCase(new[] { "status", "--shards", "-1" }, "FEEDBACK_REDIS_SHARDS")]
     public async Task BadArguments_ExitTwoWithAClearMessage(string[] args, string expected)
     {

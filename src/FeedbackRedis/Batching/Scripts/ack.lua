@@ -18,8 +18,5 @@ local count = redis.call('LLEN', sealedKey)
 redis.call('DEL', sealedKey, P .. ':meta:' .. batchId)
 redis.call('ZREM', P .. ':inflight', batchId)
 redis.call('DECRBY', P .. ':pending', count)
-local guardKey = P .. ':guard'
-for from = 5, #ARGV, 1000 do
-  redis.call('SREM', guardKey, unpack(ARGV, from, math.min(from + 999, #ARGV)))
-end
+call_sliced('SREM', P .. ':guard', ARGV, 5, #ARGV)
 return count
