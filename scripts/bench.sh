@@ -2,8 +2,8 @@
 # Append throughput of the batch engine against raw pipelined RPUSH on the same Redis, in the same run.
 # Starts its own redis-server on a free loopback port, runs redis-benchmark references (-P 64 -t rpush, the
 # issue's; and the native floor of one RPUSH onto 10,000 lists plus one SADD into the guard set), then the
-# engine's append bench for a few agent counts (the issue's case three times, median), then Redis memory per
-# pending event. Prints each figure and its ratios. Bounded: about 2 minutes on a 2-core machine.
+# engine's append bench for a few agent counts (the issue's case three times, median), the whole life cycle
+# (append, seal, claim, ack), then Redis memory per pending event. Prints each figure and its ratios. Bounded: about 2 minutes on a 2-core machine.
 # Usage: scripts/bench.sh [--events N] [--bdn]   (--bdn also runs the BenchmarkDotNet suite)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -82,6 +82,10 @@ row "append, agent, 10,000 agents (median of ${runs[*]})" "$median"
 row "append, hybrid, 10,000 agents" "$(engine 10000 hybrid)"
 row "append, agent, 100 agents" "$(engine 100 agent)"
 row "append, hybrid, 100 agents" "$(engine 100 hybrid)"
+# The whole life cycle on the same Redis: appenders plus two flusher loops (due scan, claim, ack; no sink).
+cycle=$($bench cycle --redis "127.0.0.1:$port" --events "$events" --agents 10000 --claimers 2 \
+  | awk -F= '/^cycle_events_per_second=/{print $2}')
+row "append + seal + claim + ack, agent, 10,000 agents" "$cycle"
 echo "bar of the engine issue: 250,000 events/s; this run: $median (agent, 10,000 agents, median)"
 
 log "memory per pending event"

@@ -4,6 +4,8 @@ using FeedbackRedis.Benchmarks.Consumer;
 
 // append --redis HOST:PORT [--events N] [--agents N] [--concurrency N] [--chunk N] [--item-bytes N] [--mode M]
 //                        engine append throughput (scripts/bench.sh)
+// cycle --redis HOST:PORT [--events N] [--agents N] [--concurrency N] [--claimers N] [--chunk N] [--mode M]
+//                        the whole life cycle: append, seal, claim, ack (scripts/bench.sh)
 // memory --redis HOST:PORT [--events N] [--agents N] [--item-bytes N]   Redis memory per pending event
 // consumer ...           the consumer pipeline against a bare Confluent.Kafka consumer, as processes (scripts/bench-consumer.sh)
 // consumer-bare ...      one bare consumer process, started by the "consumer" mode
@@ -12,6 +14,7 @@ using FeedbackRedis.Benchmarks.Consumer;
 return args.FirstOrDefault() switch
 {
     "append" => await AppendThroughput.RunAsync(BenchArgs.Parse(args[1..])),
+    "cycle" => await FullCycle.RunAsync(BenchArgs.Parse(args[1..])),
     "memory" => await PendingMemory.RunAsync(BenchArgs.Parse(args[1..])),
     "consumer" => await ConsumerBenchmark.RunAsync(args[1..]),
     "consumer-bare" => BareConsumer.Run(args[1..]),
