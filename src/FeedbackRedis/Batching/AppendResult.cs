@@ -2,7 +2,7 @@ namespace FeedbackRedis.Batching;
 
 /// <summary>What one append did.</summary>
 /// <param name="Added">Events added to open batches.</param>
-/// <param name="Duplicates">Events skipped: their id was already in the open batch they would join.</param>
+/// <param name="Duplicates">Events skipped: their id was in the duplicate guard (appended before and not yet acked).</param>
 /// <param name="Sealed">Batches sealed by the append (size, overflow or global trigger).</param>
 public sealed record AppendResult(int Added, int Duplicates, int Sealed)
 {

@@ -12,7 +12,7 @@ public sealed partial class RedisBatchStore
     /// <summary>
     /// Appends events to their open batches: many events and many agents in as few script calls as possible (one per
     /// shard per <see cref="MaxEventsPerCall"/> events, pipelined). Each batch is sealed in the same script the moment
-    /// it reaches the batch size. An event whose id is already in the open batch it would join is skipped. Per agent,
+    /// it reaches the batch size. An event whose id is in the duplicate guard (appended before and not yet acked) is skipped. Per agent,
     /// items keep the order of <paramref name="events"/>.
     /// </summary>
     /// <exception cref="InvalidBatchEventException">An event is invalid; nothing of this append was sent.</exception>

@@ -56,7 +56,7 @@ public sealed partial class FeedbackConsumer
     private partial void LogAppendRetry(int attempt, double delayMs, string error);
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information,
-        Message = "Skipped {Duplicates} of {Events} events already in their open batch (redelivered)")]
+        Message = "Skipped {Duplicates} of {Events} events already appended and not yet flushed (redelivered)")]
     private partial void LogDuplicatesSkipped(int duplicates, int events);
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Debug, Message = "Dead letter ({Reason}) from {Topic}[{Partition}]@{Offset}: {Detail}")]

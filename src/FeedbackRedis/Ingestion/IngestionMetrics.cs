@@ -21,7 +21,7 @@ public sealed class IngestionMetrics
         _appended = meter.CreateCounter<long>(
             "feedback.consumer.appended", "{event}", "Events added to open batches in Redis.");
         _duplicates = meter.CreateCounter<long>(
-            "feedback.consumer.duplicates", "{event}", "Redelivered events skipped because their id was already in the open batch.");
+            "feedback.consumer.duplicates", "{event}", "Redelivered events skipped because their id was in the duplicate guard (appended before, not yet flushed).");
         _pauses = meter.CreateCounter<long>(
             "feedback.consumer.pauses", "{pause}", "Times the consumer paused its partitions, by reason.");
         meter.CreateObservableGauge("feedback.consumer.lag", ObserveLag, "{message}",

@@ -104,7 +104,7 @@ public sealed partial class ConsumerProcesses : IAsyncDisposable
         });
     }
 
-    /// <summary>Redelivered events the consumers skipped as already in their open batch, summed from every log.</summary>
+    /// <summary>Redelivered events the consumers skipped as already appended (the duplicate guard), summed from every log.</summary>
     public long DuplicatesSkipped() =>
         _started.Sum(p => SkippedPattern().Matches(p.Log).Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
 
@@ -121,6 +121,6 @@ public sealed partial class ConsumerProcesses : IAsyncDisposable
 
     private static string Tail(string log) => log.Length <= 6000 ? log : "...\n" + log[^6000..];
 
-    [GeneratedRegex(@"Skipped (\d+) of \d+ events already in their open batch")]
+    [GeneratedRegex(@"Skipped (\d+) of \d+ events already appended")]
     private static partial Regex SkippedPattern();
 }
