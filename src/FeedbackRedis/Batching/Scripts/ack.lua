@@ -1,6 +1,6 @@
--- ack.lua: deletes a batch the sink has written, and releases its ids from the duplicate guard, only while the caller still holds its lease
--- (fencing: owner and lease token must both match), so a flusher whose lease was taken over cannot
--- delete the new owner's batch.
+-- ack.lua: deletes a batch the sink has written and releases its ids from the duplicate guard, only
+-- while the caller still holds its lease (fencing: owner and lease token must both match), so a
+-- flusher whose lease was taken over cannot delete the new owner's batch.
 -- KEYS[1] = P:inflight
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = batch id

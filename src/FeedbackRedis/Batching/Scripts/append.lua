@@ -10,9 +10,11 @@
 -- ARGV[6] = global trigger (hybrid mode): when the shard's open events reach it, the oldest open
 --           batches are sealed ('global') until at most half of it remain open, at most 1,000 batches
 --           per call; 0 turns it off
--- ARGV[7] = number of events N; ARGV[8] = number of groups G
--- ARGV[9 .. 8+N] = the N event ids, group by group (distinct within a call: the client drops repeats)
--- then G groups, each: member, n, n items (JSON), in the order of the ids
+-- ARGV[7] = number of events N; ARGV[8] = number of groups G (one per member)
+-- ARGV[9 .. 8+N] = the N event ids, distinct within a call (the client drops repeats), in the order
+--           of the items below
+-- ARGV[9+N] = S, the number of members with one event; then S pairs (member, item JSON); then the
+--           G - S other groups, each: member, n, n items
 -- returns {added, duplicates, sealed}: events added, events skipped because their id was in the
 --         guard, batches sealed by this call
 local P = ARGV[1]
