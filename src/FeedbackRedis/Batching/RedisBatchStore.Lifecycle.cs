@@ -112,18 +112,10 @@ public sealed partial class RedisBatchStore
         cancellationToken.ThrowIfCancellationRequested();
         var lease = batch.Lease;
         int shard = Keys.ShardOf(KeySchema.MemberOf(lease.BatchId));
-        var ids = batch.EventIds;
-        var args = new RedisValue[4 + ids.Count];
-        args[0] = Keys.ShardPrefix(shard);
-        args[1] = lease.BatchId;
-        args[2] = lease.Owner;
-        args[3] = lease.Fence;
-        for (int i = 0; i < ids.Count; i++)
-        {
-            args[4 + i] = ids[i];
-        }
-
-        var result = await EvalAsync(RedisScripts.Ack, Keys.Inflight(shard), args);
+        var result = await EvalAsync(
+            RedisScripts.Ack,
+            Keys.Inflight(shard),
+            ThenIds([Keys.ShardPrefix(shard), lease.BatchId, lease.Owner, lease.Fence], batch.EventIds));
         return (long)result >= 0;
     }
 
@@ -195,21 +187,25 @@ public sealed partial class RedisBatchStore
         cancellationToken.ThrowIfCancellationRequested();
         int shard = Keys.ShardOf(KeySchema.MemberOf(batchId));
         var ids = items.Select(EventIds.Of).OfType<string>().ToList();
-        var args = new RedisValue[3 + ids.Count];
-        args[0] = Keys.ShardPrefix(shard);
-        args[1] = batchId;
-        args[2] = items.Count;
-        for (int i = 0; i < ids.Count; i++)
-        {
-            args[3 + i] = ids[i];
-        }
-
-        return (long)await EvalAsync(RedisScripts.Drop, Keys.Dead(shard), args) switch
+        return (long)await EvalAsync(RedisScripts.Drop, Keys.Dead(shard), ThenIds([Keys.ShardPrefix(shard), batchId, items.Count], ids)) switch
         {
             -1 => DropOutcome.NotDead,
             -2 => DropOutcome.Changed,
             _ => DropOutcome.Dropped,
         };
+    }
+
+    /// <summary>A script's arguments: <paramref name="head"/>, then the event ids it releases from the guard.</summary>
+    private static RedisValue[] ThenIds(RedisValue[] head, IReadOnlyList<string> ids)
+    {
+        var args = new RedisValue[head.Length + ids.Count];
+        head.CopyTo(args, 0);
+        for (int i = 0; i < ids.Count; i++)
+        {
+            args[head.Length + i] = ids[i];
+        }
+
+        return args;
     }
 
     private static void CheckMember(string member)
