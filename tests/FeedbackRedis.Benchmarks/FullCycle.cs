@@ -1,12 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using FeedbackRedis.Batching;
 
 namespace FeedbackRedis.Benchmarks;
 
 /// <summary>
-/// The whole life cycle on one Redis, as the service runs it: <c>--concurrency</c> appenders (micro-batches of
-/// <c>--chunk</c>) while <c>--claimers</c> flusher loops run the due scan, claim and ack (no sink: the ack follows the
+/// The whole life cycle on one Redis, as the service runs it: the <see cref="AppendLoad"/> appended while <c>--claimers</c> flusher loops run the due scan, claim and ack (no sink: the ack follows the
 /// claim at once). Batch size 50, batch time 500 ms. Ends when every event was acked; checks each was acked once and
 /// that nothing, not even a guarded id, is left. Prints <c>cycle_events_per_second=N</c> (appended to acked).
 /// </summary>
@@ -14,36 +12,14 @@ internal static class FullCycle
 {
     public static async Task<int> RunAsync(BenchArgs args)
     {
-        string endpoint = args.Text("redis", "127.0.0.1:6379");
-        int count = args.Number("events", 1_000_000, 1_000, 5_000_000);
-        int agents = args.Number("agents", 10_000, 1, 1_000_000);
-        int concurrency = args.Number("concurrency", 4, 1, 64);
         int claimers = args.Number("claimers", 2, 1, 64);
-        int chunk = args.Number("chunk", 500, 1, 10_000);
-        string mode = args.Text("mode", "agent");
-
-        var events = BenchEvents.Make(count, agents, 250);
-        using var redis = BenchEvents.Connect(endpoint);
-        await redis.GetServers()[0].FlushDatabaseAsync();
-        var store = BenchEvents.Store(redis, new BatchingOptions
-        {
-            KeyPrefix = "bench",
-            Mode = Enum.Parse<BatchingMode>(mode, ignoreCase: true),
-            MaxOpenBatches = 10_000_000,
-            BatchTime = TimeSpan.FromMilliseconds(500),
-        });
+        using var load = await AppendLoad.CreateAsync(args, TimeSpan.FromMilliseconds(500));
+        var store = load.Store;
+        int count = load.Events.Length;
 
         long acked = 0;
-        using var appendsDone = new CancellationTokenSource();
-        int next = 0;
         var clock = Stopwatch.StartNew();
-        var appenders = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
-        {
-            while (Interlocked.Add(ref next, chunk) - chunk is var from && from < count)
-            {
-                await store.AppendAsync(new ArraySegment<BatchEvent>(events, from, Math.Min(chunk, count - from)));
-            }
-        })).ToList();
+        var appenders = load.AppendAllAsync();
         var flushers = Enumerable.Range(0, claimers).Select(i => Task.Run(async () =>
         {
             string owner = $"bench-flusher-{i}";
@@ -67,7 +43,7 @@ internal static class FullCycle
             }
         })).ToList();
 
-        await Task.WhenAll(appenders);
+        await appenders;
         double appendSeconds = clock.Elapsed.TotalSeconds;
         var drain = Task.WhenAll(flushers);
         if (await Task.WhenAny(drain, Task.Delay(TimeSpan.FromMinutes(2))) != drain)
@@ -87,7 +63,7 @@ internal static class FullCycle
 
         double rate = count / clock.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"cycled {count} events ({agents} agents, mode {mode}, {concurrency} appenders x {chunk}, {claimers} claimers): appended in {appendSeconds:0.00} s, all acked after {clock.Elapsed.TotalSeconds:0.00} s"));
+            $"cycled {count} events ({load.Agents} agents, mode {load.Mode}, {load.Concurrency} appenders x {load.Chunk}, {claimers} claimers): appended in {appendSeconds:0.00} s, all acked after {clock.Elapsed.TotalSeconds:0.00} s"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cycle_events_per_second={rate:0}"));
         return 0;
     }

@@ -1,0 +1,74 @@
+using FeedbackRedis.Batching;
+using StackExchange.Redis;
+
+namespace FeedbackRedis.Benchmarks;
+
+/// <summary>
+/// The load the append benches share: <c>--events</c> over <c>--agents</c>, appended by <c>--concurrency</c> callers in
+/// calls of <c>--chunk</c> events, mode <c>--mode</c>, into a flushed Redis at <c>--redis</c>, batch size 50.
+/// </summary>
+internal sealed class AppendLoad : IDisposable
+{
+    private AppendLoad(IConnectionMultiplexer redis, RedisBatchStore store, BatchEvent[] events, int agents, int concurrency, int chunk, string mode)
+    {
+        Agents = agents;
+        Redis = redis;
+        Store = store;
+        Events = events;
+        Concurrency = concurrency;
+        Chunk = chunk;
+        Mode = mode;
+    }
+
+    public IConnectionMultiplexer Redis { get; }
+
+    public RedisBatchStore Store { get; }
+
+    public BatchEvent[] Events { get; }
+
+    public int Agents { get; }
+
+    public int Concurrency { get; }
+
+    public int Chunk { get; }
+
+    public string Mode { get; }
+
+    public static async Task<AppendLoad> CreateAsync(BenchArgs args, TimeSpan batchTime)
+    {
+        string endpoint = args.Text("redis", "127.0.0.1:6379");
+        int count = args.Number("events", 1_000_000, 1_000, 5_000_000);
+        int agents = args.Number("agents", 10_000, 1, 1_000_000);
+        int concurrency = args.Number("concurrency", 4, 1, 64);
+        int chunk = args.Number("chunk", 500, 1, 10_000);
+        int itemBytes = args.Number("item-bytes", 250, 64, 65_536);
+        string mode = args.Text("mode", "agent");
+
+        var events = BenchEvents.Make(count, agents, itemBytes);
+        var redis = BenchEvents.Connect(endpoint);
+        await redis.GetServers()[0].FlushDatabaseAsync();
+        var store = BenchEvents.Store(redis, new BatchingOptions
+        {
+            KeyPrefix = "bench",
+            Mode = Enum.Parse<BatchingMode>(mode, ignoreCase: true),
+            MaxOpenBatches = 10_000_000,
+            BatchTime = batchTime,
+        });
+        return new AppendLoad(redis, store, events, agents, concurrency, chunk, mode);
+    }
+
+    /// <summary>Every event appended by the callers, as consumers append their micro-batches.</summary>
+    public Task AppendAllAsync()
+    {
+        int next = 0;
+        return Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Add(ref next, Chunk) - Chunk is var from && from < Events.Length)
+            {
+                await Store.AppendAsync(new ArraySegment<BatchEvent>(Events, from, Math.Min(Chunk, Events.Length - from)));
+            }
+        })));
+    }
+
+    public void Dispose() => Redis.Dispose();
+}
