@@ -4,21 +4,26 @@
 # issue's; and the native floor of one RPUSH onto 10,000 lists plus one SADD into the guard set), then the
 # engine's append bench for a few agent counts (the issue's case three times, median), the whole life cycle
 # (append, seal, claim, ack), then Redis memory per pending event. Prints each figure and its ratios. Bounded: about 2 minutes on a 2-core machine.
-# Usage: scripts/bench.sh [--events N] [--bdn]   (--bdn also runs the BenchmarkDotNet suite)
+# Usage: scripts/bench.sh [--events N] [--item-bytes N] [--bdn]   (items default to 200 bytes, the issue's size;
+#        --bdn also runs the BenchmarkDotNet suite)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$REPO_ROOT"
 
 events=1000000
+item_bytes=200
 bdn=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --events) events="$2"; shift 2 ;;
+    --item-bytes) item_bytes="$2"; shift 2 ;;
     --bdn) bdn=true; shift ;;
-    *) echo "usage: scripts/bench.sh [--events N] [--bdn]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--events N] [--item-bytes N] [--bdn]" >&2; exit 2 ;;
   esac
 done
 case "$events" in ''|*[!0-9]*) echo "error: --events must be a whole number" >&2; exit 2 ;; esac
+case "$item_bytes" in ''|*[!0-9]*) echo "error: --item-bytes must be a whole number" >&2; exit 2 ;; esac
+if [ "$item_bytes" -lt 200 ] || [ "$item_bytes" -gt 65536 ]; then echo "error: --item-bytes must be from 200 to 65536" >&2; exit 2; fi
 
 ensure_dotnet
 ensure_command redis-server redis-server
@@ -49,47 +54,49 @@ rb() {
 }
 # ratio A B: A/B with three decimals.
 ratio() { python3 -c "import sys; print(f'{int(sys.argv[1]) / int(sys.argv[2]):.3f}')" "$1" "$2"; }
-# engine AGENTS MODE: one run of the engine's append bench; prints events per second.
+# engine AGENTS MODE [ITEM_BYTES]: one run of the engine's append bench; prints events per second.
 engine() {
   $bench append --redis "127.0.0.1:$port" --events "$events" --agents "$1" --mode "$2" --concurrency 4 --chunk 500 \
-    | awk -F= '/^append_events_per_second=/{print $2}'
+    --item-bytes "${3:-$item_bytes}" | awk -F= '/^append_events_per_second=/{print $2}'
 }
 
 log "references on the same redis-server"
-# The issue's reference: pipelined RPUSH onto one list, 3-byte values (redis-benchmark's default); then 240 bytes.
+# The issue's reference: pipelined RPUSH onto one list, 3-byte values (redis-benchmark's default); then values of
+# the items' size.
 rpush=$(rb -t rpush)
-rpush240=$(rb -t rpush -d 240)
-# The native floor of what one appended event needs, without any script: an RPUSH of a 240-byte item onto one of
-# 10,000 lists, and an SADD of a new id into one large set (the duplicate guard). Both pipelined.
-item=$(python3 -c 'print("{\"eventId\":\"feedback.reply.received/1/123456\",\"agentId\":\"agent-1234\",\"text\":\"" + "x" * 172 + "\"}")')
+rpush_sized=$(rb -t rpush -d "$item_bytes")
+# The native floor of what one appended event needs, without any script: an RPUSH of an item onto one of 10,000
+# lists, and an SADD of a new id into one large set (the duplicate guard). Both pipelined.
+item=$(python3 -c 'import sys; head = "{\"eventId\":\"feedback.reply.received/1/123456\",\"agentId\":\"agent-1234\",\"text\":\""; print(head + "x" * (int(sys.argv[1]) - len(head) - 2) + "\"}")' "$item_bytes")
 rpush_agents=$(rb -r 10000 RPUSH 'bench:batch:agent-__rand_int__' "$item")
 sadd_guard=$(rb -r 100000000 SADD bench:guard 'feedback.reply.received/1/__rand_int__')
 floor=$(python3 -c "import sys; a, b = map(int, sys.argv[1:]); print(round(1 / (1 / a + 1 / b)))" "$rpush_agents" "$sadd_guard")
 
-row() { printf '%-52s %10s events/s  %6s %8s %8s\n' "$1" "$2" "$(ratio "$2" "$rpush")" "$(ratio "$2" "$rpush240")" "$(ratio "$2" "$floor")"; }
-printf '%-52s %10s           %6s %8s %8s\n' "" "" "/RPUSH" "/-d 240" "/floor"
+row() { printf '%-56s %10s events/s  %6s %8s %8s\n' "$1" "$2" "$(ratio "$2" "$rpush")" "$(ratio "$2" "$rpush_sized")" "$(ratio "$2" "$floor")"; }
+printf '%-56s %10s           %6s %8s %8s\n' "" "" "/RPUSH" "/-d $item_bytes" "/floor"
 row "redis-benchmark RPUSH -P 64 (3 B, one list)" "$rpush"
-row "redis-benchmark RPUSH -P 64 -d 240 (one list)" "$rpush240"
-row "RPUSH 240 B onto 10,000 lists (-P 64)" "$rpush_agents"
+row "redis-benchmark RPUSH -P 64 -d $item_bytes (one list)" "$rpush_sized"
+row "RPUSH $item_bytes B onto 10,000 lists (-P 64)" "$rpush_agents"
 row "SADD new ids into one set (-P 64)" "$sadd_guard"
 row "floor: one RPUSH + one SADD per event" "$floor"
 
-log "engine append: $events events, 4 callers x 500 events per call, batch size 50, ~240-byte items"
+log "engine append: $events events, 4 callers x 500 events per call, batch size 50, $item_bytes-byte items"
 runs=()
 for _ in 1 2 3; do runs+=("$(engine 10000 agent)"); done
 median=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
 row "append, agent, 10,000 agents (median of ${runs[*]})" "$median"
+row "append, agent, 10,000 agents, 240-byte items (as consumed)" "$(engine 10000 agent 240)"
 row "append, hybrid, 10,000 agents" "$(engine 10000 hybrid)"
 row "append, agent, 100 agents" "$(engine 100 agent)"
 row "append, hybrid, 100 agents" "$(engine 100 hybrid)"
 # The whole life cycle on the same Redis: appenders plus two flusher loops (due scan, claim, ack; no sink).
-cycle=$($bench cycle --redis "127.0.0.1:$port" --events "$events" --agents 10000 --claimers 2 \
+cycle=$($bench cycle --redis "127.0.0.1:$port" --events "$events" --agents 10000 --claimers 2 --item-bytes "$item_bytes" \
   | awk -F= '/^cycle_events_per_second=/{print $2}')
 row "append + seal + claim + ack, agent, 10,000 agents" "$cycle"
 echo "bar of the engine issue: 250,000 events/s; this run: $median (agent, 10,000 agents, median)"
 
 log "memory per pending event"
-$bench memory --redis "127.0.0.1:$port" --events 200000 --agents 5000 > "$dir/memory.txt"
+$bench memory --redis "127.0.0.1:$port" --events 200000 --agents 5000 --item-bytes "$item_bytes" > "$dir/memory.txt"
 head -n 1 "$dir/memory.txt"
 per=$(grep '^bytes_per_pending_event=' "$dir/memory.txt" | cut -d= -f2)
 item=$(grep '^item_bytes=' "$dir/memory.txt" | cut -d= -f2)

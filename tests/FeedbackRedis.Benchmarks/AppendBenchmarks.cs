@@ -31,7 +31,7 @@ public class AppendBenchmarks
             MaxOpenBatches = 10_000_000,
             BatchTime = TimeSpan.FromHours(1),
         });
-        _events = BenchEvents.Make(2_000_000, 10_000, 250);
+        _events = BenchEvents.Make(2_000_000, 10_000, 200);
     }
 
     [Benchmark]

@@ -41,7 +41,7 @@ internal sealed class AppendLoad : IDisposable
         int agents = args.Number("agents", 10_000, 1, 1_000_000);
         int concurrency = args.Number("concurrency", 4, 1, 64);
         int chunk = args.Number("chunk", 500, 1, 10_000);
-        int itemBytes = args.Number("item-bytes", 250, 64, 65_536);
+        int itemBytes = args.Number("item-bytes", 200, 64, 65_536);
         string mode = args.Text("mode", "agent");
 
         var events = BenchEvents.Make(count, agents, itemBytes);

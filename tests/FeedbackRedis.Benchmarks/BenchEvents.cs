@@ -9,23 +9,28 @@ namespace FeedbackRedis.Benchmarks;
 /// <summary>Events shaped like the consumer's items, over agents with a hot-agent skew, and stores to append them to.</summary>
 internal static class BenchEvents
 {
+    /// <summary>
+    /// <paramref name="count"/> events over <paramref name="agents"/> agents (20% of them to the hottest 1%), each item
+    /// a JSON object like the consumer's, padded to <paramref name="itemBytes"/> bytes (ASCII) where it is shorter.
+    /// </summary>
     public static BatchEvent[] Make(int count, int agents, int itemBytes, int seed = 42)
     {
         var random = new Random(seed);
         var events = new BatchEvent[count];
-        string padding = new('x', Math.Max(0, itemBytes - 190));
+        var item = new StringBuilder(itemBytes + 16);
         for (int i = 0; i < count; i++)
         {
             int agent = random.NextDouble() < 0.2 ? random.Next(Math.Max(1, agents / 100)) : random.Next(agents);
             string id = $"feedback.reply.received/{i % 6}/{i}";
             string agentId = $"agent-{agent}";
-            var item = new StringBuilder(itemBytes + 16)
+            item.Clear()
                 .Append("{\"eventId\":\"").Append(id).Append("\",\"agentId\":\"").Append(agentId)
                 .Append("\",\"type\":\"reply\",\"messageId\":\"m-").Append(i)
                 .Append("\",\"conversationId\":\"c-").Append(i % 977)
-                .Append("\",\"occurredAt\":\"2026-11-23T12:00:00.000Z\",\"text\":\"").Append(padding).Append("\"}")
-                .ToString();
-            events[i] = new BatchEvent(id, agentId, item);
+                .Append("\",\"occurredAt\":\"2026-11-23T12:00:00.000Z\",\"text\":\"");
+            const string End = "\"}";
+            item.Append('x', Math.Max(0, itemBytes - item.Length - End.Length)).Append(End);
+            events[i] = new BatchEvent(id, agentId, item.ToString());
         }
 
         return events;

@@ -16,7 +16,7 @@ internal static class PendingMemory
         string endpoint = args.Text("redis", "127.0.0.1:6379");
         int count = args.Number("events", 200_000, 1_000, 2_000_000);
         int agents = args.Number("agents", 5_000, 1, 1_000_000);
-        int itemBytes = args.Number("item-bytes", 250, 64, 65_536);
+        int itemBytes = args.Number("item-bytes", 200, 64, 65_536);
 
         var events = BenchEvents.Make(count, agents, itemBytes);
         using var redis = BenchEvents.Connect(endpoint);
