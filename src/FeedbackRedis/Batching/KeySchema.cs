@@ -28,6 +28,7 @@ public sealed class KeySchema
 {
     private readonly string _prefix;
     private readonly string[] _shardPrefixes;
+    private readonly string[] _shardLanes;
 
     public KeySchema(string prefix, int redisShards)
     {
@@ -37,6 +38,16 @@ public sealed class KeySchema
         _shardPrefixes = redisShards == 0
             ? [prefix]
             : [.. Enumerable.Range(0, redisShards).Select(s => $"{prefix}:{{{s.ToString(CultureInfo.InvariantCulture)}}}")];
+        _shardLanes = new string[_shardPrefixes.Length];
+        for (int lane = 0, found = 0; found < _shardLanes.Length; lane++)
+        {
+            string name = AgentIds.Lane(lane);
+            if (_shardLanes[ShardOf(name)] is null)
+            {
+                _shardLanes[ShardOf(name)] = name;
+                found++;
+            }
+        }
     }
 
     /// <summary>0 for the standalone layout, else the number of cluster shards.</summary>
@@ -47,6 +58,12 @@ public sealed class KeySchema
 
     /// <summary>The key prefix of shard <paramref name="shard"/> (ARGV[1] of every script).</summary>
     public string ShardPrefix(int shard) => _shardPrefixes[shard];
+
+    /// <summary>
+    /// The global lane whose batches live in <paramref name="shard"/>: the lowest-numbered <c>#global-N</c> that maps
+    /// there. In hybrid mode it owns the batches the global trigger combines from many agents.
+    /// </summary>
+    public string ShardLane(int shard) => _shardLanes[shard];
 
     /// <summary>The shard that holds <paramref name="member"/>'s batches.</summary>
     public int ShardOf(string member) =>

@@ -119,7 +119,7 @@ public sealed partial class RedisBatchStore
         int shards = Keys.ShardCount;
         long maxOpen = (_options.MaxOpenBatches + shards - 1) / shards;
         long globalTrigger = _options.Mode == BatchingMode.Hybrid ? _options.GlobalBatchSize : 0;
-        return [Keys.ShardPrefix(shard), now, _options.BatchSize, BatchTimeMs, maxOpen, globalTrigger];
+        return [Keys.ShardPrefix(shard), now, _options.BatchSize, BatchTimeMs, maxOpen, globalTrigger, Keys.ShardLane(shard)];
     }
 
     /// <summary>

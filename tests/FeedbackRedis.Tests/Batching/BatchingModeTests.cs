@@ -40,7 +40,7 @@ public sealed class BatchingModeTests
     }
 
     [Test]
-    public async Task HybridMode_WhenOpenEventsReachTheGlobalSize_SealsTheOldestTogetherUntilHalfRemain()
+    public async Task HybridMode_WhenOpenEventsReachTheGlobalSize_CombinesTheOldestIntoOneBatchUntilHalfRemain()
     {
         var store = TestStores.Create(o => { o.Mode = BatchingMode.Hybrid; o.BatchSize = 50; o.GlobalBatchSize = 20; });
         for (int a = 0; a < 6; a++)
@@ -51,18 +51,44 @@ public sealed class BatchingModeTests
 
         var trigger = await store.AppendAsync(TestStores.Events("small-6", 2));
 
-        Assert.That(trigger.Sealed, Is.EqualTo(4), "20 open: the four oldest (12 events) go, 8 remain (at most half of 20)");
+        Assert.That(trigger.Sealed, Is.EqualTo(1), "20 open: the four oldest (12 events) go, as one batch; 8 remain (at most half of 20)");
         var counts = await store.GetCountsAsync();
         Assert.Multiple(() =>
         {
             Assert.That(counts.OpenBatches, Is.EqualTo(3));
             Assert.That(counts.OpenEvents, Is.EqualTo(8));
-            Assert.That(counts.ReadyBatches, Is.EqualTo(4));
+            Assert.That(counts.ReadyBatches, Is.EqualTo(1));
+            Assert.That(counts.PendingEvents, Is.EqualTo(20));
         });
-        var claimed = await store.ClaimAsync("f", 100, 1000);
-        Assert.That(claimed.Select(b => b.AgentId), Is.EqualTo(new[] { "small-0", "small-1", "small-2", "small-3" }));
-        Assert.That(claimed.Select(b => b.Trigger), Is.All.EqualTo(BatchTrigger.Global));
-        Assert.That(claimed.Sum(b => b.Items.Count), Is.EqualTo(12), "one claim, one bulk write");
+        var combined = (await store.ClaimAsync("f", 100, 1000)).Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(combined.Member, Is.EqualTo(store.Keys.ShardLane(0)));
+            Assert.That(combined.AgentId, Is.Null, "its items name their agents");
+            Assert.That(combined.Trigger, Is.EqualTo(BatchTrigger.Global));
+            Assert.That(
+                combined.EventIds,
+                Is.EqualTo(Enumerable.Range(0, 4).SelectMany(a => Enumerable.Range(0, 3).Select(i => $"small-{a}-e{i}"))),
+                "oldest agent first, each agent's items in arrival order");
+        });
+    }
+
+    [Test]
+    public async Task HybridMode_CombinedBatchesStayWithinTheBatchSize()
+    {
+        var store = TestStores.Create(o => { o.Mode = BatchingMode.Hybrid; o.BatchSize = 5; o.GlobalBatchSize = 16; });
+        for (int a = 0; a < 8; a++)
+        {
+            await store.AppendAsync(TestStores.Events($"small-{a}", 2));
+        }
+
+        var batches = await store.ClaimAsync("f", 100, 1000);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(batches.Select(b => b.Items.Count), Is.EqualTo(new[] { 4, 4 }), "16 open: 8 events go, in batches of at most 5 (whole agents)");
+            Assert.That(batches.SelectMany(b => b.EventIds), Is.EqualTo(Enumerable.Range(0, 4).SelectMany(a => new[] { $"small-{a}-e0", $"small-{a}-e1" })));
+        });
     }
 
     [Test]

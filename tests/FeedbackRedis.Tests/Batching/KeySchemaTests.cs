@@ -41,4 +41,21 @@ public sealed class KeySchemaTests
     [TestCase("#global-3:9", "#global-3")]
     public void MemberOf_IsEverythingBeforeTheLastColon(string batchId, string member) =>
         Assert.That(KeySchema.MemberOf(batchId), Is.EqualTo(member));
+
+    [TestCase(0)]
+    [TestCase(12)]
+    [TestCase(1024)]
+    public void ShardLane_IsAGlobalLaneThatLivesInItsShard(int shards)
+    {
+        var keys = new KeySchema("feedback", shards);
+
+        var lanes = Enumerable.Range(0, keys.ShardCount).Select(keys.ShardLane).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lanes.Select((lane, shard) => keys.ShardOf(lane) == shard), Is.All.True);
+            Assert.That(lanes, Is.All.StartWith(AgentIds.LanePrefix));
+            Assert.That(lanes, Is.Unique);
+        });
+    }
 }

@@ -8,12 +8,14 @@
 -- ARGV[4] = batch time in ms (deadline = first item's arrival + batch time)
 -- ARGV[5] = maximum open batches in this shard; beyond it the oldest are sealed ('overflow')
 -- ARGV[6] = global trigger (hybrid mode): when the shard's open events reach it, the oldest open
---           batches are sealed ('global') until at most half of it remain open, at most 1,000 batches
---           per call; 0 turns it off
--- ARGV[7] = number of events N; ARGV[8] = number of groups G (one per member)
--- ARGV[9 .. 8+N] = the N event ids, distinct within a call (the client drops repeats), in the order
+--           batches are combined into batches of the shard's lane ('global', at most the batch size each)
+--           until at most half of it remain open, at most 1,000 open batches per call; 0 turns it off
+-- ARGV[7] = the shard's lane (a member such as '#global-0' that maps to this shard): it owns the
+--           combined batches
+-- ARGV[8] = number of events N; ARGV[9] = number of groups G (one per member)
+-- ARGV[10 .. 9+N] = the N event ids, distinct within a call (the client drops repeats), in the order
 --           of the items below
--- ARGV[9+N] = S, the number of members with one event; then S pairs (member, item JSON); then the
+-- ARGV[10+N] = S, the number of members with one event; then S pairs (member, item JSON); then the
 --           G - S other groups, each: member, n, n items
 -- returns {added, duplicates, sealed}: events added, events skipped because their id was in the
 --         guard, batches sealed by this call
@@ -23,25 +25,26 @@ local batchSize = tonumber(ARGV[3])
 local batchTimeMs = tonumber(ARGV[4])
 local maxOpen = tonumber(ARGV[5])
 local globalTrigger = tonumber(ARGV[6])
-local total = tonumber(ARGV[7])
-local groups = tonumber(ARGV[8])
+local lane = ARGV[7]
+local total = tonumber(ARGV[8])
+local groups = tonumber(ARGV[9])
 local guardKey = P .. ':guard'
 
 local added, sealed, sealedEvents = 0, 0, 0
 
 -- One look-up for every id of the call; the ids not yet guarded are added with one SADD.
-local present = redis.call('SMISMEMBER', guardKey, unpack(ARGV, 9, 8 + total))
+local present = redis.call('SMISMEMBER', guardKey, unpack(ARGV, 10, 9 + total))
 local duplicates = 0
 for i = 1, total do
   duplicates = duplicates + present[i]
 end
 if duplicates == 0 then
-  redis.call('SADD', guardKey, unpack(ARGV, 9, 8 + total))
+  redis.call('SADD', guardKey, unpack(ARGV, 10, 9 + total))
 elseif duplicates < total then
   local fresh = {}
   for i = 1, total do
     if present[i] == 0 then
-      fresh[#fresh + 1] = ARGV[8 + i]
+      fresh[#fresh + 1] = ARGV[9 + i]
     end
   end
   redis.call('SADD', guardKey, unpack(fresh))
@@ -79,8 +82,8 @@ end
 
 -- Groups of one event (most of them when events spread over many agents) come first, as
 -- (member, item) pairs; then the groups of several, as (member, n, n items).
-local pos = 10 + total
-local singles = tonumber(ARGV[9 + total])
+local pos = 11 + total
+local singles = tonumber(ARGV[10 + total])
 for i = 1, singles do
   if duplicates == 0 or present[i] == 0 then
     push(ARGV[pos], ARGV, pos + 1, pos + 1)
@@ -121,13 +124,27 @@ end
 sealedEvents = 0
 
 -- The global trigger (hybrid): the oldest open batches, read 100 at a time from the deadline set,
--- are sealed until at most half of the trigger remain open (at most 1,000 batches per call).
+-- are combined into batches of the shard's lane (at most the batch size each) until at most half of
+-- the trigger remain open; at most 1,000 open batches per call. Small agents' events are so written
+-- together, and claimed, written, announced and acked as one batch instead of one per agent.
 if globalTrigger > 0 then
   openEvents = openEvents or (tonumber(redis.call('GET', P .. ':open-events')) or 0)
   if openEvents >= globalTrigger then
     local target = math.floor(globalTrigger / 2)
     local remaining = openEvents
-    local chosen, members, counts = {}, {}, {}
+    local members = {}
+    local batchId, count, openedAt = nil, 0, nil
+    local function finish()
+      if count > 0 then
+        redis.call('HSET', P .. ':meta:' .. batchId,
+          'member', lane, 'trigger', 'global', 'count', count,
+          'openedAt', openedAt - batchTimeMs, 'sealedAt', now, 'attempts', 0)
+        redis.call('ZADD', P .. ':ready', now, batchId)
+        sealed = sealed + 1
+        sealedEvents = sealedEvents + count
+      end
+      batchId, count, openedAt = nil, 0, nil
+    end
     local page = 0
     while remaining > target and #members < 1000 do
       local oldest = redis.call('ZRANGE', P .. ':deadlines', page, page + 99, 'WITHSCORES')
@@ -135,12 +152,20 @@ if globalTrigger > 0 then
         if remaining <= target or #members == 1000 then
           break
         end
-        local count = redis.call('LLEN', P .. ':batch:' .. oldest[i])
-        chosen[#chosen + 1] = oldest[i]
-        chosen[#chosen + 1] = oldest[i + 1]
+        local openKey = P .. ':batch:' .. oldest[i]
+        local items = redis.call('LRANGE', openKey, 0, -1)
+        if #items > 0 then
+          if count > 0 and count + #items > batchSize then
+            finish()
+          end
+          batchId = batchId or (lane .. ':' .. redis.call('INCR', P .. ':seq'))
+          openedAt = openedAt or tonumber(oldest[i + 1])
+          call_sliced('RPUSH', P .. ':sealed:' .. batchId, items, 1, #items)
+          redis.call('DEL', openKey)
+          count = count + #items
+          remaining = remaining - #items
+        end
         members[#members + 1] = oldest[i]
-        counts[#counts + 1] = count
-        remaining = remaining - count
       end
       if #oldest < 200 then
         break
@@ -148,9 +173,7 @@ if globalTrigger > 0 then
       page = page + 100
     end
     call_sliced('ZREM', P .. ':deadlines', members, 1, #members)
-    local batches, events = seal_popped(P, chosen, 'global', now, batchTimeMs, counts)
-    sealed = sealed + batches
-    sealedEvents = sealedEvents + events
+    finish()
   end
 end
 
