@@ -14,9 +14,10 @@ public enum BatchingMode
 
     /// <summary>
     /// Per-agent batches as in <see cref="Agent"/>, plus a global trigger: when the events waiting in open batches
-    /// reach <see cref="BatchingOptions.GlobalBatchSize"/>, the oldest open batches are sealed at once (trigger
-    /// <c>global</c>) until at most half of that remain open, so many small agents' batches are written together
-    /// instead of each waiting out its own deadline.
+    /// reach <see cref="BatchingOptions.GlobalBatchSize"/>, the oldest open batches are combined into batches of the
+    /// shard's lane (trigger <c>global</c>, at most <see cref="BatchingOptions.BatchSize"/> events each, whole agents)
+    /// until at most half of that remain open, so many small agents' events are claimed, written, announced and acked
+    /// together instead of each agent's waiting out its own deadline.
     /// </summary>
     Hybrid,
 }

@@ -27,7 +27,7 @@ public sealed class BatchingOptions
     public BatchingMode Mode { get; set; } = BatchingMode.Hybrid;
 
     /// <summary>
-    /// Hybrid mode: open events (all agents) at which the oldest open batches are sealed together until half remain
+    /// Hybrid mode: open events (all agents) at which the oldest open batches are combined into shared batches until half remain
     /// (<c>FEEDBACK_GLOBAL_BATCH_SIZE</c>). Default 20,000; 2 to 1,000,000. In the cluster layout, per shard.
     /// </summary>
     public int GlobalBatchSize { get; set; } = 20_000;
