@@ -90,9 +90,12 @@ row "append, hybrid, 10,000 agents" "$(engine 10000 hybrid)"
 row "append, agent, 100 agents" "$(engine 100 agent)"
 row "append, hybrid, 100 agents" "$(engine 100 hybrid)"
 # The whole life cycle on the same Redis: appenders plus two flusher loops (due scan, claim, ack; no sink).
-cycle=$($bench cycle --redis "127.0.0.1:$port" --events "$events" --agents 10000 --claimers 2 --item-bytes "$item_bytes" \
-  | awk -F= '/^cycle_events_per_second=/{print $2}')
-row "append + seal + claim + ack, agent, 10,000 agents" "$cycle"
+cycle() {
+  $bench cycle --redis "127.0.0.1:$port" --events "$events" --agents 10000 --claimers 2 --item-bytes "$item_bytes" \
+    --mode "$1" | awk -F= '/^cycle_events_per_second=/{print $2}'
+}
+row "append + seal + claim + ack, agent, 10,000 agents" "$(cycle agent)"
+row "append + seal + claim + ack, hybrid, 10,000 agents" "$(cycle hybrid)"
 echo "bar of the engine issue: 250,000 events/s; this run: $median (agent, 10,000 agents, median)"
 
 log "memory per pending event"
