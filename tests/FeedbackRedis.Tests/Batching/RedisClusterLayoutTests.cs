@@ -73,4 +73,36 @@ public sealed class RedisClusterLayoutTests
         var slotsUsed = Enumerable.Range(0, 12).Select(s => connection.HashSlot(store.Keys.Ready(s))).Distinct().Count();
         Assert.That(slotsUsed, Is.EqualTo(12), "twelve shards, twelve hash slots");
     }
+
+    [Test]
+    public async Task HybridCombinedBatches_LiveInTheirShardsSlot_OnARealCluster()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString);
+        var store = TestStores.Create(
+            o => { o.RedisShards = 12; o.Mode = BatchingMode.Hybrid; o.BatchSize = 10; o.GlobalBatchSize = 8; o.MaxOpenBatches = 1000; },
+            connection: connection);
+        var events = Enumerable.Range(0, 120).SelectMany(a => TestStores.Events($"agent-{a}", 2)).ToList();
+
+        var appended = await store.AppendAsync(events);
+        var claimed = await store.ClaimAsync("f", 1000, 100_000);
+
+        var combined = claimed.Where(b => b.Trigger == BatchTrigger.Global).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(appended.Sealed, Is.GreaterThanOrEqualTo(12), "every shard's trigger fired at least once");
+            Assert.That(combined.Select(b => b.Member).Distinct().Count(), Is.EqualTo(12), "one lane per shard");
+            Assert.That(combined.Select(b => store.Keys.ShardOf(b.Member)).Distinct().Count(), Is.EqualTo(12));
+            Assert.That(combined.All(b => b.AgentId is null && b.Items.Count <= 10), Is.True, "lane batches within the batch size");
+        });
+        foreach (var batch in claimed)
+        {
+            Assert.That(await store.AckAsync(batch), Is.True);
+        }
+
+        var counts = await store.GetCountsAsync();
+        Assert.That(counts.PendingEvents, Is.EqualTo(counts.OpenEvents), "only open events left");
+        Assert.That(counts.GuardedIds, Is.EqualTo(counts.OpenEvents), "acked ids released in every shard");
+        Assert.That(claimed.Sum(b => b.Items.Count) + counts.OpenEvents, Is.EqualTo(events.Count));
+    }
 }
