@@ -78,7 +78,6 @@ public sealed class KeySchema
 
     public RedisKey OpenBatch(string member) => $"{Prefix(member)}:batch:{member}";
 
-
     public RedisKey Sealed(string batchId) => $"{Prefix(MemberOf(batchId))}:sealed:{batchId}";
 
     public RedisKey Meta(string batchId) => $"{Prefix(MemberOf(batchId))}:meta:{batchId}";

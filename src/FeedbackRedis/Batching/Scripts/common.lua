@@ -58,11 +58,10 @@ end
 
 -- Seals several open batches at once. `popped` is a flat {member, deadline, ...} list of members already
 -- removed from P:deadlines (by ZPOPMIN, or ZRANGE and ZREM), so per batch only LLEN, RENAME and HSET
--- remain (LLEN is skipped where `counts`, when given, has the k-th member's length); the sequence and
--- the ready set take one command each. A member whose list is gone seals nothing (its sequence number
--- is skipped). The caller takes the sealed events out of P:open-events.
+-- remain; the sequence and the ready set take one command each. A member whose list is gone seals
+-- nothing (its sequence number is skipped). The caller takes the sealed events out of P:open-events.
 -- Returns the number of batches sealed and their events.
-local function seal_popped(P, popped, trigger, now, batchTimeMs, counts)
+local function seal_popped(P, popped, trigger, now, batchTimeMs)
   local n = #popped / 2
   if n == 0 then
     return 0, 0
@@ -73,7 +72,7 @@ local function seal_popped(P, popped, trigger, now, batchTimeMs, counts)
   for i = 1, #popped, 2 do
     local member = popped[i]
     local openKey = P .. ':batch:' .. member
-    local count = counts and counts[(i + 1) / 2] or redis.call('LLEN', openKey)
+    local count = redis.call('LLEN', openKey)
     seq = seq + 1
     if count > 0 then
       local batchId = member .. ':' .. seq
