@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 namespace FeedbackRedis.Batching;
 
 /// <summary>One event to append: its stable id, its agent, and the readable JSON item stored in Redis.</summary>

@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using FeedbackRedis.Configuration;
 using Microsoft.Extensions.Options;
 

@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using System.Globalization;
 using System.IO.Hashing;
 using System.Text;

@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using System.IO.Hashing;
 using System.Text;
 using StackExchange.Redis;

@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using StackExchange.Redis;
 
 namespace FeedbackRedis.Batching;

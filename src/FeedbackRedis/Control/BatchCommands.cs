@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using System.CommandLine;
 using FeedbackRedis.Batching;
 

@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using FeedbackRedis.Batching;
 
 namespace FeedbackRedis.Ingestion;

@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using System.Text.Json;
 using System.Text.Unicode;
 
@@ -19,7 +20,7 @@ public static class FeedbackEventReader
 
     /// <summary>Reads <paramref name="value"/> as a <paramref name="type"/> event.</summary>
     /// <returns>The event, or null with <paramref name="failure"/> saying why it cannot be one.</returns>
-    public static FeedbackEvent? Read(ReadOnlyMemory<byte> value, FeedbackEventType type, out Classification? failure)
+    public static FeedbackEvent? Read(ReadOnlyMemory<byte> value, FeedbackType type, out Classification? failure)
     {
         var span = value.Span;
         if (span.IsEmpty)
@@ -99,7 +100,7 @@ public static class FeedbackEventReader
         private string? _agentProblem;
         private string? _eventIdProblem;
 
-        public void ReadProperty(ref Utf8JsonReader reader, FeedbackEventType type, ReadOnlyMemory<byte> value)
+        public void ReadProperty(ref Utf8JsonReader reader, FeedbackType type, ReadOnlyMemory<byte> value)
         {
             int field = KnownField(ref reader, type);
             string? unknownName = field < 0 ? reader.GetString() : null;
@@ -173,7 +174,7 @@ public static class FeedbackEventReader
             ["version", "eventId", "agentId", "messageId", "conversationId", "userId", "occurredAt", "text", "reaction"];
 
         /// <summary>The index in <see cref="FieldNames"/> of the property the reader is on, or -1 for a field this topic does not know.</summary>
-        private static int KnownField(ref Utf8JsonReader reader, FeedbackEventType type)
+        private static int KnownField(ref Utf8JsonReader reader, FeedbackType type)
         {
             if (reader.ValueTextEquals("agentId"u8))
             {
@@ -185,9 +186,9 @@ public static class FeedbackEventReader
                 return 1;
             }
 
-            if (type == FeedbackEventType.Reply ? reader.ValueTextEquals("text"u8) : reader.ValueTextEquals("reaction"u8))
+            if (type == FeedbackType.Reply ? reader.ValueTextEquals("text"u8) : reader.ValueTextEquals("reaction"u8))
             {
-                return type == FeedbackEventType.Reply ? 7 : 8;
+                return type == FeedbackType.Reply ? 7 : 8;
             }
 
             for (int i = 0; i < 7; i++)
@@ -201,7 +202,7 @@ public static class FeedbackEventReader
             return -1;
         }
 
-        public FeedbackEvent? ToEvent(FeedbackEventType type, out Classification? failure)
+        public FeedbackEvent? ToEvent(FeedbackType type, out Classification? failure)
         {
             failure = null;
             if (_versionProblem is not null)
@@ -219,10 +220,10 @@ public static class FeedbackEventReader
             }
             else if (_payload is null)
             {
-                string field = type == FeedbackEventType.Reply ? "text" : "reaction";
+                string field = type == FeedbackType.Reply ? "text" : "reaction";
                 failure = Classification.Reject(DeadLetterReason.WrongShape, $"a {type.ToString().ToLowerInvariant()} needs a '{field}' string");
             }
-            else if (type == FeedbackEventType.Reaction && _payload.Length == 0)
+            else if (type == FeedbackType.Reaction && _payload.Length == 0)
             {
                 failure = Classification.Reject(DeadLetterReason.WrongShape, "reaction is empty");
             }
@@ -248,8 +249,8 @@ public static class FeedbackEventReader
                 _messageId,
                 _conversationId,
                 _userId,
-                type == FeedbackEventType.Reply ? _payload : null,
-                type == FeedbackEventType.Reaction ? _payload : null,
+                type == FeedbackType.Reply ? _payload : null,
+                type == FeedbackType.Reaction ? _payload : null,
                 _occurredAt,
                 _extra ?? (IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>>)[]);
         }

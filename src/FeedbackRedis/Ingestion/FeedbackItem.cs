@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -33,7 +34,7 @@ public static class FeedbackItem
         w.WriteStartObject();
         w.WriteString("eventId"u8, eventId);
         w.WriteString("agentId"u8, e.AgentId);
-        w.WriteString("type"u8, e.Type == FeedbackEventType.Reply ? "reply"u8 : "reaction"u8);
+        w.WriteString("type"u8, e.Type == FeedbackType.Reply ? "reply"u8 : "reaction"u8);
         w.WriteString("topic"u8, source.Topic);
         w.WriteNumber("partition"u8, source.Partition);
         w.WriteNumber("offset"u8, source.Offset);

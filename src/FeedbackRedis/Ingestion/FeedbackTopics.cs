@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using FeedbackRedis.Kafka;
 
 namespace FeedbackRedis.Ingestion;
@@ -18,8 +19,8 @@ public sealed class FeedbackTopics(string replyTopic, string reactionTopic)
     public IReadOnlyList<string> All => [ReplyTopic, ReactionTopic];
 
     /// <summary>What <paramref name="topic"/> carries, or null for a topic that is neither.</summary>
-    public FeedbackEventType? TypeOf(string topic) =>
-        string.Equals(topic, ReplyTopic, StringComparison.Ordinal) ? FeedbackEventType.Reply
-        : string.Equals(topic, ReactionTopic, StringComparison.Ordinal) ? FeedbackEventType.Reaction
+    public FeedbackType? TypeOf(string topic) =>
+        string.Equals(topic, ReplyTopic, StringComparison.Ordinal) ? FeedbackType.Reply
+        : string.Equals(topic, ReactionTopic, StringComparison.Ordinal) ? FeedbackType.Reaction
         : null;
 }

@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using System.Globalization;
 using System.Text.Json;
 using FeedbackRedis.Batching;
@@ -24,7 +25,7 @@ public static class FeedbackEventParser
         {
             try
             {
-                events[i] = ParseItem(batch.Items[i], batch.AgentId);
+                events[i] = ParseItem(batch.Items[i], batch.AgentId) with { ItemIndex = i };
             }
             catch (InvalidFeedbackItemException ex)
             {

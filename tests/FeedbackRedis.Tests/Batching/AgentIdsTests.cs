@@ -1,4 +1,4 @@
-using FeedbackRedis.Batching;
+using FeedbackRedis.Items;
 
 namespace FeedbackRedis.Tests.Batching;
 

@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using System.Text;
 using FeedbackRedis.Ingestion;
 
@@ -5,7 +6,7 @@ namespace FeedbackRedis.Tests.Ingestion;
 
 public sealed class FeedbackEventReaderTests
 {
-    private static FeedbackEvent? Read(string json, FeedbackEventType type, out Classification? failure) =>
+    private static FeedbackEvent? Read(string json, FeedbackType type, out Classification? failure) =>
         FeedbackEventReader.Read(Encoding.UTF8.GetBytes(json), type, out failure);
 
     [Test]
@@ -13,14 +14,14 @@ public sealed class FeedbackEventReaderTests
     {
         var e = Read(
             """{"version":1,"eventId":"e-1","agentId":"agent-7","messageId":"m-1","conversationId":"c-1","userId":"u-1","text":"Thanks, ça marche 👍","occurredAt":"2026-11-23T12:00:00+01:00"}""",
-            FeedbackEventType.Reply,
+            FeedbackType.Reply,
             out var failure);
 
         Assert.That(failure, Is.Null);
         Assert.That(e, Is.Not.Null);
         Assert.Multiple(() =>
         {
-            Assert.That(e!.Type, Is.EqualTo(FeedbackEventType.Reply));
+            Assert.That(e!.Type, Is.EqualTo(FeedbackType.Reply));
             Assert.That(e.Version, Is.EqualTo(1));
             Assert.That(e.EventId, Is.EqualTo("e-1"));
             Assert.That(e.AgentId, Is.EqualTo("agent-7"));
@@ -37,7 +38,7 @@ public sealed class FeedbackEventReaderTests
     [Test]
     public void A_minimal_reaction_needs_only_agentId_and_reaction_and_is_version_1()
     {
-        var e = Read("""{"agentId":"a","reaction":"thumbs_up"}""", FeedbackEventType.Reaction, out var failure);
+        var e = Read("""{"agentId":"a","reaction":"thumbs_up"}""", FeedbackType.Reaction, out var failure);
 
         Assert.That(failure, Is.Null);
         Assert.Multiple(() =>
@@ -52,7 +53,7 @@ public sealed class FeedbackEventReaderTests
     [Test]
     public void Null_optional_fields_count_as_absent()
     {
-        var e = Read("""{"agentId":"a","eventId":null,"userId":null,"occurredAt":null,"text":""}""", FeedbackEventType.Reply, out var failure);
+        var e = Read("""{"agentId":"a","eventId":null,"userId":null,"occurredAt":null,"text":""}""", FeedbackType.Reply, out var failure);
 
         Assert.That(failure, Is.Null);
         Assert.That(e!.EventId, Is.Null);
@@ -65,7 +66,7 @@ public sealed class FeedbackEventReaderTests
     {
         var e = Read(
             """{"agentId":"a","locale":"fr-FR","text":"t","meta":{"a":[1,2,{"b":null}]},"score": 4.5}""",
-            FeedbackEventType.Reply,
+            FeedbackType.Reply,
             out _);
 
         Assert.That(e!.Extra.Select(x => x.Key), Is.EqualTo(new[] { "locale", "meta", "score" }));
@@ -75,7 +76,7 @@ public sealed class FeedbackEventReaderTests
     [Test]
     public void The_other_topics_payload_field_is_an_unknown_field()
     {
-        var e = Read("""{"agentId":"a","reaction":"up","text":"also here"}""", FeedbackEventType.Reaction, out _);
+        var e = Read("""{"agentId":"a","reaction":"up","text":"also here"}""", FeedbackType.Reaction, out _);
 
         Assert.That(e!.Text, Is.Null);
         Assert.That(e.Extra.Single().Key, Is.EqualTo("text"));
@@ -84,7 +85,7 @@ public sealed class FeedbackEventReaderTests
     [Test]
     public void A_newer_version_is_unsupported_even_when_its_shape_differs()
     {
-        Read("""{"version":2,"agent":{"id":"a"}}""", FeedbackEventType.Reply, out var failure);
+        Read("""{"version":2,"agent":{"id":"a"}}""", FeedbackType.Reply, out var failure);
 
         Assert.That(failure!.Reason, Is.EqualTo(DeadLetterReason.UnsupportedVersion));
         Assert.That(failure.Detail, Does.Contain("version 2"));
@@ -113,7 +114,7 @@ public sealed class FeedbackEventReaderTests
     [TestCase("{\"version\":0,\"agentId\":\"a\",\"text\":\"t\"}", DeadLetterReason.UnsupportedVersion)]
     public void A_bad_reply_is_refused_with_its_reason(string json, DeadLetterReason reason)
     {
-        var e = Read(json, FeedbackEventType.Reply, out var failure);
+        var e = Read(json, FeedbackType.Reply, out var failure);
 
         Assert.That(e, Is.Null);
         Assert.That(failure!.Reason, Is.EqualTo(reason), failure.Detail);
@@ -123,8 +124,8 @@ public sealed class FeedbackEventReaderTests
     [Test]
     public void A_reaction_needs_a_non_empty_reaction()
     {
-        Read("""{"agentId":"a","reaction":""}""", FeedbackEventType.Reaction, out var empty);
-        Read("""{"agentId":"a","text":"t"}""", FeedbackEventType.Reaction, out var missing);
+        Read("""{"agentId":"a","reaction":""}""", FeedbackType.Reaction, out var empty);
+        Read("""{"agentId":"a","text":"t"}""", FeedbackType.Reaction, out var missing);
 
         Assert.That(empty!.Reason, Is.EqualTo(DeadLetterReason.WrongShape));
         Assert.That(missing!.Reason, Is.EqualTo(DeadLetterReason.WrongShape));
@@ -134,8 +135,8 @@ public sealed class FeedbackEventReaderTests
     [Test]
     public void Invalid_utf8_and_no_value_are_not_json()
     {
-        FeedbackEventReader.Read(new byte[] { 0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d }, FeedbackEventType.Reply, out var badUtf8);
-        FeedbackEventReader.Read(ReadOnlyMemory<byte>.Empty, FeedbackEventType.Reply, out var none);
+        FeedbackEventReader.Read(new byte[] { 0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d }, FeedbackType.Reply, out var badUtf8);
+        FeedbackEventReader.Read(ReadOnlyMemory<byte>.Empty, FeedbackType.Reply, out var none);
 
         Assert.That(badUtf8!.Reason, Is.EqualTo(DeadLetterReason.NotJson));
         Assert.That(badUtf8.Detail, Does.Contain("UTF-8"));

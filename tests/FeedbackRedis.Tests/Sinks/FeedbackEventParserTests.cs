@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using FeedbackRedis.Sinks;
 using FeedbackRedis.Tests.Infrastructure;
 

@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using System.Buffers;
 using System.Text.Json;
 

@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using System.Globalization;
 using MongoDB.Bson;
 using MongoDB.Driver;

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace FeedbackRedis.Batching;
+namespace FeedbackRedis.Items;
 
 /// <summary>
 /// Agent ids come from outside and become part of key names, so they are checked: 1 to 128 characters of

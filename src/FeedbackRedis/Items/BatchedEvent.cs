@@ -1,8 +1,8 @@
 using System.Text.Json;
 
-namespace FeedbackRedis.Sinks;
+namespace FeedbackRedis.Items;
 
-/// <summary>One event of a claimed batch, read from its Redis item by <see cref="FeedbackEventParser"/>.</summary>
+/// <summary>One event of a claimed batch, read back from its stored item by <see cref="Sinks.FeedbackEventParser"/>.</summary>
 /// <param name="EventId">The stable event id; the sink's key.</param>
 /// <param name="AgentId">The agent the feedback is about.</param>
 /// <param name="Type">Reply or reaction.</param>
@@ -10,6 +10,7 @@ namespace FeedbackRedis.Sinks;
 /// <param name="OccurredAt">When the feedback happened (<c>occurredAt</c>), if the item says.</param>
 /// <param name="ReceivedAt">When the consumer read it (<c>receivedAt</c>), if the item says.</param>
 /// <param name="Item">The whole item, as stored in Redis (a detached copy).</param>
+/// <param name="ItemIndex">The item's position in its claimed batch (what a sink names when it refuses one item).</param>
 public sealed record BatchedEvent(
     string EventId,
     string AgentId,
@@ -17,7 +18,8 @@ public sealed record BatchedEvent(
     string? Reaction,
     DateTimeOffset? OccurredAt,
     DateTimeOffset? ReceivedAt,
-    JsonElement Item)
+    JsonElement Item,
+    int ItemIndex = 0)
 {
     /// <summary>The time that counts as "when": <see cref="OccurredAt"/>, else <see cref="ReceivedAt"/>.</summary>
     public DateTimeOffset? At => OccurredAt ?? ReceivedAt;

@@ -1,8 +1,8 @@
-namespace FeedbackRedis.Ingestion;
+namespace FeedbackRedis.Items;
 
 /// <summary>
-/// A feedback event as the producer sent it, read by <see cref="FeedbackEventReader"/> (schema: docs/EVENTS.md). Ids are
-/// as sent; <see cref="EventClassifier"/> validates them.
+/// A feedback event as the producer sent it, read by <see cref="Ingestion.FeedbackEventReader"/> (schema: docs/EVENTS.md). Ids are
+/// as sent; <see cref="Ingestion.EventClassifier"/> validates them.
 /// </summary>
 /// <param name="Type">Reply or reaction (from the topic).</param>
 /// <param name="Version">The schema version (<c>version</c>; 1 when absent).</param>
@@ -16,7 +16,7 @@ namespace FeedbackRedis.Ingestion;
 /// <param name="OccurredAt">When the user gave the feedback (<c>occurredAt</c>), or null.</param>
 /// <param name="Extra">Fields this version does not know, each with its raw JSON value, in message order.</param>
 public sealed record FeedbackEvent(
-    FeedbackEventType Type,
+    FeedbackType Type,
     int Version,
     string? EventId,
     string AgentId,

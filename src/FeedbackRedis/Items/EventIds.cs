@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace FeedbackRedis.Batching;
+namespace FeedbackRedis.Items;
 
 /// <summary>Event ids: 1 to 256 characters, no control characters. They key the sink's documents.</summary>
 public static class EventIds

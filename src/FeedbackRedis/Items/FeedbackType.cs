@@ -1,4 +1,4 @@
-namespace FeedbackRedis.Sinks;
+namespace FeedbackRedis.Items;
 
 /// <summary>The kind of feedback an event carries (the item's <c>type</c>).</summary>
 public enum FeedbackType
