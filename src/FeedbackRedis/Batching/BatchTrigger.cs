@@ -17,4 +17,7 @@ public enum BatchTrigger
 
     /// <summary>An operator sealed it (<c>feedbackctl flush</c>).</summary>
     Manual,
+
+    /// <summary>A dead batch holding the items a flusher could not store, moved out of the batch they came in (<c>quarantinedFrom</c>).</summary>
+    Quarantine,
 }

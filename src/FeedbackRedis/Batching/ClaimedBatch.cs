@@ -30,5 +30,5 @@ public sealed record ClaimedBatch(
     /// The <c>eventId</c> of every item that has one (read once, on first use); the ack releases them from the
     /// duplicate guard. An item that is not a JSON object with a string <c>eventId</c> contributes nothing.
     /// </summary>
-    public IReadOnlyList<string> EventIds => field ??= [.. Items.Select(global::FeedbackRedis.Items.EventIds.Of).OfType<string>()];
+    public IReadOnlyList<string> EventIds => field ??= [.. Items.Select(StoredItem.EventIdOf).OfType<string>()];
 }

@@ -120,6 +120,44 @@ public sealed partial class RedisBatchStore
         return (long)result >= 0;
     }
 
+    /// <summary>
+    /// Moves the items at <paramref name="positions"/> out of a claimed batch into a new dead batch of the same member
+    /// (trigger <c>quarantine</c>, <paramref name="reason"/> as its <c>lastError</c>), under the lease, so the rest can be
+    /// written and acked. Their event ids stay in the duplicate guard, as a dead batch's do.
+    /// </summary>
+    /// <returns>
+    /// The batch as it now is (its remaining items) and the dead batch's id; null when the lease was lost.
+    /// </returns>
+    public async Task<(ClaimedBatch Remaining, string DeadBatchId)?> QuarantineAsync(
+        ClaimedBatch batch, IReadOnlyCollection<int> positions, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(positions);
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        var moved = positions.Where(p => p >= 0 && p < batch.Items.Count).Distinct().Order().ToList();
+        if (moved.Count == 0)
+        {
+            throw new ArgumentException($"no position names an item of batch {batch.BatchId} ({batch.Items.Count} items)", nameof(positions));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var lease = batch.Lease;
+        int shard = Keys.ShardOf(KeySchema.MemberOf(lease.BatchId));
+        var args = new List<RedisValue>(6 + moved.Count) { Keys.ShardPrefix(shard), NowArg(), lease.BatchId, lease.Owner, lease.Fence, reason };
+        args.AddRange(moved.Select(p => (RedisValue)p));
+        var result = await EvalAsync(RedisScripts.Quarantine, Keys.Inflight(shard), [.. args]);
+        if (result.Resp2Type == ResultType.Integer)
+        {
+            return null;
+        }
+
+        var gone = moved.ToHashSet();
+        var remaining = new ClaimedBatch(
+            lease, batch.Attempt, batch.Member, batch.Trigger, batch.OpenedAt, batch.SealedAt, batch.LeaseUntil,
+            [.. batch.Items.Where((_, i) => !gone.Contains(i))]);
+        return (remaining, (string)result!);
+    }
+
     /// <summary>Gives a claimed batch back without acking it; see <see cref="ReleaseMode"/>.</summary>
     /// <param name="lease">The lease held.</param>
     /// <param name="mode">Retry later, park as dead now, or return untried.</param>
@@ -187,7 +225,7 @@ public sealed partial class RedisBatchStore
         ArgumentNullException.ThrowIfNull(items);
         cancellationToken.ThrowIfCancellationRequested();
         int shard = Keys.ShardOf(KeySchema.MemberOf(batchId));
-        var ids = items.Select(EventIds.Of).OfType<string>().ToList();
+        var ids = items.Select(StoredItem.EventIdOf).OfType<string>().ToList();
         return (long)await EvalAsync(RedisScripts.Drop, Keys.Dead(shard), ThenIds([Keys.ShardPrefix(shard), batchId, items.Count], ids)) switch
         {
             -1 => DropOutcome.NotDead,

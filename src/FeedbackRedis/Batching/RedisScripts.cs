@@ -18,6 +18,7 @@ internal static class RedisScripts
     public static readonly RedisScript Renew = Load("renew");
     public static readonly RedisScript Replay = Load("replay");
     public static readonly RedisScript Drop = Load("drop");
+    public static readonly RedisScript Quarantine = Load("quarantine");
 
     private static RedisScript Load(string name) => new(name, Read("common") + "\n" + Read(name));
 

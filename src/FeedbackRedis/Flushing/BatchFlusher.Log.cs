@@ -13,7 +13,7 @@ public sealed partial class BatchFlusher
     [LoggerMessage(Level = LogLevel.Warning, Message = "Abandoned the write of {Batches} batch(es): {Reason}; their leases are given back")]
     private partial void LogWriteAbandoned(int batches, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The {Sink} sink threw while writing {Batches} batch(es); treated as unavailable")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "The {Sink} sink threw while writing {Batches} batch(es); each uses an attempt")]
     private partial void LogSinkThrew(Exception exception, string sink, int batches);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not announce batch {BatchId}")]
@@ -45,4 +45,7 @@ public sealed partial class BatchFlusher
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lease of {BatchIds} was not confirmed in time before the ack (renewal failed, late or lost); acking only what is still held")]
     private partial void LogLeaseInDoubt(string batchIds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Quarantined {Items} item(s) of batch {BatchId} as dead batch {DeadBatchId}; the rest is written: {Reason}")]
+    private partial void LogItemsQuarantined(int items, string batchId, string deadBatchId, string reason);
 }

@@ -93,13 +93,15 @@ public sealed partial class BatchFlusher(
         var batches = new List<FeedbackBatch>(claimed.Count);
         foreach (var claim in claimed)
         {
-            try
+            var batch = FeedbackBatch.Read(claim);
+            if (batch.Events.Count == 0)
             {
-                batches.Add(FeedbackEventParser.Parse(claim));
+                // Nothing in it can be written: the whole batch is dead at once, with the first item's reason.
+                await SettleAsync(claim, SinkOutcome.Invalid, Quarantine.Describe(batch.Unreadable, claim), keeper, tally);
             }
-            catch (InvalidFeedbackItemException ex)
+            else
             {
-                await SettleAsync(claim, SinkOutcome.Invalid, ex.Message, keeper, tally);
+                batches.Add(batch);
             }
         }
 
@@ -132,8 +134,10 @@ public sealed partial class BatchFlusher(
         }
         catch (Exception ex)
         {
+            // A sink reports unavailability itself; an exception it did not foresee uses an attempt, so a batch that
+            // keeps making it throw ends dead with the reason instead of being retried for ever.
             LogSinkThrew(ex, sink.Name, batches.Count);
-            results = [.. batches.Select(b => new BatchWriteResult(b.BatchId, SinkOutcome.Unavailable, $"{sink.Name} sink threw: {ex.Message}"))];
+            results = [.. batches.Select(b => new BatchWriteResult(b.BatchId, SinkOutcome.Failed, $"{sink.Name} sink threw: {ex.GetType().Name}: {ex.Message}"))];
         }
 
         metrics?.SinkWrite(sink.Name, time.GetElapsedTime(writeStarted), results);
@@ -146,7 +150,10 @@ public sealed partial class BatchFlusher(
             var result = outcomes.GetValueOrDefault(batch.BatchId) ?? new BatchWriteResult(batch.BatchId, SinkOutcome.Failed, "the sink reported no result");
             if (result.Outcome == SinkOutcome.Written)
             {
-                written.Add(batch);
+                if (await QuarantineAsync(batch, result.RejectedItems, keeper, tally) is { } rest)
+                {
+                    written.Add(rest);
+                }
             }
             else
             {
@@ -179,7 +186,7 @@ public sealed partial class BatchFlusher(
     private async Task AnnounceAndAckAsync(List<FeedbackBatch> written, LeaseKeeper keeper, Tally tally, CancellationToken abort)
     {
         var flushedAt = time.GetUtcNow();
-        var published = await Task.WhenAll(written.Select(b => PublishAsync(b, flushedAt, abort)));
+        var published = await Task.WhenAll(written.Select(b => b.Events.Count == 0 ? Task.FromResult<string?>(null) : PublishAsync(b, flushedAt, abort)));
         var toAck = new List<FeedbackBatch>(written.Count);
         string? unannounced = null;
         for (int i = 0; i < written.Count; i++)
@@ -247,6 +254,47 @@ public sealed partial class BatchFlusher(
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Moves the items of a written batch that could not be stored (unreadable, or refused by the sink one by one) into
+    /// a dead batch of their own, so the rest is announced and acked.
+    /// </summary>
+    /// <returns>The batch as written (the stored events only), or null when it was settled otherwise (lease lost, Redis down).</returns>
+    private async Task<FeedbackBatch?> QuarantineAsync(FeedbackBatch batch, IReadOnlyList<RejectedItem> refused, LeaseKeeper keeper, Tally tally)
+    {
+        var rejected = batch.Unreadable.Concat(refused).ToList();
+        if (rejected.Count == 0)
+        {
+            return batch;
+        }
+
+        string reason = Quarantine.Describe(rejected, batch.Claim);
+        (ClaimedBatch Remaining, string DeadBatchId)? moved;
+        try
+        {
+            moved = await store.QuarantineAsync(batch.Claim, [.. rejected.Select(r => r.ItemIndex)], reason);
+        }
+        catch (BatchStoreUnavailableException ex)
+        {
+            LogStoreUnavailable(ex, $"quarantine items of {batch.BatchId}");
+            await SettleAsync(batch.Claim, SinkOutcome.Unavailable, "written, but its refused items could not be quarantined", keeper, tally);
+            return null;
+        }
+
+        if (moved is not { } done)
+        {
+            keeper.Forget(batch.Claim.Lease);
+            tally.Lost++;
+            LogReleaseStale(batch.BatchId);
+            return null;
+        }
+
+        tally.Quarantined += rejected.Count;
+        metrics?.Quarantined(rejected.Count);
+        LogItemsQuarantined(rejected.Count, batch.BatchId, done.DeadBatchId, reason);
+        var gone = rejected.Select(r => r.ItemIndex).ToHashSet();
+        return new FeedbackBatch(done.Remaining, [.. batch.Events.Where(e => !gone.Contains(e.ItemIndex))]);
     }
 
     /// <summary>Announces one batch; returns null when delivered, else why not.</summary>
@@ -345,7 +393,8 @@ public sealed partial class BatchFlusher(
         public int Returned;
         public int Dead;
         public int Lost;
+        public int Quarantined;
 
-        public FlushRound ToRound() => new(0, Claimed, Acked, Retried, Returned, Dead, Lost);
+        public FlushRound ToRound() => new(0, Claimed, Acked, Retried, Returned, Dead, Lost) { Quarantined = Quarantined };
     }
 }

@@ -16,6 +16,7 @@ public sealed class FlusherMetrics
     private readonly Counter<long> _sinkResults;
     private readonly Counter<long> _publishes;
     private readonly Counter<long> _settled;
+    private readonly Counter<long> _quarantined;
 
     public FlusherMetrics(IMeterFactory meterFactory)
     {
@@ -30,6 +31,7 @@ public sealed class FlusherMetrics
         _writeDuration = meter.CreateHistogram<double>("feedback.sink.write.duration", "s", "Time of one sink bulk write (a claim group), by sink.");
         _sinkResults = meter.CreateCounter<long>("feedback.sink.writes", "{batch}", "Batches the sink was asked to write, by sink and outcome (written, unavailable, failed, rejected, invalid).");
         _publishes = meter.CreateCounter<long>("feedback.flushed_publishes", "{message}", "feedback.batch.flushed announcements, by outcome (ok, failed).");
+        _quarantined = meter.CreateCounter<long>("feedback.items_quarantined", "{item}", "Items moved out of a written batch into a dead batch of their own (unreadable, or refused by the sink one by one).");
         _settled = meter.CreateCounter<long>("feedback.batches_released", "{batch}", "Claimed batches not acked, by what became of them (retry, returned, dead, lost).");
     }
 
@@ -54,6 +56,8 @@ public sealed class FlusherMetrics
     }
 
     public void Published(bool ok) => _publishes.Add(1, new KeyValuePair<string, object?>("outcome", ok ? "ok" : "failed"));
+
+    public void Quarantined(int items) => _quarantined.Add(items);
 
     public void Released(ReleaseMode mode, ReleaseOutcome outcome) =>
         _settled.Add(1, new KeyValuePair<string, object?>("result", outcome switch

@@ -23,4 +23,19 @@ public enum DeadLetterReason
 
     /// <summary><c>unknown-topic</c>: the message came from a topic that is neither the reply nor the reaction topic.</summary>
     UnknownTopic,
+
+    /// <summary><c>too-deep</c>: objects and arrays nested deeper than <see cref="Items.ItemLimits.MaxMessageDepth"/>.</summary>
+    TooDeep,
+
+    /// <summary>
+    /// <c>invalid-text</c>: a string or field name that is not text: a lone UTF-16 surrogate escape (<c>\ud800</c>), or a
+    /// control character in a field name.
+    /// </summary>
+    InvalidText,
+
+    /// <summary><c>invalid-number</c>: a number that is not finite as a double (<c>1e400</c>).</summary>
+    InvalidNumber,
+
+    /// <summary><c>unreadable</c>: reading the message failed in a way no check foresaw (the detail names the error).</summary>
+    Unreadable,
 }

@@ -13,6 +13,10 @@ public static class DeadLetterReasonNames
         DeadLetterReason.TooLarge => "too-large",
         DeadLetterReason.UnsupportedVersion => "unsupported-version",
         DeadLetterReason.UnknownTopic => "unknown-topic",
+        DeadLetterReason.TooDeep => "too-deep",
+        DeadLetterReason.InvalidText => "invalid-text",
+        DeadLetterReason.InvalidNumber => "invalid-number",
+        DeadLetterReason.Unreadable => "unreadable",
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 }

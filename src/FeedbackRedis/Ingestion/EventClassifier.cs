@@ -1,5 +1,5 @@
-using FeedbackRedis.Items;
 using FeedbackRedis.Batching;
+using FeedbackRedis.Items;
 
 namespace FeedbackRedis.Ingestion;
 
@@ -8,11 +8,26 @@ namespace FeedbackRedis.Ingestion;
 /// and why. Pure: the same message and clock reading always give the same answer, with no Kafka or Redis involved.
 /// Checks, first failure wins: unknown-topic, too-large (raw value), not-json, wrong-shape (not an object),
 /// wrong-shape (bad version field) / unsupported-version, wrong-shape (fields), invalid-agent-id, invalid-event-id,
-/// too-large (item). An event passing here also passes the batch engine's own checks.
+/// too-large (item). An event passing here also passes the batch engine's own checks. Total: for any message it returns
+/// accept or dead-letter and never throws; an exception no check foresaw makes the message an <c>unreadable</c> dead letter
+/// naming the error.
 /// </summary>
 public sealed class EventClassifier(FeedbackTopics topics, int maxItemBytes)
 {
     public Classification Classify(in IncomingMessage message, DateTimeOffset receivedAt)
+    {
+        try
+        {
+            return ClassifyOrThrow(message, receivedAt);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return Classification.Reject(
+                DeadLetterReason.Unreadable, FeedbackEventReader.Truncate($"reading the message failed: {ex.GetType().Name}: {ex.Message}"));
+        }
+    }
+
+    private Classification ClassifyOrThrow(in IncomingMessage message, DateTimeOffset receivedAt)
     {
         if (topics.TypeOf(message.Topic) is not { } type)
         {
@@ -43,7 +58,7 @@ public sealed class EventClassifier(FeedbackTopics topics, int maxItemBytes)
             return Classification.Reject(DeadLetterReason.InvalidEventId, FeedbackEventReader.Truncate(idProblem));
         }
 
-        var (item, bytes) = FeedbackItem.Write(e, eventId, message, receivedAt);
+        var (item, bytes) = StoredItem.Write(e, eventId, message.Topic, message.Partition, message.Offset, receivedAt);
         if (bytes > maxItemBytes)
         {
             return Classification.Reject(

@@ -1,13 +1,15 @@
-using FeedbackRedis.Items;
 using System.Text.Json;
 using System.Text.Unicode;
+using FeedbackRedis.Items;
 
 namespace FeedbackRedis.Ingestion;
 
 /// <summary>
-/// Reads a feedback event from its raw UTF-8 JSON in one forward pass (<see cref="Utf8JsonReader"/>, no DOM). Checks the
-/// shape only (types, required fields, repeats, version); <see cref="EventClassifier"/> checks ids and sizes. The
-/// schema is in docs/EVENTS.md. Pure and thread-safe.
+/// Reads a feedback event from its raw UTF-8 JSON in one forward pass (<see cref="Utf8JsonReader"/>, no DOM), and
+/// enforces <see cref="ItemLimits"/> on every token, unknown fields included: depth, text that decodes (no lone
+/// surrogate escapes, no control characters in names), finite numbers, no repeated names at any level. What it accepts,
+/// <see cref="StoredItem"/> writes and every reader downstream reads back. Checks the shape only (types, required
+/// fields, version); <see cref="EventClassifier"/> checks ids and sizes. Schema: docs/EVENTS.md. Pure and thread-safe.
 /// </summary>
 public static class FeedbackEventReader
 {
@@ -16,7 +18,12 @@ public static class FeedbackEventReader
 
     private const int MaxDetail = 300;
 
-    private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 64 };
+    // Deeper than the limit, so that a too-deep message is seen by the walk before the reader itself refuses it.
+    private static readonly JsonReaderOptions ReaderOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Disallow,
+        MaxDepth = ItemLimits.ReaderMaxDepth * 4,
+    };
 
     /// <summary>Reads <paramref name="value"/> as a <paramref name="type"/> event.</summary>
     /// <returns>The event, or null with <paramref name="failure"/> saying why it cannot be one.</returns>
@@ -48,9 +55,9 @@ public static class FeedbackEventReader
             if (reader.TokenType != JsonTokenType.StartObject)
             {
                 var kind = reader.TokenType;
-                reader.Skip();
+                fields.Walk(ref reader, null);
                 reader.Read(); // throws on anything after the value, so "[1] x" is not-json, not wrong-shape
-                failure = Classification.Reject(DeadLetterReason.WrongShape, $"the value is a JSON {Describe(kind)}, not an object");
+                failure = fields.ContentProblem ?? Classification.Reject(DeadLetterReason.WrongShape, $"the value is a JSON {Describe(kind)}, not an object");
                 return null;
             }
 
@@ -63,7 +70,10 @@ public static class FeedbackEventReader
         }
         catch (JsonException ex)
         {
-            failure = Classification.Reject(DeadLetterReason.NotJson, Truncate("the value is not JSON: " + ex.Message));
+            // A message nested past the reader's own limit was already found too deep by the walk.
+            failure = fields.ContentProblem is { Reason: DeadLetterReason.TooDeep } deep
+                ? deep
+                : Classification.Reject(DeadLetterReason.NotJson, Truncate("the value is not JSON: " + ex.Message));
             return null;
         }
 
@@ -75,6 +85,7 @@ public static class FeedbackEventReader
     private static string Describe(JsonTokenType token) => token switch
     {
         JsonTokenType.StartArray => "array",
+        JsonTokenType.StartObject => "object",
         JsonTokenType.String => "string",
         JsonTokenType.Number => "number",
         JsonTokenType.True or JsonTokenType.False => "boolean",
@@ -87,6 +98,7 @@ public static class FeedbackEventReader
     {
         private int _seen; // one bit per known field, to refuse repeats
         private List<KeyValuePair<string, ReadOnlyMemory<byte>>>? _extra;
+        private HashSet<string>? _extraNames;
         private int? _version;
         private string? _eventId;
         private string? _agentId;
@@ -100,16 +112,24 @@ public static class FeedbackEventReader
         private string? _agentProblem;
         private string? _eventIdProblem;
 
+        /// <summary>The first problem of the content itself (depth, text, numbers), which outranks every shape problem.</summary>
+        public Classification? ContentProblem { get; private set; }
+
         public void ReadProperty(ref Utf8JsonReader reader, FeedbackType type, ReadOnlyMemory<byte> value)
         {
             int field = KnownField(ref reader, type);
-            string? unknownName = field < 0 ? reader.GetString() : null;
+            string? unknownName = field < 0 ? Name(ref reader, "a field name") : null;
             reader.Read();
             if (field < 0)
             {
                 long start = reader.TokenStartIndex;
-                reader.Skip();
-                (_extra ??= []).Add(new(unknownName!, value.Slice((int)start, (int)(reader.BytesConsumed - start))));
+                Walk(ref reader, unknownName);
+                if (unknownName is not null && !(_extraNames ??= new HashSet<string>(StringComparer.Ordinal)).Add(unknownName))
+                {
+                    _shapeProblem ??= $"the field '{unknownName}' appears more than once";
+                }
+
+                (_extra ??= []).Add(new(unknownName ?? "", value.Slice((int)start, (int)(reader.BytesConsumed - start))));
                 return;
             }
 
@@ -117,7 +137,7 @@ public static class FeedbackEventReader
             if ((_seen & (1 << field)) != 0)
             {
                 _shapeProblem ??= $"the field '{name}' appears more than once";
-                reader.Skip();
+                Walk(ref reader, name);
                 return;
             }
 
@@ -152,7 +172,7 @@ public static class FeedbackEventReader
                     _userId = StringOrNull(ref reader, ref _shapeProblem, "userId");
                     break;
                 case "occurredAt":
-                    if (token == JsonTokenType.String && reader.TryGetDateTimeOffset(out var at))
+                    if (token == JsonTokenType.String && IsText(ref reader, name) && reader.TryGetDateTimeOffset(out var at) && Representable(at))
                     {
                         _occurredAt = at;
                     }
@@ -167,7 +187,121 @@ public static class FeedbackEventReader
                     break;
             }
 
-            reader.Skip(); // a wrongly typed object or array value
+            if (token != JsonTokenType.String)
+            {
+                Walk(ref reader, name); // checks (and skips) a wrongly typed object or array, and any number
+            }
+        }
+
+        /// <summary>
+        /// Checks the value the reader is on and everything inside it against <see cref="ItemLimits"/>, leaving the reader on
+        /// its last token. The first problem is kept in <see cref="ContentProblem"/>.
+        /// </summary>
+        public void Walk(ref Utf8JsonReader reader, string? field)
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                    if (reader.CurrentDepth + 1 > ItemLimits.MaxMessageDepth)
+                    {
+                        Problem(DeadLetterReason.TooDeep, $"the value nests deeper than {ItemLimits.MaxMessageDepth} levels{Where(field)}");
+                        reader.Skip();
+                        return;
+                    }
+
+                    bool isObject = reader.TokenType == JsonTokenType.StartObject;
+                    HashSet<string>? names = null;
+                    while (reader.Read() && reader.TokenType is not (JsonTokenType.EndObject or JsonTokenType.EndArray))
+                    {
+                        if (isObject && reader.TokenType == JsonTokenType.PropertyName)
+                        {
+                            if (Name(ref reader, $"a field name{Where(field)}") is { } inner && !(names ??= new(StringComparer.Ordinal)).Add(inner))
+                            {
+                                _shapeProblem ??= $"the field '{inner}'{Where(field)} appears more than once";
+                            }
+
+                            reader.Read();
+                        }
+
+                        Walk(ref reader, field);
+                    }
+
+                    return;
+                case JsonTokenType.String:
+                    _ = IsText(ref reader, field);
+                    return;
+                case JsonTokenType.Number:
+                    if (!reader.TryGetDouble(out double number) || !double.IsFinite(number))
+                    {
+                        Problem(DeadLetterReason.InvalidNumber, $"the number {Raw(ref reader)}{Where(field)} is not finite as a double");
+                    }
+
+                    return;
+                default:
+                    return;
+            }
+        }
+
+        private static string Where(string? field) => field is null ? "" : $" (in '{Truncate(field)}')";
+
+        private static string Raw(ref Utf8JsonReader reader) =>
+            Truncate(System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan));
+
+        private void Problem(DeadLetterReason reason, string detail) => ContentProblem ??= Classification.Reject(reason, Truncate(detail));
+
+        /// <summary>True when the string the reader is on decodes to valid UTF-16 (the raw bytes were checked as UTF-8 already).</summary>
+        private bool IsText(ref Utf8JsonReader reader, string? field)
+        {
+            if (!reader.ValueIsEscaped)
+            {
+                return true;
+            }
+
+            try
+            {
+                _ = reader.GetString();
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                Problem(DeadLetterReason.InvalidText, $"a string{Where(field)} holds a lone UTF-16 surrogate escape");
+                return false;
+            }
+        }
+
+        /// <summary>The property name the reader is on, or null (and a problem) when it is not text or holds a control character.</summary>
+        private string? Name(ref Utf8JsonReader reader, string what)
+        {
+            if (!IsText(ref reader, null))
+            {
+                return null;
+            }
+
+            string name = reader.GetString()!;
+            foreach (char c in name)
+            {
+                if (char.IsControl(c))
+                {
+                    Problem(DeadLetterReason.InvalidText, $"{what} contains the control character \\u{(int)c:x4}");
+                    return null;
+                }
+            }
+
+            return name;
+        }
+
+        /// <summary>A time whose UTC form exists (an offset can push 0001-01-01 or 9999-12-31 out of range).</summary>
+        private static bool Representable(DateTimeOffset at)
+        {
+            try
+            {
+                _ = at.UtcDateTime;
+                return true;
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                return false;
+            }
         }
 
         private static readonly string[] FieldNames =
@@ -214,6 +348,10 @@ public static class FeedbackEventReader
                 failure = Classification.Reject(
                     DeadLetterReason.UnsupportedVersion, $"version {v} is not supported; this consumer reads version {SupportedVersion}");
             }
+            else if (ContentProblem is not null)
+            {
+                failure = ContentProblem;
+            }
             else if (_shapeProblem is not null)
             {
                 failure = Classification.Reject(DeadLetterReason.WrongShape, Truncate(_shapeProblem));
@@ -255,12 +393,12 @@ public static class FeedbackEventReader
                 _extra ?? (IReadOnlyList<KeyValuePair<string, ReadOnlyMemory<byte>>>)[]);
         }
 
-        private static string? StringOrNull(ref Utf8JsonReader reader, ref string? problem, string name)
+        private string? StringOrNull(ref Utf8JsonReader reader, ref string? problem, string name)
         {
             switch (reader.TokenType)
             {
                 case JsonTokenType.String:
-                    return reader.GetString();
+                    return IsText(ref reader, name) ? reader.GetString() : null;
                 case JsonTokenType.Null:
                     return null;
                 default:

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace FeedbackRedis.Items;
 
-/// <summary>One event of a claimed batch, read back from its stored item by <see cref="Sinks.FeedbackEventParser"/>.</summary>
+/// <summary>One event of a claimed batch, read back from its stored item by <see cref="StoredItem"/>.</summary>
 /// <param name="EventId">The stable event id; the sink's key.</param>
 /// <param name="AgentId">The agent the feedback is about.</param>
 /// <param name="Type">Reply or reaction.</param>

@@ -90,7 +90,8 @@ public sealed class BatchFlusherTests
             if (f.Time.GetUtcNow() < recovery)
             {
                 failures++;
-                throw new TimeoutException("MongoDB did not answer (test)");
+                return Task.FromResult<IReadOnlyList<BatchWriteResult>>(
+                    [.. batches.Select(b => new BatchWriteResult(b.BatchId, SinkOutcome.Unavailable, "MongoDB did not answer (test)"))]);
             }
 
             return Task.FromResult(FakeSink.AllWritten(batches));
@@ -144,7 +145,7 @@ public sealed class BatchFlusherTests
     }
 
     [Test]
-    public async Task UnreadableItem_ParksItsBatchDeadAtOnce_WithTheReason_AndOtherBatchesAreFlushed()
+    public async Task UnreadableItem_IsQuarantinedAsADeadBatchOfItsOwn_AndTheRestOfItsBatchIsWrittenAndAcked()
     {
         var f = new FlusherFixture(o => o.BatchSize = 3);
         await f.Store.AppendAsync(
@@ -158,14 +159,86 @@ public sealed class BatchFlusherTests
         var round = await f.Flusher.RunOnceAsync(CancellationToken.None);
 
         var dead = await f.Store.ListSealedAsync(BatchState.Dead, 10);
+        var deadItems = (await f.Store.GetBatchAsync(dead.Single().Id))!.Value.Items;
+        Assert.Multiple(() =>
+        {
+            Assert.That(round.Acked, Is.EqualTo(2), "both batches, agent-x's without its bad item");
+            Assert.That(round.Quarantined, Is.EqualTo(1));
+            Assert.That(dead.Single().Id, Does.StartWith("agent-x:"));
+            Assert.That(dead.Single().Meta["trigger"], Is.EqualTo("quarantine"));
+            Assert.That(dead.Single().Meta["quarantinedFrom"], Does.StartWith("agent-x:"));
+            Assert.That(dead.Single().LastError, Does.Contain("item #1").And.Contain("not JSON"));
+            Assert.That(deadItems, Is.EqualTo(new[] { "{not json" }));
+            Assert.That(f.Sink.WrittenEventIds, Is.EquivalentTo(new[] { "x-1", "x-3", "agent-y-e0", "agent-y-e1", "agent-y-e2" }));
+            Assert.That(f.Publisher.Messages.Single(m => m.AgentId == "agent-x").EventIds, Is.EqualTo(new[] { "x-1", "x-3" }));
+        });
+        var counts = await f.Store.GetCountsAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(counts.PendingEvents, Is.Zero, "the quarantined item is dead, not pending");
+            Assert.That(counts.DeadBatches, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task BatchOfOnlyUnreadableItems_IsDeadAtOnce_WithTheReason()
+    {
+        var f = new FlusherFixture(o => o.BatchSize = 2);
+        await f.Store.AppendAsync([new BatchEvent("z-1", "agent-z", "[1]"), new BatchEvent("z-2", "agent-z", "{\"eventId\":\"z-2\"}")]);
+
+        var round = await f.Flusher.RunOnceAsync(CancellationToken.None);
+
+        var dead = (await f.Store.ListSealedAsync(BatchState.Dead, 10)).Single();
         Assert.Multiple(() =>
         {
             Assert.That(round.Dead, Is.EqualTo(1));
-            Assert.That(round.Acked, Is.EqualTo(1));
-            Assert.That(dead.Single().Id, Does.StartWith("agent-x:"));
-            Assert.That(dead.Single().LastError, Does.Contain("item #1").And.Contain("not JSON"));
-            Assert.That(dead.Single().Meta["attempts"], Is.EqualTo("1"), "no retry: the item cannot change");
-            Assert.That(f.Sink.WrittenEventIds, Is.EquivalentTo(new[] { "agent-y-e0", "agent-y-e1", "agent-y-e2" }));
+            Assert.That(dead.Meta["attempts"], Is.EqualTo("1"), "no retry: the items cannot change");
+            Assert.That(dead.LastError, Does.Contain("item #0").And.Contain("not an object").And.Contain("item #1"));
+            Assert.That(f.Sink.Calls, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task ItemsTheSinkRefusesOneByOne_AreQuarantined_AndTheRestIsAcked()
+    {
+        var f = new FlusherFixture(o => o.BatchSize = 4);
+        f.Sink.Behaviour = (batches, _) => Task.FromResult<IReadOnlyList<BatchWriteResult>>(
+        [
+            .. batches.Select(b => BatchWriteResult.WrittenExcept(
+                b.BatchId, [.. b.Events.Where(e => e.EventId.EndsWith("e1", StringComparison.Ordinal)).Select(e => new RejectedItem(e.ItemIndex, "121 Document failed validation (test)"))])),
+        ]);
+        await f.Store.AppendAsync([.. TestFeedback.Events("agent-1", 4), .. TestFeedback.Events("agent-2", 4)]);
+
+        var round = await f.Flusher.RunOnceAsync(CancellationToken.None);
+
+        var dead = await f.Store.ListSealedAsync(BatchState.Dead, 10);
+        Assert.Multiple(() =>
+        {
+            Assert.That(round.Acked, Is.EqualTo(2));
+            Assert.That(round.Quarantined, Is.EqualTo(2));
+            Assert.That(dead.Select(d => d.Id.Split(':')[0]), Is.EquivalentTo(new[] { "agent-1", "agent-2" }));
+            Assert.That(dead.Select(d => d.LastError), Has.All.Contain("Document failed validation").And.All.Contain("-e1"));
+            Assert.That(f.Publisher.Messages.SelectMany(m => m.EventIds), Has.None.EndsWith("e1").And.Count.EqualTo(6));
+        });
+        Assert.That((await f.Store.GetCountsAsync()).PendingEvents, Is.Zero);
+    }
+
+    [Test]
+    public async Task SinkThrowingUnexpectedly_UsesAnAttemptEachTime_AndTheBatchEndsDeadWithTheReason()
+    {
+        var f = new FlusherFixture(o => { o.BatchSize = 2; o.MaxAttempts = 3; }, o => o.RetryBaseDelay = TimeSpan.FromSeconds(1));
+        f.Sink.Behaviour = (_, _) => throw new InvalidOperationException("a bug in the sink (test)");
+        await f.Store.AppendAsync(TestFeedback.Events("agent-1", 2));
+
+        var total = await f.RunUntilAsync(async () => (await f.Store.GetCountsAsync()).DeadBatches == 1, TimeSpan.FromSeconds(1));
+
+        var dead = (await f.Store.ListSealedAsync(BatchState.Dead, 10)).Single();
+        Assert.Multiple(() =>
+        {
+            Assert.That(dead.Meta["attempts"], Is.EqualTo("3"));
+            Assert.That(dead.LastError, Does.Contain("a bug in the sink (test)"));
+            Assert.That(f.Sink.Calls, Has.Count.EqualTo(3), "tried once per attempt, never for ever");
+            Assert.That(total.Dead, Is.EqualTo(1));
         });
     }
 

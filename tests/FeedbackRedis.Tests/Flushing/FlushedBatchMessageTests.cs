@@ -10,7 +10,7 @@ public sealed class FlushedBatchMessageTests
     [Test]
     public void Json_HasTheDocumentedCamelCaseFields()
     {
-        var batch = FeedbackEventParser.Parse(TestFeedback.Claimed("agent-7:42", [TestFeedback.Item("agent-7", "e-1"), TestFeedback.Item("agent-7", "e-2", "reaction", "like")]));
+        var batch = FeedbackBatch.Read(TestFeedback.Claimed("agent-7:42", [TestFeedback.Item("agent-7", "e-1"), TestFeedback.Item("agent-7", "e-2", "reaction", "like")]));
         var message = FlushedBatchMessage.From(batch, "mongodb", TestStores.Start.AddSeconds(11));
 
         using var json = JsonDocument.Parse(message.ToJson());
@@ -35,7 +35,7 @@ public sealed class FlushedBatchMessageTests
     [Test]
     public void GlobalLaneBatch_HasNoAgentId_ListsItsAgents_AndIsKeyedByBatchId()
     {
-        var batch = FeedbackEventParser.Parse(TestFeedback.Claimed("#global-3:9", [TestFeedback.Item("b", "e-1"), TestFeedback.Item("a", "e-2"), TestFeedback.Item("b", "e-3")]));
+        var batch = FeedbackBatch.Read(TestFeedback.Claimed("#global-3:9", [TestFeedback.Item("b", "e-1"), TestFeedback.Item("a", "e-2"), TestFeedback.Item("b", "e-3")]));
 
         var message = FlushedBatchMessage.From(batch, "file", TestStores.Start);
 

@@ -17,7 +17,7 @@ public sealed class KafkaFlushedBatchPublisherTests
         cluster.CreateTopic("feedback.batch.flushed", 1);
         var kafka = new KafkaOptions { BootstrapServers = cluster.BootstrapServers };
         using var publisher = new KafkaFlushedBatchPublisher(Options.Create(kafka), Options.Create(new FlusherOptions()));
-        var batch = FeedbackEventParser.Parse(TestFeedback.Claimed("agent-7:42", [TestFeedback.Item("agent-7", "e-1")], attempt: 2));
+        var batch = FeedbackBatch.Read(TestFeedback.Claimed("agent-7:42", [TestFeedback.Item("agent-7", "e-1")], attempt: 2));
         var message = FlushedBatchMessage.From(batch, "file", TestStores.Start);
 
         await publisher.PublishAsync(message, CancellationToken.None);

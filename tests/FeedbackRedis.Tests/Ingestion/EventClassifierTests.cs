@@ -125,7 +125,7 @@ public sealed class EventClassifierTests
     {
         Assert.That(
             Enum.GetValues<DeadLetterReason>().Select(r => r.Name()),
-            Is.EqualTo(new[] { "not-json", "wrong-shape", "invalid-agent-id", "invalid-event-id", "too-large", "unsupported-version", "unknown-topic" }));
+            Is.EqualTo(new[] { "not-json", "wrong-shape", "invalid-agent-id", "invalid-event-id", "too-large", "unsupported-version", "unknown-topic", "too-deep", "invalid-text", "invalid-number", "unreadable" }));
     }
 
     private static IEnumerable<FeedbackMessages.Malformed> MalformedKinds() => FeedbackMessages.AllKinds(MaxItemBytes);

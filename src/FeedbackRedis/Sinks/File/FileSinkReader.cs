@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using System.Text.Json;
 
 namespace FeedbackRedis.Sinks.File;
@@ -109,7 +110,7 @@ public static class FileSinkReader
             }
 
             string? reaction = root.TryGetProperty("type", out var type) && type.GetString() == "reaction"
-                ? root.TryGetProperty("reaction", out var r) ? r.GetString() ?? FeedbackEventParser.UnknownReaction : FeedbackEventParser.UnknownReaction
+                ? root.TryGetProperty("reaction", out var r) ? r.GetString() ?? StoredItem.UnknownReaction : StoredItem.UnknownReaction
                 : null;
             string batchId = root.TryGetProperty("batchId", out var b) ? b.GetString() ?? "" : "";
             string writer = root.TryGetProperty("writer", out var w) ? w.GetString() ?? "" : "";

@@ -179,7 +179,7 @@ internal static class MongoWriteModels
     {
         if (string.IsNullOrWhiteSpace(reaction))
         {
-            return FeedbackEventParser.UnknownReaction;
+            return StoredItem.UnknownReaction;
         }
 
         var chars = reaction.Where(c => !char.IsControl(c)).Select(c => c is '.' or '$' ? '_' : c).Take(MaxReactionLength).ToList();
@@ -188,7 +188,7 @@ internal static class MongoWriteModels
             chars.RemoveAt(chars.Count - 1);
         }
 
-        return chars.Count == 0 ? FeedbackEventParser.UnknownReaction : new string([.. chars]);
+        return chars.Count == 0 ? StoredItem.UnknownReaction : new string([.. chars]);
     }
 
     private static void SetDate(BsonDocument fields, string name, DateTimeOffset? value)

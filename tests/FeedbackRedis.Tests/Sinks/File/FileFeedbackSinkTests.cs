@@ -100,7 +100,7 @@ public sealed class FileFeedbackSinkTests
     private static FileFeedbackSink Sink(string path) =>
         new(Options.Create(new FlusherOptions { Sink = SinkKind.File, FilePath = path }), new FakeTimeProvider(TestStores.Start), NullLogger<FileFeedbackSink>.Instance);
 
-    private static FeedbackBatch Batch(string batchId, params string[] items) => FeedbackEventParser.Parse(TestFeedback.Claimed(batchId, items));
+    private static FeedbackBatch Batch(string batchId, params string[] items) => FeedbackBatch.Read(TestFeedback.Claimed(batchId, items));
 
     private static string Big(string item, string text) => item.Replace("\"thanks\"", $"\"{text}\"", StringComparison.Ordinal);
 }

@@ -154,5 +154,5 @@ public sealed class MongoFeedbackSinkTests
         new(_client!, Options.Create(new MongoSinkOptions { Database = _database }), time ?? new FakeTimeProvider(TestStores.Start), NullLogger<MongoFeedbackSink>.Instance);
 
     private static FeedbackBatch Batch(string batchId, int seq, params string[] items) =>
-        FeedbackEventParser.Parse(TestFeedback.Claimed(batchId, items, sealedAt: TestStores.Start.AddSeconds(seq)));
+        FeedbackBatch.Read(TestFeedback.Claimed(batchId, items, sealedAt: TestStores.Start.AddSeconds(seq)));
 }

@@ -174,7 +174,7 @@ public sealed class MongoWriteModelsTests
     public void ReactionField_IsASafeFieldName(string reaction, string expected) =>
         Assert.That(MongoWriteModels.ReactionField(reaction), Is.EqualTo(expected));
 
-    private static FeedbackBatch Batch(string batchId, params string[] items) => FeedbackEventParser.Parse(TestFeedback.Claimed(batchId, items));
+    private static FeedbackBatch Batch(string batchId, params string[] items) => FeedbackBatch.Read(TestFeedback.Claimed(batchId, items));
 
     private static RenderArgs<BsonDocument> Args => new(BsonDocumentSerializer.Instance, BsonSerializer.SerializerRegistry);
 

@@ -1,20 +1,21 @@
-using FeedbackRedis.Items;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace FeedbackRedis.Ingestion;
+namespace FeedbackRedis.Items;
 
-/// <summary>
-/// Writes the item stored in Redis: normalised, readable JSON (docs/EVENTS.md). Field order is fixed; absent optional
-/// fields are left out; unknown fields are kept verbatim under <c>extra</c>. Non-ASCII text stays readable in
-/// <c>redis-cli</c> (relaxed escaping: items are data, never embedded in HTML).
-/// </summary>
-public static class FeedbackItem
+public static partial class StoredItem
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Non-ASCII text stays readable in redis-cli (relaxed escaping: items are data, never embedded in HTML).
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        MaxDepth = ItemLimits.ReaderMaxDepth,
+    };
+
+    private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? _buffer;
@@ -22,8 +23,11 @@ public static class FeedbackItem
     [ThreadStatic]
     private static Utf8JsonWriter? _writer;
 
-    /// <summary>The item for <paramref name="e"/>, and its size in UTF-8 bytes.</summary>
-    public static (string Item, int Bytes) Write(FeedbackEvent e, string eventId, in IncomingMessage source, DateTimeOffset receivedAt)
+    /// <summary>The item for <paramref name="e"/> (read from the message at <paramref name="topic"/>, <paramref name="partition"/>, <paramref name="offset"/>), and its size in UTF-8 bytes.</summary>
+    /// <param name="e">An event <see cref="Ingestion.FeedbackEventReader"/> accepted.</param>
+    /// <param name="eventId">Its id: the producer's, else the Kafka coordinates.</param>
+    public static (string Item, int Bytes) Write(
+        FeedbackEvent e, string eventId, string topic, int partition, long offset, DateTimeOffset receivedAt)
     {
         ArgumentNullException.ThrowIfNull(e);
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
@@ -34,10 +38,10 @@ public static class FeedbackItem
         w.WriteStartObject();
         w.WriteString("eventId"u8, eventId);
         w.WriteString("agentId"u8, e.AgentId);
-        w.WriteString("type"u8, e.Type == FeedbackType.Reply ? "reply"u8 : "reaction"u8);
-        w.WriteString("topic"u8, source.Topic);
-        w.WriteNumber("partition"u8, source.Partition);
-        w.WriteNumber("offset"u8, source.Offset);
+        w.WriteString("type"u8, TypeName(e.Type));
+        w.WriteString("topic"u8, topic);
+        w.WriteNumber("partition"u8, partition);
+        w.WriteNumber("offset"u8, offset);
         WriteIfSet(w, "messageId"u8, e.MessageId);
         WriteIfSet(w, "conversationId"u8, e.ConversationId);
         WriteIfSet(w, "userId"u8, e.UserId);
@@ -56,6 +60,7 @@ public static class FeedbackItem
             foreach (var (name, raw) in e.Extra)
             {
                 w.WritePropertyName(name);
+                // Validated by the message reader (depth, text, numbers, repeated names): verbatim here.
                 w.WriteRawValue(raw.Span, skipInputValidation: true);
             }
 
@@ -67,10 +72,11 @@ public static class FeedbackItem
         return (Encoding.UTF8.GetString(buffer.WrittenSpan), buffer.WrittenCount);
     }
 
-    private const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
-
     /// <summary>UTC, millisecond precision: <c>2026-11-23T12:00:00.000Z</c>.</summary>
     public static string Timestamp(DateTimeOffset value) => value.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
+
+    /// <summary>The item's <c>type</c>: <c>reply</c> or <c>reaction</c>.</summary>
+    public static string TypeName(FeedbackType type) => type == FeedbackType.Reply ? "reply" : "reaction";
 
     private static ReadOnlySpan<byte> Utf8Timestamp(DateTimeOffset value, Span<byte> buffer) =>
         value.UtcDateTime.TryFormat(buffer, out int written, TimestampFormat, CultureInfo.InvariantCulture)

@@ -1,6 +1,6 @@
 using FeedbackRedis.Items;
 
-namespace FeedbackRedis.Tests.Batching;
+namespace FeedbackRedis.Tests.Items;
 
 public sealed class AgentIdsTests
 {

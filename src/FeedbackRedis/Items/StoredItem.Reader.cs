@@ -1,0 +1,247 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace FeedbackRedis.Items;
+
+public static partial class StoredItem
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = ItemLimits.ReaderMaxDepth };
+
+    /// <summary>
+    /// Reads one stored item. Required: <c>eventId</c>; <c>agentId</c> (or <paramref name="batchAgentId"/>);
+    /// <c>type</c> <c>reply</c> or <c>reaction</c>. Tolerated when missing or unreadable: <c>reaction</c> (then
+    /// <see cref="UnknownReaction"/>), <c>occurredAt</c>, <c>receivedAt</c>, every payload field. Never throws for any
+    /// input: an item the writer made always reads; a hand-made or damaged one gives <paramref name="problem"/>.
+    /// </summary>
+    /// <param name="item">The item as stored in Redis.</param>
+    /// <param name="batchAgentId">The batch's agent, standing in when the item names none.</param>
+    /// <param name="itemIndex">The item's position in its batch.</param>
+    public static bool TryRead(
+        string item, string? batchAgentId, int itemIndex, [NotNullWhen(true)] out BatchedEvent? read, [NotNullWhen(false)] out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        read = null;
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(item, DocumentOptions);
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            problem = $"not JSON ({ex.Message})";
+            return false;
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            problem = $"a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object";
+            return false;
+        }
+
+        if (!TryString(root, "eventId", out string? eventId, out problem))
+        {
+            return false;
+        }
+
+        if (eventId is null)
+        {
+            problem = "no eventId";
+            return false;
+        }
+
+        if (EventIds.Explain(eventId) is { } badId)
+        {
+            problem = badId;
+            return false;
+        }
+
+        if (!TryString(root, "agentId", out string? agentId, out problem))
+        {
+            return false;
+        }
+
+        agentId ??= batchAgentId;
+        if (agentId is null || AgentIds.Explain(agentId) is { } badAgent)
+        {
+            problem = agentId is null ? $"event {eventId} names no agentId" : $"event {eventId}: {AgentIds.Explain(agentId)}";
+            return false;
+        }
+
+        _ = TryString(root, "type", out string? typeName, out _);
+        FeedbackType type;
+        switch (typeName)
+        {
+            case "reply":
+                type = FeedbackType.Reply;
+                break;
+            case "reaction":
+                type = FeedbackType.Reaction;
+                break;
+            default:
+                problem = $"event {eventId} has type '{typeName ?? "(none)"}'; expected 'reply' or 'reaction'";
+                return false;
+        }
+
+        string? reaction = null;
+        if (type == FeedbackType.Reaction)
+        {
+            _ = TryString(root, "reaction", out reaction, out _);
+            reaction = string.IsNullOrWhiteSpace(reaction) ? UnknownReaction : reaction;
+        }
+
+        bool storable;
+        try
+        {
+            storable = IsStorable(root, out problem);
+        }
+        catch (InvalidOperationException)
+        {
+            storable = false;
+            problem = "a field name is not valid text (a lone UTF-16 surrogate)";
+        }
+
+        if (!storable)
+        {
+            problem = $"event {eventId}: {problem}";
+            return false;
+        }
+
+        read = new BatchedEvent(eventId, agentId, type, reaction, Time(root, "occurredAt"), Time(root, "receivedAt"), root, itemIndex);
+        problem = null;
+        return true;
+    }
+
+    /// <summary>
+    /// The top-level <c>eventId</c> string of an item, or null when the item is not a JSON object with one. The writer
+    /// puts <c>eventId</c> first, so this reads one property of an item it wrote. Never throws.
+    /// </summary>
+    public static string? EventIdOf(string item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(item), new JsonReaderOptions { MaxDepth = ItemLimits.ReaderMaxDepth });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isId = reader.ValueTextEquals("eventId"u8);
+                reader.Read();
+                if (isId)
+                {
+                    return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            // Not JSON, or an id that is not text: no id.
+        }
+
+        return null;
+    }
+
+    /// <summary>A string property; false with a problem when it is there but not readable text.</summary>
+    private static bool TryString(JsonElement root, string name, out string? value, [NotNullWhen(false)] out string? problem)
+    {
+        value = null;
+        problem = null;
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind != JsonValueKind.String)
+        {
+            return true;
+        }
+
+        try
+        {
+            value = element.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            problem = $"{name} is not valid text (a lone UTF-16 surrogate)";
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// True when every string and name of the item decodes and every number is finite: what the sinks' writers need.
+    /// Always true for an item the writer made; checked so that a hand-edited item is quarantined, not a sink failure.
+    /// </summary>
+    private static bool IsStorable(JsonElement element, out string? problem)
+    {
+        problem = null;
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (!IsText(property.Name) || !IsStorable(property.Value, out problem))
+                    {
+                        problem ??= "a field name is not valid text";
+                        return false;
+                    }
+                }
+
+                return true;
+            case JsonValueKind.Array:
+                foreach (var value in element.EnumerateArray())
+                {
+                    if (!IsStorable(value, out problem))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case JsonValueKind.String:
+                try
+                {
+                    _ = element.GetString();
+                    return true;
+                }
+                catch (InvalidOperationException)
+                {
+                    problem = "a string is not valid text (a lone UTF-16 surrogate)";
+                    return false;
+                }
+
+            case JsonValueKind.Number:
+                if (element.TryGetDouble(out double number) && double.IsFinite(number))
+                {
+                    return true;
+                }
+
+                problem = $"the number {element.GetRawText()} is not finite";
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    private static bool IsText(string name)
+    {
+        foreach (char c in name)
+        {
+            if (char.IsControl(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static DateTimeOffset? Time(JsonElement root, string name) =>
+        TryString(root, name, out string? text, out _) && text is not null
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time.ToUniversalTime()
+            : null;
+}
