@@ -5,8 +5,10 @@ namespace FeedbackRedis.Sinks.File;
 
 /// <summary>
 /// Reads a file sink's file and counts it by distinct event id, which is where the file sink's idempotency lives: a
-/// line whose event id was seen before is a re-write and is not counted again. A torn last line (a crash during a
-/// write) is counted as torn and skipped; its batch was not acked, so it is written again whole.
+/// line whose event id was seen before is a re-write and is not counted again. A torn line (what a writer killed in
+/// the middle of a write leaves) is counted as torn and skipped; its batch was not acked, so it is written again
+/// whole. Lines are split on line ends only and never joined: the writer starts every append on a fresh line
+/// (<see cref="AppendOnlyFile"/>), so a torn fragment cannot hide the line after it.
 /// </summary>
 public static class FileSinkReader
 {
@@ -95,6 +97,11 @@ public static class FileSinkReader
             writers.ToDictionary(w => w.Key, w => (IReadOnlySet<string>)w.Value, StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// Reads one line of the sink. A line counts only when it is one whole JSON object with the fields the sink always
+    /// writes and the reader counts by: <c>eventId</c> and <c>agentId</c> (non-empty strings), <c>type</c>
+    /// (<c>reply</c> or <c>reaction</c>), <c>batchId</c> and <c>writer</c> (strings). Anything else is torn.
+    /// </summary>
     private static bool TryRead(string line, out (string EventId, string AgentId, string? Reaction, string BatchId, string Writer) e)
     {
         e = default;
@@ -103,23 +110,26 @@ public static class FileSinkReader
             using var document = JsonDocument.Parse(line);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("eventId", out var id) || id.ValueKind != JsonValueKind.String
-                || !root.TryGetProperty("agentId", out var agent) || agent.ValueKind != JsonValueKind.String)
+                || String(root, "eventId") is not { Length: > 0 } eventId
+                || String(root, "agentId") is not { Length: > 0 } agentId
+                || String(root, "type") is not { } type || type is not ("reply" or "reaction")
+                || String(root, "batchId") is not { } batchId
+                || String(root, "writer") is not { } writer)
             {
                 return false;
             }
 
-            string? reaction = root.TryGetProperty("type", out var type) && type.GetString() == "reaction"
-                ? root.TryGetProperty("reaction", out var r) ? r.GetString() ?? StoredItem.UnknownReaction : StoredItem.UnknownReaction
-                : null;
-            string batchId = root.TryGetProperty("batchId", out var b) ? b.GetString() ?? "" : "";
-            string writer = root.TryGetProperty("writer", out var w) ? w.GetString() ?? "" : "";
-            e = (id.GetString()!, agent.GetString()!, reaction, batchId, writer);
+            string? reaction = type == "reaction" ? String(root, "reaction") ?? StoredItem.UnknownReaction : null;
+            e = (eventId, agentId, reaction, batchId, writer);
             return true;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string with an escape that is not valid UTF-16 (no writer of ours makes one).
             return false;
         }
     }
+
+    private static string? String(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

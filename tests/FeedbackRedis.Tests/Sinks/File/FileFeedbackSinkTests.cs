@@ -97,6 +97,157 @@ public sealed class FileFeedbackSinkTests
         });
     }
 
+    [Test]
+    public async Task Write_WhenTheDiskFillsPartWay_ReportsTheSinkUnavailable_CutsItsBytesOff_AndTheRetriedGroupReadsBackWhole()
+    {
+        string path = Path.Combine(_dir, "feedback.jsonl");
+        var sink = Sink(path);
+        await sink.WriteAsync([Batch("agent-1:1", TestFeedback.Item("agent-1", "e-1"), TestFeedback.Item("agent-1", "e-2"))], CancellationToken.None);
+        byte[] before = await System.IO.File.ReadAllBytesAsync(path);
+        var full = new FileFeedbackSink(Options.Create(new FlusherOptions { Sink = SinkKind.File, FilePath = path }), new FakeTimeProvider(TestStores.Start), NullLogger<FileFeedbackSink>.Instance)
+        {
+            FileWrite = AppendOnlyFileTests.FailAfter(700, 28), // ENOSPC after 700 bytes: inside the second line
+        };
+        FeedbackBatch[] group =
+        [
+            Batch("agent-2:1", TestFeedback.Item("agent-2", "e-3"), TestFeedback.Item("agent-2", "e-4"), TestFeedback.Item("agent-2", "e-5")),
+            Batch("agent-3:1", TestFeedback.Item("agent-3", "e-6", "reaction", "like")),
+        ];
+
+        var failed = await full.WriteAsync(group, CancellationToken.None);
+        byte[] afterTheFailure = await System.IO.File.ReadAllBytesAsync(path);
+        var retried = await sink.WriteAsync(group, CancellationToken.None);
+
+        var summary = await FileSinkReader.ReadAsync(path);
+        Assert.Multiple(() =>
+        {
+            Assert.That(failed.Select(r => r.Outcome), Is.All.EqualTo(SinkOutcome.Unavailable), "each batch is given back, to be written again");
+            Assert.That(failed[0].Reason, Does.Contain("errno 28"));
+            Assert.That(afterTheFailure, Is.EqualTo(before), "the part-written lines were truncated away");
+            Assert.That(retried.Select(r => r.Outcome), Is.All.EqualTo(SinkOutcome.Written));
+            Assert.That(summary.EventIds, Is.EquivalentTo(new[] { "e-1", "e-2", "e-3", "e-4", "e-5", "e-6" }));
+            Assert.That(summary.Lines, Is.EqualTo(6));
+            Assert.That(summary.TornLines, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task Write_AfterAWriterWasKilledMidLine_TheNextGroupsEventsAllReadBack_AndTheFragmentIsOneTornLine()
+    {
+        string path = Path.Combine(_dir, "feedback.jsonl");
+        var sink = Sink(path);
+        await sink.WriteAsync([Batch("agent-1:1", TestFeedback.Item("agent-1", "e-1"))], CancellationToken.None);
+        // What a flusher killed inside its write leaves: the first part of its group, no newline at the end.
+        var killed = Sink(Path.Combine(_dir, "killed.jsonl"));
+        await killed.WriteAsync([Batch("agent-9:1", TestFeedback.Item("agent-9", "e-9"))], CancellationToken.None);
+        byte[] whole = await System.IO.File.ReadAllBytesAsync(killed.FilePath);
+        byte[] fragment = whole[..(whole.Length / 2)];
+        await using (var file = new FileStream(path, FileMode.Append))
+        {
+            await file.WriteAsync(fragment);
+        }
+
+        var results = await sink.WriteAsync(
+            [Batch("agent-2:1", TestFeedback.Item("agent-2", "e-2"), TestFeedback.Item("agent-2", "e-3"))], CancellationToken.None);
+
+        var lines = await System.IO.File.ReadAllLinesAsync(path);
+        var summary = await FileSinkReader.ReadAsync(path);
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Single().Outcome, Is.EqualTo(SinkOutcome.Written));
+            Assert.That(lines, Has.Length.EqualTo(4));
+            Assert.That(lines[1], Is.EqualTo(System.Text.Encoding.UTF8.GetString(fragment)), "the fragment is a line of its own");
+            Assert.That(summary.EventIds, Is.EquivalentTo(new[] { "e-1", "e-2", "e-3" }), "the first line after the fragment is not swallowed");
+            Assert.That(summary.Lines, Is.EqualTo(3));
+            Assert.That(summary.TornLines, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task Write_WhenOneEventsLineCannotBeWritten_RefusesThatItemAlone_AndWritesEveryOtherLineWhole()
+    {
+        var sink = Sink(Path.Combine(_dir, "feedback.jsonl"));
+        // "\ud800" is a lone surrogate escape: JsonDocument reads it, but the JSON writer cannot re-encode it.
+        string unwritable = TestFeedback.Item("agent-1", "e-2").Replace("\"thanks\"", "\"half \\ud800 a pair\"", StringComparison.Ordinal);
+        var batch = Batch("agent-1:1", TestFeedback.Item("agent-1", "e-1"), unwritable, TestFeedback.Item("agent-1", "e-3", "reaction", "like"));
+        var other = Batch("agent-2:1", TestFeedback.Item("agent-2", "e-4"));
+        var expected = Assert.Catch(() =>
+        {
+            using var json = new Utf8JsonWriter(Stream.Null);
+            batch.Events[1].Item.WriteTo(json);
+        });
+
+        var results = await sink.WriteAsync([batch, other], CancellationToken.None);
+
+        var summary = await FileSinkReader.ReadAsync(sink.FilePath);
+        var refused = results[0].RejectedItems;
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Select(r => r.Outcome), Is.All.EqualTo(SinkOutcome.Written));
+            Assert.That(refused, Has.Count.EqualTo(1));
+            Assert.That(refused[0].ItemIndex, Is.EqualTo(1));
+            Assert.That(refused[0].Reason, Does.Contain("e-2").And.Contain(expected!.Message));
+            Assert.That(results[1].RejectedItems, Is.Empty);
+            Assert.That(summary.EventIds, Is.EquivalentTo(new[] { "e-1", "e-3", "e-4" }));
+            Assert.That(summary.TornLines, Is.Zero, "no partial bytes of the refused line are left in the file");
+        });
+    }
+
+    [Test]
+    public async Task WriteThenRead_UnusualButValidContent_ReadsBackExactlyWhatWasWritten()
+    {
+        var sink = Sink(Path.Combine(_dir, "feedback.jsonl"));
+        string[] ids = ["e-\"quoted\"-é-日本-😀", "e-\\back\\slash-</script>-\u2028", "e-{\"not\":\"json\"}"];
+        string[] items =
+        [
+            Unusual("agent_X.1-a", ids[0], "reply", null, "line one\nline two\t\"tab\" \u0001"),
+            Unusual("agent_X.1-a", ids[1], "reaction", "👍 \"thumbs\" up", "ünïcödé"),
+            Unusual("agent_X.1-a", ids[2], "reaction", "like", ""),
+        ];
+        var batch = Batch("agent_X.1-a:7", items);
+
+        var results = await sink.WriteAsync([batch], CancellationToken.None);
+
+        var lines = await System.IO.File.ReadAllLinesAsync(sink.FilePath);
+        var summary = await FileSinkReader.ReadAsync(sink.FilePath);
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Single().Outcome, Is.EqualTo(SinkOutcome.Written));
+            Assert.That(lines, Has.Length.EqualTo(3), "no raw line break inside a line");
+            Assert.That(summary.TornLines, Is.Zero);
+            Assert.That(summary.EventIds, Is.EquivalentTo(ids));
+            Assert.That(summary.Agents["agent_X.1-a"].Replies, Is.EqualTo(1));
+            Assert.That(summary.Agents["agent_X.1-a"].Reactions, Is.EquivalentTo(new Dictionary<string, long> { ["👍 \"thumbs\" up"] = 1, ["like"] = 1 }));
+            Assert.That(summary.WritersByBatch["agent_X.1-a:7"], Is.EquivalentTo(new[] { "flusher-test" }));
+            for (int i = 0; i < lines.Length; i++)
+            {
+                using var line = JsonDocument.Parse(lines[i]);
+                using var original = JsonDocument.Parse(items[i]);
+                Assert.That(line.RootElement.GetProperty("eventId").GetString(), Is.EqualTo(ids[i]));
+                Assert.That(JsonElement.DeepEquals(line.RootElement.GetProperty("item"), original.RootElement), Is.True, $"item {i} read back whole");
+            }
+        });
+    }
+
+    private static string Unusual(string agentId, string eventId, string type, string? reaction, string text) =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["eventId"] = eventId,
+            ["agentId"] = agentId,
+            ["type"] = type,
+            ["reaction"] = reaction,
+            ["occurredAt"] = TestStores.Start.ToString("O"),
+            ["text"] = text,
+            ["we\"ird key ✓"] = "v",
+            ["extra"] = new Dictionary<string, object?>
+            {
+                ["deep"] = new object?[] { 1, new Dictionary<string, object?> { ["x"] = "ü\\\"" }, null, true },
+                ["big"] = 12345678901234567890m,
+                ["small"] = -1.5e-300,
+                ["empty"] = new Dictionary<string, object?>(),
+            },
+        });
+
     private static FileFeedbackSink Sink(string path) =>
         new(Options.Create(new FlusherOptions { Sink = SinkKind.File, FilePath = path }), new FakeTimeProvider(TestStores.Start), NullLogger<FileFeedbackSink>.Instance);
 
