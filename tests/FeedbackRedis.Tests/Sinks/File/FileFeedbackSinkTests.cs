@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FeedbackRedis.Flushing;
+using FeedbackRedis.Items;
 using FeedbackRedis.Sinks;
 using FeedbackRedis.Sinks.File;
 using FeedbackRedis.Tests.Infrastructure;
@@ -169,7 +170,11 @@ public sealed class FileFeedbackSinkTests
         var sink = Sink(Path.Combine(_dir, "feedback.jsonl"));
         // "\ud800" is a lone surrogate escape: JsonDocument reads it, but the JSON writer cannot re-encode it.
         string unwritable = TestFeedback.Item("agent-1", "e-2").Replace("\"thanks\"", "\"half \\ud800 a pair\"", StringComparison.Ordinal);
-        var batch = Batch("agent-1:1", TestFeedback.Item("agent-1", "e-1"), unwritable, TestFeedback.Item("agent-1", "e-3", "reaction", "like"));
+        // The item reader refuses such an item (it is quarantined before any sink sees it); a sink must still hold
+        // its own against an event it cannot write, so the event is made by hand here.
+        var read = Batch("agent-1:1", TestFeedback.Item("agent-1", "e-1"), TestFeedback.Item("agent-1", "e-3", "reaction", "like"));
+        var handMade = new BatchedEvent("e-2", "agent-1", FeedbackType.Reply, null, null, null, JsonDocument.Parse(unwritable).RootElement.Clone(), 1);
+        var batch = read with { Events = [read.Events[0], handMade, read.Events[1] with { ItemIndex = 2 }] };
         var other = Batch("agent-2:1", TestFeedback.Item("agent-2", "e-4"));
         var expected = Assert.Catch(() =>
         {
