@@ -117,8 +117,10 @@ public static class FeedbackEventReader
 
         public void ReadProperty(ref Utf8JsonReader reader, FeedbackType type, ReadOnlyMemory<byte> value)
         {
-            int field = KnownField(ref reader, type);
-            string? unknownName = field < 0 ? Name(ref reader, "a field name") : null;
+            // A name that is not text cannot be compared with the known names (the comparison would throw).
+            bool isText = IsText(ref reader, null);
+            int field = isText ? KnownField(ref reader, type) : -1;
+            string? unknownName = field < 0 && isText ? Name(ref reader, "a field name") : null;
             reader.Read();
             if (field < 0)
             {
@@ -361,9 +363,9 @@ public static class FeedbackEventReader
                 string field = type == FeedbackType.Reply ? "text" : "reaction";
                 failure = Classification.Reject(DeadLetterReason.WrongShape, $"a {type.ToString().ToLowerInvariant()} needs a '{field}' string");
             }
-            else if (type == FeedbackType.Reaction && _payload.Length == 0)
+            else if (type == FeedbackType.Reaction && string.IsNullOrWhiteSpace(_payload))
             {
-                failure = Classification.Reject(DeadLetterReason.WrongShape, "reaction is empty");
+                failure = Classification.Reject(DeadLetterReason.WrongShape, "reaction is empty or only white space");
             }
             else if (_agentProblem is not null || _agentId is null)
             {
