@@ -47,6 +47,7 @@ public static class FeedbackEnvironment
         new("FEEDBACK_COMMIT_SAFETY_MS", "Feedback:Consumer:CommitSafety", Kind.Milliseconds),
         new("FEEDBACK_CONSUMER_COMMIT_INTERVAL_MS", "Feedback:Consumer:CommitInterval", Kind.Milliseconds),
         new("FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS", "Feedback:Consumer:SessionTimeout", Kind.Milliseconds),
+        new("FEEDBACK_CONSUMER_STUCK_MS", "Feedback:Consumer:StuckAfter", Kind.Milliseconds),
         new("FEEDBACK_FLUSH_POLL_MS", "Feedback:Flusher:PollInterval", Kind.Milliseconds),
         new("FEEDBACK_FLUSH_MAX_WRITE_EVENTS", "Feedback:Flusher:MaxWriteEvents", Kind.Integer),
         new("FEEDBACK_SINK", "Feedback:Flusher:Sink", Kind.Choice, ["mongodb", "file"]),

@@ -65,6 +65,7 @@ public static class FeedbackHost
         if (host.Role is ServiceRole.Consumer or ServiceRole.All)
         {
             builder.Services.AddIngestion();
+            builder.Services.AddHealthChecks().AddCheck<ConsumerProgressHealthCheck>("consumer-progress", tags: [HealthTags.Live]);
         }
 
         if (host.Role is ServiceRole.Flusher or ServiceRole.All)

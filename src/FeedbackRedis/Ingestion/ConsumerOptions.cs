@@ -52,6 +52,13 @@ public sealed class ConsumerOptions
     /// </summary>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>
+    /// How long held messages may make no progress, while Redis and the dead-letter topic are reachable and the
+    /// high-water mark is not reached, before the liveness probe says the consumer is stuck
+    /// (<c>FEEDBACK_CONSUMER_STUCK_MS</c>). Default 2 minutes; 10 s to 1 day.
+    /// </summary>
+    public TimeSpan StuckAfter { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How long the dead-letter producer tries to deliver one message before the batch is retried. Default 30 s; 1 s to 5 minutes.</summary>
     public TimeSpan DeadLetterTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -23,6 +23,7 @@ public sealed class ConsumerOptionsValidator : IValidateOptions<ConsumerOptions>
         check.Range(nameof(options.CommitSafety), options.CommitSafety, TimeSpan.Zero, TimeSpan.FromSeconds(30));
         check.Range(nameof(options.CommitInterval), options.CommitInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));
         check.Range(nameof(options.SessionTimeout), options.SessionTimeout, TimeSpan.FromSeconds(3), TimeSpan.FromMinutes(5));
+        check.Range(nameof(options.StuckAfter), options.StuckAfter, TimeSpan.FromSeconds(10), TimeSpan.FromDays(1));
         check.Range(nameof(options.DeadLetterTimeout), options.DeadLetterTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
         return check.Result();
     }

@@ -109,4 +109,10 @@ public sealed partial class FeedbackConsumer
         };
         LogKafkaClient(level, message.Facility, message.Message);
     }
+
+    [LoggerMessage(EventId = 3040, Level = LogLevel.Critical, Message = "Consumer stuck, liveness now fails so the pod is restarted: {Why}")]
+    private partial void LogStuck(string why);
+
+    [LoggerMessage(EventId = 3041, Level = LogLevel.Warning, Message = "Consumer moving again after being stuck")]
+    private partial void LogUnstuck();
 }

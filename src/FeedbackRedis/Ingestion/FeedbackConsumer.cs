@@ -26,6 +26,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
     private readonly FeedbackTopics _topics;
     private readonly EventClassifier _classifier;
     private readonly IngestionMetrics _metrics;
+    private readonly ConsumerProgress _progress;
     private readonly TimeProvider _time;
     private readonly ILogger<FeedbackConsumer> _logger;
     private readonly TimeSpan _drainBudget;
@@ -39,6 +40,8 @@ public sealed partial class FeedbackConsumer : BackgroundService
     private bool _assignmentChanged;
     private long _lastPendingCheck;
     private DateTimeOffset _nextAttemptAt;
+    private string? _lastFailure;
+    private bool _reportedStuck;
 
     public FeedbackConsumer(
         RedisBatchStore store,
@@ -46,9 +49,11 @@ public sealed partial class FeedbackConsumer : BackgroundService
         IOptions<KafkaOptions> kafka,
         IOptions<HostOptions> host,
         IngestionMetrics metrics,
+        ConsumerProgress progress,
         TimeProvider time,
         ILogger<FeedbackConsumer> logger)
     {
+        ArgumentNullException.ThrowIfNull(progress);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(kafka);
@@ -59,6 +64,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
         _topics = new FeedbackTopics(_kafka);
         _classifier = new EventClassifier(_topics, store.Options.MaxItemBytes);
         _metrics = metrics;
+        _progress = progress;
         _time = time;
         _logger = logger;
         _drainBudget = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, (host.Value.ShutdownTimeout - TimeSpan.FromSeconds(2)).Ticks));
@@ -108,7 +114,11 @@ public sealed partial class FeedbackConsumer : BackgroundService
     {
         try
         {
-            if (_paused)
+            // After a failed turn, until what is held goes through: take nothing new, but keep polling (the consumer stays
+            // in its group, and the poll's wait paces the loop, so a wedged turn never spins a core).
+            _gate.Set(PauseReasons.Retrying, _carry.Count > 0 && _lastFailure is not null);
+            ApplyPauseState();
+            if (_paused || _carry.Count >= _options.MaxBatch)
             {
                 if (Next(IdlePoll) is { } stray)
                 {
@@ -133,6 +143,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
             await CheckPendingAsync(cancellationToken);
             ApplyPauseState();
             RecordLag();
+            ReportProgress();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -147,7 +158,34 @@ public sealed partial class FeedbackConsumer : BackgroundService
         {
             // Never let one turn kill the consumer: what is held stays held, nothing is stored past it.
             LogTurnFailed(ex);
+            _lastFailure = $"{ex.GetType().Name}: {ex.Message}";
             _nextAttemptAt = _time.GetUtcNow() + AppendRetry.PausedRetryInterval;
+            ReportProgress();
+        }
+    }
+
+    /// <summary>Tells <see cref="ConsumerProgress"/> (the liveness probe) whether what is held moves; logs once when it is stuck.</summary>
+    private void ReportProgress()
+    {
+        if (_carry.Count == 0)
+        {
+            _progress.Moved();
+            _lastFailure = null;
+            if (_reportedStuck)
+            {
+                LogUnstuck();
+                _reportedStuck = false;
+            }
+
+            return;
+        }
+
+        _progress.Held(_carry.Count, _gate.Reasons, _lastFailure);
+        if (_progress.Stuck() is { } why && !_reportedStuck)
+        {
+            LogStuck(why);
+            _metrics.Stuck();
+            _reportedStuck = true;
         }
     }
 

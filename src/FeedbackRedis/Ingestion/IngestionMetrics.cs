@@ -9,6 +9,7 @@ public sealed class IngestionMetrics
     private readonly Counter<long> _deadLetters;
     private readonly Counter<long> _appended;
     private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _stuck;
     private readonly Counter<long> _pauses;
     private IReadOnlyDictionary<string, long> _lag = new Dictionary<string, long>();
 
@@ -24,6 +25,8 @@ public sealed class IngestionMetrics
             "feedback.consumer.duplicates", "{event}", "Redelivered events skipped because their id was in the duplicate guard (appended before, not yet flushed).");
         _pauses = meter.CreateCounter<long>(
             "feedback.consumer.pauses", "{pause}", "Times the consumer paused its partitions, by reason.");
+        _stuck = meter.CreateCounter<long>(
+            "feedback.consumer.stuck", "{occurrence}", "Times held messages made no progress for FEEDBACK_CONSUMER_STUCK_MS while Redis and the dead-letter topic were reachable (liveness then fails).");
         meter.CreateObservableGauge("feedback.consumer.lag", ObserveLag, "{message}",
             "Messages behind the high watermark on the partitions this process owns, by topic (sum over pods for the group's lag).");
     }
@@ -45,6 +48,8 @@ public sealed class IngestionMetrics
             _duplicates.Add(duplicates);
         }
     }
+
+    public void Stuck() => _stuck.Add(1);
 
     public void Paused(PauseReasons reasons) =>
         _pauses.Add(1, new KeyValuePair<string, object?>("reason", reasons.ToString()));

@@ -19,6 +19,7 @@ public static class IngestionServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IngestionMetrics>();
+        services.TryAddSingleton(sp => new ConsumerProgress(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ConsumerOptions>>().Value));
         services.AddHostedService<FeedbackConsumer>();
         return services;
     }

@@ -14,4 +14,7 @@ public enum PauseReasons
 
     /// <summary>Dead letters could not be delivered to the dead-letter topic.</summary>
     DeadLetterUnavailable = 4,
+
+    /// <summary>A turn failed for a reason of the consumer's own; it waits (polling, taking nothing new) to try again.</summary>
+    Retrying = 8,
 }

@@ -25,6 +25,7 @@ public sealed class KafkaTestCluster : IDisposable
             EnableIdempotence = true,
             Acks = Acks.All,
             MessageTimeoutMs = 120_000,
+            MessageMaxBytes = 4_000_000, // tests send messages past Kafka's 1 MB default
         }).Build());
     }
 

@@ -120,6 +120,62 @@ public sealed class EventClassifierTests
         Assert.That(c.Reason.Name(), Is.EqualTo(bad.Reason), c.Detail);
     }
 
+    [TestCase("""{"agentId":"a-1","text":"x\ud800y"}""", "invalid-text")]
+    [TestCase("""{"agentId":"a-1","text":"x\udc00"}""", "invalid-text")]
+    [TestCase("""{"agentId":"a-1","eventId":"\ud800","text":"t"}""", "invalid-text")]
+    [TestCase("""{"agentId":"\ud800","text":"t"}""", "invalid-text")]
+    [TestCase("""{"agentId":"a-1","text":"t","\ud800":1}""", "invalid-text")]
+    [TestCase("""{"agentId":"a-1","text":"t","x":{"\udfff":1}}""", "invalid-text")]
+    [TestCase("""{"agentId":"a-1","text":"t","x":["\ud800"]}""", "invalid-text")]
+    [TestCase("""{"agentId":"a-1","text":"t","a\u0001b":1}""", "invalid-text")]
+    [TestCase("""{"agentId":"a-1","text":"t","x":1e400}""", "invalid-number")]
+    [TestCase("""{"agentId":"a-1","text":"t","x":[-1e400]}""", "invalid-number")]
+    [TestCase("""{"agentId":"a-1","text":"t","x":{"k":1,"k":2}}""", "wrong-shape")]
+    [TestCase("""{"agentId":"a-1","text":"t","x":1,"x":2}""", "wrong-shape")]
+    [TestCase("""{"agentId":"a-1","text":"t","occurredAt":"0001-01-01T00:00:00+05:00"}""", "wrong-shape")]
+    public void Hostile_content_anywhere_gets_a_named_reason(string json, string reason)
+    {
+        var c = Classify("fb.reply", json);
+
+        Assert.That(c.IsDeadLetter, Is.True);
+        Assert.That(c.Reason.Name(), Is.EqualTo(reason), c.Detail);
+    }
+
+    [TestCase("""{"agentId":"a-1","text":"x\ud83d\ude00y","n":1e308,"m":-0,"t":4.9e-324,"big":123456789012345678901234567890}""")]
+    [TestCase("""{"agentId":"a-1","text":"t","\u00e9\u65e5":"\u2028"}""")]
+    public void Unusual_but_valid_content_is_accepted(string json)
+    {
+        var c = Classify("fb.reply", json);
+
+        Assert.That(c.IsDeadLetter, Is.False, c.Detail);
+    }
+
+    /// <summary>Depth limits on both sides: the message's own object is level 1.</summary>
+    [TestCase(31, false)]
+    [TestCase(32, false)]
+    [TestCase(33, true)]
+    [TestCase(64, true)]
+    [TestCase(300, true)]
+    public void Nesting_is_limited_to_32_levels(int levels, bool tooDeep)
+    {
+        // the object is level 1, the field's array level 2, ...: levels - 1 arrays inside it
+        string json = """{"agentId":"a-1","text":"t","x":""" + new string('[', levels - 1) + new string(']', levels - 1) + "}";
+
+        var c = Classify("fb.reply", json);
+
+        Assert.That(c.IsDeadLetter ? c.Reason.Name() : "accepted", Is.EqualTo(tooDeep ? "too-deep" : "accepted"), c.Detail);
+    }
+
+    [Test]
+    public void An_accepted_message_at_the_depth_limit_is_read_back_from_its_item()
+    {
+        string json = """{"agentId":"a-1","text":"t","x":""" + new string('[', 31) + new string(']', 31) + "}";
+
+        var c = Classify("fb.reply", json);
+
+        Assert.That(FeedbackRedis.Items.StoredItem.TryRead(c.Event!.Item, null, 0, out _, out string? problem), Is.True, problem);
+    }
+
     [Test]
     public void Every_reason_has_a_stable_name()
     {
