@@ -25,6 +25,8 @@ public sealed class KafkaTestCluster : IDisposable
             EnableIdempotence = true,
             Acks = Acks.All,
             MessageTimeoutMs = 120_000,
+            // Room for the oversized messages some tests send (librdkafka's default refuses anything over 1,000,000 bytes).
+            MessageMaxBytes = 4 * 1024 * 1024,
         }).Build());
     }
 
