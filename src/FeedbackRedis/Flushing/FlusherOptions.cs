@@ -45,6 +45,15 @@ public sealed class FlusherOptions
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// <c>message.max.bytes</c> of the announcement producer (configuration only: <c>Feedback:Flusher:AnnouncementMaxBytes</c>).
+    /// An announcement whose JSON would not fit leaves out its id lists (docs/FLUSHING.md), so every batch can be
+    /// announced. Keep it at or below the <c>feedback.batch.flushed</c> topic's <c>max.message.bytes</c> (Kafka's default is
+    /// 1,048,588). Default 1,000,000 (librdkafka's own default); 1,000 to 1,000,000,000, and large enough for the summary
+    /// form of a full batch (<see cref="AnnouncementSizeValidator"/>).
+    /// </summary>
+    public int AnnouncementMaxBytes { get; set; } = 1_000_000;
+
+    /// <summary>
     /// On shutdown, how long a write in progress may go on before it is abandoned and its leases are given back
     /// (<c>FEEDBACK_FLUSH_DRAIN_MS</c>). Keep it below <c>FEEDBACK_SHUTDOWN_TIMEOUT_MS</c>. Default 15 s; 0 to 10 minutes.
     /// </summary>

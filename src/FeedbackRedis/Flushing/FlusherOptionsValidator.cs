@@ -27,6 +27,7 @@ public sealed class FlusherOptionsValidator : IValidateOptions<FlusherOptions>
             options.RetryMaxDelay >= options.RetryBaseDelay,
             "at least RetryBaseDelay (FEEDBACK_FLUSH_RETRY_BASE_MS)");
         check.Range(nameof(options.PublishTimeout), options.PublishTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5));
+        check.Range(nameof(options.AnnouncementMaxBytes), options.AnnouncementMaxBytes, 1_000, 1_000_000_000);
         check.Range(nameof(options.DrainTimeout), options.DrainTimeout, TimeSpan.Zero, TimeSpan.FromMinutes(10));
         check.Range(nameof(options.TestPauseBeforeAck), options.TestPauseBeforeAck, TimeSpan.Zero, TimeSpan.FromMinutes(10));
         return check.Result();

@@ -21,6 +21,7 @@ public static class FlushingServiceCollectionExtensions
     {
         services.AddOptions<FlusherOptions>().BindConfiguration(FlusherOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FlusherOptions>, FlusherOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FlusherOptions>, AnnouncementSizeValidator>());
         services.AddOptions<MongoSinkOptions>().BindConfiguration(MongoSinkOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MongoSinkOptions>, MongoSinkOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);

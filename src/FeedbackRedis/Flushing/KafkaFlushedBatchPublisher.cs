@@ -1,46 +1,76 @@
 using System.Globalization;
+using System.Text;
 using Confluent.Kafka;
 using FeedbackRedis.Kafka;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FeedbackRedis.Flushing;
 
 /// <summary>
 /// Publishes announcements with an idempotent producer (<c>enable.idempotence=true</c>, <c>acks=all</c>), so a
-/// broker-side retry never duplicates a message; a re-flush after a crash still announces again (at least once).
+/// broker-side retry never duplicates a message; a re-flush after a crash still announces again (at least once). Its
+/// <c>message.max.bytes</c> is <see cref="FlusherOptions.AnnouncementMaxBytes"/>, and every announcement is cut to fit
+/// it (<see cref="FlushedBatchMessage.Fit"/>), so no batch is ever refused for its size.
 /// </summary>
-public sealed class KafkaFlushedBatchPublisher : IFlushedBatchPublisher, IDisposable
+public sealed partial class KafkaFlushedBatchPublisher : IFlushedBatchPublisher, IDisposable
 {
+    /// <summary>
+    /// What an announcement adds to its JSON value on the wire, kept free below <c>message.max.bytes</c>: the key (the
+    /// agent or batch id, at most about 150 bytes), the <c>batchId</c> and <c>attempt</c> headers (about 170 bytes) and the
+    /// record framing (under 100 bytes). 1 KiB leaves ample slack.
+    /// </summary>
+    public const int EnvelopeReserveBytes = 1024;
+
     private readonly IProducer<string, string> _producer;
     private readonly string _topic;
+    private readonly int _maxJsonBytes;
+    private readonly ILogger<KafkaFlushedBatchPublisher> _logger;
 
-    public KafkaFlushedBatchPublisher(IOptions<KafkaOptions> kafka, IOptions<FlusherOptions> flusher)
+    public KafkaFlushedBatchPublisher(IOptions<KafkaOptions> kafka, IOptions<FlusherOptions> flusher, ILogger<KafkaFlushedBatchPublisher> logger)
     {
         ArgumentNullException.ThrowIfNull(kafka);
         ArgumentNullException.ThrowIfNull(flusher);
-        var config = new ProducerConfig(kafka.Value.ClientSettings())
-        {
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            LingerMs = 5,
-            MessageTimeoutMs = (int)flusher.Value.PublishTimeout.TotalMilliseconds,
-            ClientId = "feedback-redis-flusher",
-        };
-        _producer = new ProducerBuilder<string, string>(config).Build();
+        _logger = logger;
+        _producer = new ProducerBuilder<string, string>(ProducerConfig(kafka.Value, flusher.Value))
+            .SetLogHandler((_, m) => OnKafkaLog(m))
+            .SetErrorHandler((_, e) => LogKafkaError(e.Code, e.Reason, e.IsFatal))
+            .Build();
         _topic = kafka.Value.FlushedTopic;
+        _maxJsonBytes = MaxJsonBytes(flusher.Value.AnnouncementMaxBytes);
     }
+
+    /// <summary>Idempotent, acks=all; <c>message.max.bytes</c> set explicitly to <see cref="FlusherOptions.AnnouncementMaxBytes"/>.</summary>
+    internal static ProducerConfig ProducerConfig(KafkaOptions kafka, FlusherOptions flusher) => new(kafka.ClientSettings())
+    {
+        EnableIdempotence = true,
+        Acks = Acks.All,
+        LingerMs = 5,
+        MessageTimeoutMs = (int)flusher.PublishTimeout.TotalMilliseconds,
+        MessageMaxBytes = flusher.AnnouncementMaxBytes,
+        ClientId = "feedback-redis-flusher",
+    };
+
+    /// <summary>The largest JSON value an announcement may have under a producer limit of <paramref name="messageMaxBytes"/>.</summary>
+    public static int MaxJsonBytes(int messageMaxBytes) => messageMaxBytes - EnvelopeReserveBytes;
 
     public async Task PublishAsync(FlushedBatchMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        var fitted = message.Fit(_maxJsonBytes);
+        if (fitted.EventIdsOmitted && !message.EventIdsOmitted)
+        {
+            LogListsOmitted(message.BatchId, message.EventCount, message.AgentCount, fitted.AgentIdsOmitted, _maxJsonBytes);
+        }
+
         var kafkaMessage = new Message<string, string>
         {
-            Key = message.Key,
-            Value = message.ToJson(),
+            Key = fitted.Key,
+            Value = fitted.ToJson(),
             Headers = new Headers
             {
-                { "batchId", System.Text.Encoding.UTF8.GetBytes(message.BatchId) },
-                { "attempt", System.Text.Encoding.UTF8.GetBytes(message.Attempt.ToString(CultureInfo.InvariantCulture)) },
+                { "batchId", Encoding.UTF8.GetBytes(fitted.BatchId) },
+                { "attempt", Encoding.UTF8.GetBytes(fitted.Attempt.ToString(CultureInfo.InvariantCulture)) },
             },
         };
         await _producer.ProduceAsync(_topic, kafkaMessage, cancellationToken);
@@ -50,5 +80,27 @@ public sealed class KafkaFlushedBatchPublisher : IFlushedBatchPublisher, IDispos
     {
         _producer.Flush(TimeSpan.FromSeconds(5));
         _producer.Dispose();
+    }
+
+    [LoggerMessage(EventId = 4900, Level = LogLevel.Debug,
+        Message = "Announcement of batch {BatchId} ({Events} events, {Agents} agents) leaves out its event ids (agent ids too: {AgentIdsOmitted}) to fit {MaxJsonBytes} bytes")]
+    private partial void LogListsOmitted(string batchId, int events, int agents, bool agentIdsOmitted, int maxJsonBytes);
+
+    [LoggerMessage(EventId = 4901, Level = LogLevel.Warning, Message = "Kafka announcement producer error {Code} (fatal: {Fatal}): {Reason}")]
+    private partial void LogKafkaError(ErrorCode code, string reason, bool fatal);
+
+    [LoggerMessage(EventId = 4902, Message = "librdkafka {Facility}: {Text}")]
+    private partial void LogKafkaClient(LogLevel level, string facility, string text);
+
+    /// <summary>librdkafka's own log, by syslog level: 0-3 error, 4 warning, 5-7 debug (its notices are chatty).</summary>
+    private void OnKafkaLog(LogMessage message)
+    {
+        var level = message.Level switch
+        {
+            <= SyslogLevel.Error => LogLevel.Error,
+            SyslogLevel.Warning => LogLevel.Warning,
+            _ => LogLevel.Debug,
+        };
+        LogKafkaClient(level, message.Facility, message.Message);
     }
 }

@@ -87,7 +87,8 @@ public sealed partial class FeedbackConsumer
         }
 
         var failure = await _deadLetters!.PublishAsync(letters, cancellationToken);
-        var delivered = letters.Where(l => l.DeadLettered).ToList();
+        // Dropped ones (refused whole and truncated) were logged and counted by the publisher.
+        var delivered = letters.Where(l => l.DeadLetterOutcome is DeadLetterOutcome.Delivered or DeadLetterOutcome.Truncated).ToList();
         foreach (var letter in delivered)
         {
             var c = letter.Classification!;

@@ -91,7 +91,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
             .SetOffsetsCommittedHandler((_, committed) => OnCommitted(committed))
             .Build();
         _consumer = consumer;
-        _deadLetters = new DeadLetterPublisher(producer, _kafka.DeadLetterTopic, _kafka.GroupId);
+        _deadLetters = new DeadLetterPublisher(producer, _kafka.DeadLetterTopic, _kafka.GroupId, _metrics, _logger);
         consumer.Subscribe(_topics.All);
         string topics = string.Join(", ", _topics.All);
         LogStarted(_kafka.GroupId, topics, _kafka.DeadLetterTopic, _options.MaxBatch, _options.MaxWait.TotalMilliseconds,

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Confluent.Kafka;
 using FeedbackRedis.Diagnostics;
 
 namespace FeedbackRedis.Ingestion;
@@ -7,6 +8,8 @@ namespace FeedbackRedis.Ingestion;
 public sealed class IngestionMetrics
 {
     private readonly Counter<long> _deadLetters;
+    private readonly Counter<long> _deadLettersTruncated;
+    private readonly Counter<long> _deadLettersDropped;
     private readonly Counter<long> _appended;
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _stuck;
@@ -19,6 +22,12 @@ public sealed class IngestionMetrics
         var meter = meterFactory.Create(FeedbackTelemetry.MeterName);
         _deadLetters = meter.CreateCounter<long>(
             "feedback.consumer.dead_letters", "{message}", "Messages sent to the dead-letter topic, by reason.");
+        _deadLettersTruncated = meter.CreateCounter<long>(
+            "feedback.consumer.dead_letters_truncated", "{message}",
+            "Dead letters the dead-letter topic refused whole (permanently) and took cut down to their first 64 KiB, by reason (also counted in dead_letters).");
+        _deadLettersDropped = meter.CreateCounter<long>(
+            "feedback.consumer.dead_letters_dropped", "{message}",
+            "Dead letters the dead-letter topic refused permanently both whole and cut down: logged and skipped, by reason and error.");
         _appended = meter.CreateCounter<long>(
             "feedback.consumer.appended", "{event}", "Events added to open batches in Redis.");
         _duplicates = meter.CreateCounter<long>(
@@ -39,6 +48,15 @@ public sealed class IngestionMetrics
 
     public void DeadLettered(DeadLetterReason reason) =>
         _deadLetters.Add(1, new KeyValuePair<string, object?>("reason", reason.Name()));
+
+    public void DeadLetterTruncated(DeadLetterReason reason) =>
+        _deadLettersTruncated.Add(1, new KeyValuePair<string, object?>("reason", reason.Name()));
+
+    public void DeadLetterDropped(DeadLetterReason reason, ErrorCode error) =>
+        _deadLettersDropped.Add(
+            1,
+            new KeyValuePair<string, object?>("reason", reason.Name()),
+            new KeyValuePair<string, object?>("error", error.ToString()));
 
     public void Appended(int added, int duplicates)
     {

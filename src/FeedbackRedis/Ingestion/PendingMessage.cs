@@ -12,8 +12,11 @@ public sealed class PendingMessage(ConsumeResult<byte[]?, byte[]?> result)
     /// <summary>What to do with it; set once, when first processed.</summary>
     public Classification? Classification { get; set; }
 
-    /// <summary>Delivered to the dead-letter topic (so a retried micro-batch does not send it twice).</summary>
-    public bool DeadLettered { get; set; }
+    /// <summary>How the dead-letter publisher handled it; null until it did.</summary>
+    public DeadLetterOutcome? DeadLetterOutcome { get; set; }
+
+    /// <summary>Handled as a dead letter: delivered, truncated or dropped (so a retried micro-batch does not send it twice).</summary>
+    public bool DeadLettered => DeadLetterOutcome is not null;
 
     public IncomingMessage Incoming => new(Result.Topic, Result.Partition.Value, Result.Offset.Value, Result.Message.Value);
 }

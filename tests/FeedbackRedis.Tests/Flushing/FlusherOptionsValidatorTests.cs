@@ -31,4 +31,10 @@ public sealed class FlusherOptionsValidatorTests
 
         Assert.That(result.FailureMessage, Does.Contain("FEEDBACK_FLUSH_MAX_WRITE_EVENTS"));
     }
+
+    [Test]
+    public void AnnouncementLimitBelowLibrdkafkasMinimum_Fails() =>
+        Assert.That(
+            new FlusherOptionsValidator().Validate(null, new FlusherOptions { AnnouncementMaxBytes = 999 }).FailureMessage,
+            Does.Contain("Feedback:Flusher:AnnouncementMaxBytes is 999; allowed: 1,000 to 1,000,000,000"));
 }

@@ -104,6 +104,35 @@ public sealed class FeedbackConsumerTests
     }
 
     [Test]
+    public async Task A_message_of_1_1_MB_over_the_item_limit_reaches_the_dead_letter_topic_whole()
+    {
+        string prefix = TestKeys.Prefix();
+        using var kafka = KafkaTestCluster.Start(prefix, partitionsPerTopic: 1);
+        string text = new('x', 1_100_000);
+        byte[] value = Encoding.UTF8.GetBytes($$"""{"agentId":"a1","eventId":"big-1","text":"{{text}}"}""");
+        kafka.Produce(kafka.ReplyTopic, value, key: "big");
+        kafka.Produce(kafka.ReplyTopic, FeedbackMessages.Valid(FeedbackMessages.Reply, "agent-1", "after-big"));
+        kafka.Flush();
+        await using var host = ConsumerHost.Create(kafka, prefix);
+        await host.StartAsync();
+
+        var letters = kafka.ReadDeadLetters(1, Patience);
+        await kafka.WaitForCommittedAtEndAsync(Patience);
+
+        Assert.That(letters, Has.Count.EqualTo(1), host.LogText);
+        var letter = letters[0].Message;
+        Assert.Multiple(() =>
+        {
+            Assert.That(letter.Value, Is.EqualTo(value), "the whole value, byte for byte");
+            Assert.That(Encoding.UTF8.GetString(letter.Key!), Is.EqualTo("big"));
+            Assert.That(DeadLetterHeaders.Text(letter.Headers, DeadLetterHeaders.Reason), Is.EqualTo("too-large"));
+            Assert.That(DeadLetterHeaders.Text(letter.Headers, DeadLetterHeaders.Truncated), Is.Null, "not truncated");
+        });
+        var items = await RedisItems.EventIdCountsAsync(SharedRedis.Connection, prefix);
+        Assert.That(items.Keys, Is.EquivalentTo(new[] { "after-big" }), "the event after it was appended");
+    }
+
+    [Test]
     public async Task Pauses_at_the_high_water_mark_and_resumes_below_the_low_water_mark_losing_nothing()
     {
         string prefix = TestKeys.Prefix();

@@ -1,0 +1,82 @@
+using System.Text;
+using Confluent.Kafka;
+using FeedbackRedis.Ingestion;
+
+namespace FeedbackRedis.Tests.Ingestion;
+
+public sealed class DeadLetterMessagesTests
+{
+    private static readonly Classification TooLarge = Classification.Reject(DeadLetterReason.TooLarge, "the message is too large");
+
+    [Test]
+    public void The_whole_form_is_the_original_key_and_value_byte_for_byte()
+    {
+        var source = Source(Encoding.UTF8.GetBytes("k"), [1, 2, 3, 0xff], new Headers());
+
+        var whole = DeadLetterMessages.Whole(source, TooLarge, "g");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(whole.Key, Is.EqualTo(source.Message.Key));
+            Assert.That(whole.Value, Is.EqualTo(source.Message.Value));
+            Assert.That(DeadLetterHeaders.Text(whole.Headers, DeadLetterHeaders.Reason), Is.EqualTo("too-large"));
+        });
+    }
+
+    [Test]
+    public void The_reduced_form_of_a_small_message_is_the_whole_one_and_not_marked_truncated()
+    {
+        var source = Source(Encoding.UTF8.GetBytes("k"), new byte[DeadLetterMessages.TruncatedValueBytes], new Headers { { "traceparent", [1] } });
+
+        var reduced = DeadLetterMessages.Reduced(source, TooLarge, "g", out bool truncated);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(truncated, Is.False);
+            Assert.That(reduced.Value, Has.Length.EqualTo(DeadLetterMessages.TruncatedValueBytes));
+            Assert.That(DeadLetterHeaders.Text(reduced.Headers, DeadLetterHeaders.Truncated), Is.Null);
+            Assert.That(DeadLetterHeaders.Text(reduced.Headers, DeadLetterHeaders.OriginalSize), Is.Null);
+        });
+    }
+
+    [Test]
+    public void The_reduced_form_cuts_value_key_and_headers_to_their_bounds_and_says_what_it_left_out()
+    {
+        byte[] value = [.. Enumerable.Range(0, 3_000_000).Select(i => (byte)i)];
+        byte[] key = new byte[5_000];
+        var headers = new Headers { { "traceparent", Encoding.UTF8.GetBytes("00-abc-def-01") } };
+        for (int i = 0; i < 10; i++)
+        {
+            headers.Add($"bulky-{i}", new byte[4_000]);
+        }
+
+        headers.Add("tracestate", Encoding.UTF8.GetBytes("v=1"));
+        var source = Source(key, value, headers);
+
+        var reduced = DeadLetterMessages.Reduced(source, TooLarge, "g", out bool truncated);
+
+        var originalsKept = reduced.Headers.Where(h => !h.Key.StartsWith("dlq.", StringComparison.Ordinal)).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(truncated, Is.True);
+            Assert.That(reduced.Value, Is.EqualTo(value[..DeadLetterMessages.TruncatedValueBytes]));
+            Assert.That(reduced.Key, Has.Length.EqualTo(DeadLetterMessages.TruncatedKeyBytes));
+            Assert.That(DeadLetterHeaders.Text(reduced.Headers, DeadLetterHeaders.Truncated), Is.EqualTo("true"));
+            Assert.That(DeadLetterHeaders.Text(reduced.Headers, DeadLetterHeaders.OriginalSize), Is.EqualTo("3000000"));
+            Assert.That(DeadLetterHeaders.Text(reduced.Headers, DeadLetterHeaders.OriginalKeySize), Is.EqualTo("5000"));
+            Assert.That(originalsKept.Sum(h => h.Key.Length + h.GetValueBytes().Length), Is.LessThanOrEqualTo(DeadLetterMessages.TruncatedHeaderBytes));
+            Assert.That(originalsKept.Select(h => h.Key).First(), Is.EqualTo("traceparent"));
+            Assert.That(originalsKept.Select(h => h.Key).Last(), Is.EqualTo("tracestate"), "a small header after the bulky ones still fits");
+            int omitted = 12 - originalsKept.Count;
+            Assert.That(omitted, Is.GreaterThan(0));
+            Assert.That(DeadLetterHeaders.Text(reduced.Headers, DeadLetterHeaders.OmittedHeaders), Is.EqualTo($"{omitted}"));
+            Assert.That(DeadLetterHeaders.Text(reduced.Headers, DeadLetterHeaders.Reason), Is.EqualTo("too-large"));
+        });
+    }
+
+    private static ConsumeResult<byte[]?, byte[]?> Source(byte[]? key, byte[]? value, Headers headers) => new()
+    {
+        TopicPartitionOffset = new TopicPartitionOffset("fb.reply", 2, 77),
+        Message = new Message<byte[]?, byte[]?> { Key = key, Value = value, Headers = headers },
+    };
+}
