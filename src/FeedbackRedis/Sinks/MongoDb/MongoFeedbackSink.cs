@@ -146,7 +146,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
             {
                 ensures.Add(MongoWriteModels.EnsureAgent(contribution.AgentId, now));
                 ensureOwners.Add(batch);
-                applies.Add(MongoWriteModels.ApplyContribution(contribution, key, _options.AppliedBatchesKept, now));
+                applies.Add(MongoWriteModels.ApplyContribution(contribution, key, _options.AppliedBatchesKept, _options.MaxReactionNames, now));
                 applyOwners.Add(batch);
             }
         }

@@ -118,34 +118,45 @@ internal static class MongoWriteModels
     /// <paramref name="keep"/>). Filter and update touch one document, so the check and the increment are atomic;
     /// when it was applied before, nothing matches and nothing changes. Not an upsert (<see cref="EnsureAgent"/> runs first).
     /// </summary>
-    public static UpdateOneModel<BsonDocument> ApplyContribution(AgentContribution c, string batchKey, int keep, DateTime now)
+    /// <remarks>
+    /// The update is a one-stage aggregation pipeline (<c>[{$set: ...}]</c>), so that the reaction counters can be capped
+    /// at <paramref name="maxReactionNames"/> distinct names inside the same atomic update (<see cref="ReactionCap"/>);
+    /// <c>events</c> and <c>replies</c> are added to (as <c>$inc</c> would), <c>lastFeedbackAt</c> takes the later time
+    /// (as <c>$max</c> would), and <c>appliedBatches</c> gets the key appended and is cut to the newest
+    /// <paramref name="keep"/> (as <c>$push</c> with <c>$slice</c> would). Needs MongoDB 5.0 or later.
+    /// </remarks>
+    public static UpdateOneModel<BsonDocument> ApplyContribution(AgentContribution c, string batchKey, int keep, int maxReactionNames, DateTime now)
     {
         ArgumentNullException.ThrowIfNull(c);
-        var inc = new BsonDocument { { "events", c.Events }, { "replies", c.Replies } };
-        foreach (var (reaction, count) in c.Reactions.OrderBy(r => r.Key, StringComparer.Ordinal))
+        var set = new BsonDocument
         {
-            inc.Add($"reactions.{reaction}", count);
+            { "events", AddTo("$events", c.Events) },
+            { "replies", AddTo("$replies", c.Replies) },
+        };
+        if (ReactionCap.Expression(c.Reactions, maxReactionNames) is { } reactions)
+        {
+            set.Add("reactions", reactions);
         }
 
-        var update = new BsonDocument
-        {
-            { "$inc", inc },
-            { "$set", new BsonDocument("updatedAt", now) },
-            {
-                "$push", new BsonDocument("appliedBatches", new BsonDocument
-                {
-                    { "$each", new BsonArray { batchKey } },
-                    { "$slice", -keep },
-                })
-            },
-        };
         if (c.LastFeedbackAt is { } last)
         {
-            update.Add("$max", new BsonDocument("lastFeedbackAt", last.UtcDateTime));
+            set.Add("lastFeedbackAt", new BsonDocument("$max", new BsonArray { "$lastFeedbackAt", last.UtcDateTime }));
         }
 
+        set.Add("updatedAt", new BsonDocument("$literal", now));
+        set.Add("appliedBatches", new BsonDocument("$slice", new BsonArray
+        {
+            new BsonDocument("$concatArrays", new BsonArray
+            {
+                new BsonDocument("$ifNull", new BsonArray { "$appliedBatches", new BsonArray() }),
+                new BsonArray { new BsonDocument("$literal", batchKey) },
+            }),
+            -keep,
+        }));
+
         var filter = new BsonDocument { { "_id", c.AgentId }, { "appliedBatches", new BsonDocument("$ne", batchKey) } };
-        return new UpdateOneModel<BsonDocument>(filter, update) { IsUpsert = false };
+        var pipeline = PipelineDefinition<BsonDocument, BsonDocument>.Create(new BsonDocument("$set", set));
+        return new UpdateOneModel<BsonDocument>(filter, new PipelineUpdateDefinition<BsonDocument>(pipeline)) { IsUpsert = false };
     }
 
     /// <summary>
@@ -190,6 +201,10 @@ internal static class MongoWriteModels
 
         return chars.Count == 0 ? FeedbackEventParser.UnknownReaction : new string([.. chars]);
     }
+
+    /// <summary><c>{$add: [{$ifNull: [field, 0]}, amount]}</c>: what <c>$inc</c> does, inside a pipeline.</summary>
+    private static BsonDocument AddTo(string field, long amount) =>
+        new("$add", new BsonArray { new BsonDocument("$ifNull", new BsonArray { field, 0 }), amount });
 
     private static void SetDate(BsonDocument fields, string name, DateTimeOffset? value)
     {
