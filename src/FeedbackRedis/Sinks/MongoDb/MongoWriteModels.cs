@@ -73,9 +73,20 @@ internal static class MongoWriteModels
     public static IReadOnlyList<AgentContribution> Contributions(FeedbackBatch batch, IReadOnlySet<string> ownedEventIds)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        return Contributions(batch.Events, ownedEventIds);
+    }
+
+    /// <summary>
+    /// As <see cref="Contributions(FeedbackBatch, IReadOnlySet{string})"/>, over <paramref name="events"/> only: the
+    /// sink passes a batch's events without the items it refused, so a refused item is never counted.
+    /// </summary>
+    public static IReadOnlyList<AgentContribution> Contributions(IEnumerable<BatchedEvent> events, IReadOnlySet<string> ownedEventIds)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(ownedEventIds);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var byAgent = new Dictionary<string, (long Events, long Replies, Dictionary<string, long> Reactions, DateTimeOffset? Last)>(StringComparer.Ordinal);
-        foreach (var e in batch.Events)
+        foreach (var e in events)
         {
             if (!ownedEventIds.Contains(e.EventId) || !seen.Add(e.EventId))
             {
@@ -163,7 +174,8 @@ internal static class MongoWriteModels
     /// Records that a batch's aggregates are applied: <c>{_id: batchKey}</c>, <c>$setOnInsert</c>, upsert. Written only
     /// after every <see cref="ApplyContribution"/> of the batch succeeded; a re-flush that finds it skips the aggregates.
     /// </summary>
-    public static UpdateOneModel<BsonDocument> BatchMarker(FeedbackBatch batch, long counted, IEnumerable<string> agents, DateTime now)
+    /// <param name="rejected">Items of the batch the sink refused one by one (quarantined, not counted).</param>
+    public static UpdateOneModel<BsonDocument> BatchMarker(FeedbackBatch batch, long counted, IEnumerable<string> agents, int rejected, DateTime now)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var fields = new BsonDocument
@@ -175,6 +187,7 @@ internal static class MongoWriteModels
             { "sealedAt", batch.Claim.SealedAt.UtcDateTime },
             { "events", batch.Events.Count },
             { "counted", counted },
+            { "rejected", rejected },
             { "agents", new BsonArray(agents) },
             { "attempt", batch.Claim.Attempt },
             { "flushedAt", now },

@@ -183,6 +183,37 @@ public sealed class MongoFeedbackSinkTests
         });
     }
 
+    [Test]
+    public async Task ADocumentTheServerRefuses_IsRefusedAlone_AndTheRestOfItsBatchIsWrittenAndCounted()
+    {
+        await Database.CreateCollectionAsync("feedback_events", new CreateCollectionOptions<BsonDocument>
+        {
+            Validator = new BsonDocumentFilterDefinition<BsonDocument>(BsonDocument.Parse("""{ "text": { "$ne": "poison" } }""")),
+        });
+        var sink = Sink();
+        var batch = Batch(
+            "agent-1:1",
+            1,
+            TestFeedback.Item("agent-1", "e-1"),
+            """{"eventId":"e-2","agentId":"agent-1","type":"reply","text":"poison"}""",
+            """{"eventId":"e-3","agentId":"agent-1","type":"reply","score":1e400}""",
+            TestFeedback.Item("agent-1", "e-4", "reaction", "like"));
+
+        var result = (await sink.WriteAsync([batch], CancellationToken.None)).Single();
+
+        var agent = await Agents.Find(new BsonDocument("_id", "agent-1")).SingleAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Outcome, Is.EqualTo(SinkOutcome.Written));
+            Assert.That(result.RejectedItems.Select(r => r.ItemIndex), Is.EqualTo(new[] { 1, 2 }));
+            Assert.That(result.RejectedItems[0].Reason, Does.Contain("121"), "DocumentValidationFailure");
+            Assert.That(result.RejectedItems[1].Reason, Does.Contain("not a finite double"));
+            Assert.That(Events.CountDocuments(FilterDefinition<BsonDocument>.Empty), Is.EqualTo(2));
+            Assert.That(agent["events"].ToInt64(), Is.EqualTo(2), "refused items are left out of the aggregates");
+            Assert.That(Batches.Find(FilterDefinition<BsonDocument>.Empty).Single()["rejected"].ToInt32(), Is.EqualTo(2));
+        });
+    }
+
     private IMongoDatabase Database => _client!.GetDatabase(_database);
 
     private IMongoCollection<BsonDocument> Events => Database.GetCollection<BsonDocument>("feedback_events");

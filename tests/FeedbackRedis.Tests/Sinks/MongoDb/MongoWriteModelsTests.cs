@@ -150,6 +150,25 @@ public sealed class MongoWriteModelsTests
     }
 
     [Test]
+    public void Contributions_OverTheKeptEvents_LeaveARefusedItemOut_EvenWhenItsIdWasWrittenByAnotherItem()
+    {
+        var batch = Batch(
+            "agent-1:7",
+            TestFeedback.Item("agent-1", "e-1", "reaction", "poison"),
+            TestFeedback.Item("agent-1", "e-2"),
+            TestFeedback.Item("agent-1", "e-1", "reaction", "like"));
+        var owned = new HashSet<string> { "e-1", "e-2" };
+
+        var contribution = MongoWriteModels.Contributions(batch.Events.Where(e => e.ItemIndex != 0), owned).Single();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(contribution.Events, Is.EqualTo(2));
+            Assert.That(contribution.Reactions, Is.EqualTo(new Dictionary<string, long> { ["like"] = 1 }), "item #0 was refused; item #2 wrote e-1");
+        });
+    }
+
+    [Test]
     public void Contributions_OfABatchThatWroteNothingFirst_AreEmpty_SoItsAggregateStepSendsNothing()
     {
         var batch = Batch("agent-1:9", TestFeedback.Item("agent-1", "e-1"));
@@ -179,7 +198,7 @@ public sealed class MongoWriteModelsTests
     {
         var batch = Batch("agent-1:7", TestFeedback.Item("agent-1", "e-1"));
 
-        var model = MongoWriteModels.BatchMarker(batch, counted: 1, ["agent-1"], Now);
+        var model = MongoWriteModels.BatchMarker(batch, counted: 1, ["agent-1"], rejected: 2, Now);
         var update = Render(model.Update).AsBsonDocument;
 
         Assert.Multiple(() =>
@@ -189,6 +208,7 @@ public sealed class MongoWriteModelsTests
             Assert.That(Render(model.Filter), Is.EqualTo(new BsonDocument("_id", MongoWriteModels.BatchKey(batch))));
             Assert.That(update.Names, Is.EqualTo(new[] { "$setOnInsert" }));
             Assert.That(update["$setOnInsert"]["counted"], Is.EqualTo(new BsonInt64(1)));
+            Assert.That(update["$setOnInsert"]["rejected"], Is.EqualTo(new BsonInt32(2)), "items quarantined one by one, for operators");
         });
     }
 
