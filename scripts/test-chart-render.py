@@ -71,6 +71,7 @@ DEFAULT_CONFIG = {
     "FEEDBACK_MONGODB_AGENTS_COLLECTION": "agent_feedback",
     "FEEDBACK_MONGODB_WRITE_CONCERN": "majority",
     "FEEDBACK_MONGODB_BATCHES_COLLECTION": "flushed_batches",
+    "FEEDBACK_MAX_REACTION_NAMES": "100",
 }
 DEFAULT_SECRET = {
     "FEEDBACK_REDIS_CONNECTION": "redis-master:6379",
@@ -509,6 +510,10 @@ REFUSALS = [
     ("config.batchSize 0", ["--set", "config.batchSize=0"], ["config.batchSize", "greater than or equal to 1"]),
     ("config.batchSize 100001", ["--set", "config.batchSize=100001"],
      ["config.batchSize", "less than or equal to 100000"]),
+    ("config.maxReactionNames 0", ["--set", "config.maxReactionNames=0"],
+     ["config.maxReactionNames", "greater than or equal to 1"]),
+    ("config.maxReactionNames 10001", ["--set", "config.maxReactionNames=10001"],
+     ["config.maxReactionNames", "less than or equal to 10000"]),
     ("config.batchingMode bogus", ["--set", "config.batchingMode=bogus"],
      ["config.batchingMode", '"agent", "global", "hybrid"']),
     ("config.sink bogus", ["--set", "config.sink=bogus"], ["config.sink", '"mongodb", "file"']),

@@ -64,6 +64,7 @@ public static class FeedbackEnvironment
         new("FEEDBACK_MONGODB_AGENTS_COLLECTION", "Feedback:MongoDb:AgentsCollection", Kind.Text),
         new("FEEDBACK_MONGODB_WRITE_CONCERN", "Feedback:MongoDb:WriteConcern", Kind.Text),
         new("FEEDBACK_MONGODB_BATCHES_COLLECTION", "Feedback:MongoDb:BatchesCollection", Kind.Text),
+        new("FEEDBACK_MAX_REACTION_NAMES", "Feedback:MongoDb:MaxReactionNames", Kind.Integer),
     ];
 
     private enum Kind

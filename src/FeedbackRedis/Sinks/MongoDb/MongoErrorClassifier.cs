@@ -31,16 +31,28 @@ internal static class MongoErrorClassifier
     /// <summary>Server codes of a write whose data the server refuses (retrying the same data cannot help).</summary>
     private static readonly HashSet<int> RejectedCodes =
     [
-        2,     // BadValue
-        17,    // InvalidLength
-        52,    // DollarPrefixedFieldName
-        55,    // InvalidDBRef
-        56,    // EmptyFieldName
-        57,    // DottedFieldName
-        121,   // DocumentValidationFailure
-        10334, // BSONObjectTooLarge
-        17419, // document too large after an update
+        2,       // BadValue
+        17,      // InvalidLength
+        40,      // ConflictingUpdateOperators (e.g. fields "a" and "a.b" in one $setOnInsert)
+        52,      // DollarPrefixedFieldName
+        55,      // InvalidDBRef
+        56,      // EmptyFieldName
+        57,      // DottedFieldName
+        121,     // DocumentValidationFailure
+        10334,   // BSONObjectTooLarge
+        17419,   // document too large after an update
+        17420,   // document to upsert too large
+        7655103, // document to upsert too large (newer servers)
     ];
+
+    /// <summary>
+    /// Server codes of a write error that concerns the one document of its operation: in the event-upsert step (one
+    /// operation per event, <c>$setOnInsert</c> of that event's fields) the event's own data is refused, so the sink
+    /// refuses that item alone and writes the rest of its batch. A subset of the rejected codes: the document failed
+    /// the collection's validator (121), a value or a field name the server cannot store (2, 40, 52, 55, 56, 57), or the
+    /// document is too large (10334, 17419, 17420, 7655103). Every other code keeps charging the whole batch.
+    /// </summary>
+    private static readonly HashSet<int> ItemCodes = [2, 40, 52, 55, 56, 57, 121, 10334, 17419, 17420, 7655103];
 
     /// <summary>The server code of a write error meaning "a document with this key is there already".</summary>
     public const int DuplicateKey = 11000;
@@ -69,6 +81,13 @@ internal static class MongoErrorClassifier
         ServerErrorCategory.ExecutionTimeout => SinkOutcome.Failed,
         _ => ClassifyCode(code),
     };
+
+    /// <summary>
+    /// True when a write error of a one-document operation concerns that document alone (its data is refused), so only
+    /// its item needs to be refused: see <see cref="ItemCodes"/>. Never for a duplicate key (that is success) or a time limit.
+    /// </summary>
+    public static bool ConcernsOneDocument(ServerErrorCategory category, int code) =>
+        category == ServerErrorCategory.Uncategorized && ItemCodes.Contains(code);
 
     /// <summary>True when sending the same operation again may succeed: Polly retries these inside one write.</summary>
     public static bool IsTransient(Exception exception) =>

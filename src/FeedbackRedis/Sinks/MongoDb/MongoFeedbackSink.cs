@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MongoDB.Bson;
@@ -81,24 +82,59 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
             await ApplyAggregatesAsync(write, now, cancellationToken);
         }
 
-        return write.Results();
+        var results = write.Results();
+        for (int i = 0; i < results.Count; i++)
+        {
+            if (results[i].RejectedItems is { Count: > 0 } rejected)
+            {
+                LogItemsRejected(results[i].BatchId, rejected.Count, batches[i].Events.Count, rejected[0].Reason);
+            }
+        }
+
+        return results;
     }
 
-    /// <summary>Step 1: every event of the group in one unordered bulk of upserts.</summary>
+    /// <summary>
+    /// Step 1: every event of the group in one unordered bulk of upserts. An event whose document cannot be built, or
+    /// whose document the server refuses for its own data, is refused alone (<see cref="GroupWrite.Reject"/>).
+    /// </summary>
     private async Task WriteEventsAsync(GroupWrite write, DateTime now, CancellationToken cancellationToken)
     {
         var models = new List<WriteModel<BsonDocument>>();
         var owners = new List<FeedbackBatch>();
+        var events = new List<BatchedEvent>();
         foreach (var batch in write.Live)
         {
             foreach (var e in batch.Events)
             {
-                models.Add(MongoWriteModels.EventUpsert(e, batch, now));
-                owners.Add(batch);
+                if (EventUpsertOrReject(write, batch, e, now) is { } model)
+                {
+                    models.Add(model);
+                    owners.Add(batch);
+                    events.Add(e);
+                }
             }
         }
 
-        await BulkAsync(_events, models, owners, write, "events", cancellationToken);
+        await BulkAsync(_events, models, owners, write, "events", cancellationToken, events);
+    }
+
+    /// <summary>
+    /// The event's upsert, or null when its document cannot be built (a value BSON cannot hold, or any other failure of
+    /// this one event): then the item is refused with the reason, and the group goes on.
+    /// </summary>
+    internal static UpdateOneModel<BsonDocument>? EventUpsertOrReject(GroupWrite write, FeedbackBatch batch, BatchedEvent e, DateTime now)
+    {
+        try
+        {
+            return MongoWriteModels.EventUpsert(e, batch, now);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            string why = ex is UnstorableItemException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+            write.Reject(batch, e.ItemIndex, $"events: the document of event {e.EventId} (item #{e.ItemIndex}) cannot be built: {why}");
+            return null;
+        }
     }
 
     /// <summary>Steps 2 to 4: find what each batch wrote first, add it to the agents once, then mark the batch.</summary>
@@ -107,7 +143,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
         List<BsonDocument> firstWriters, markers;
         try
         {
-            var ids = write.Live.SelectMany(b => b.Events).Select(e => e.EventId).Distinct(StringComparer.Ordinal).ToList();
+            var ids = write.Live.SelectMany(write.Kept).Select(e => e.EventId).Distinct(StringComparer.Ordinal).ToList();
             firstWriters = await RunAsync(
                 ct => _events.Find(MongoWriteModels.EventsByIdFilter(ids)).Project(MongoWriteModels.FirstWriterProjection()).ToListAsync(ct),
                 cancellationToken);
@@ -128,11 +164,12 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
         var pending = new List<(FeedbackBatch Batch, IReadOnlyList<AgentContribution> Contributions)>();
         foreach (var batch in write.Live.Where(b => !applied.Contains(MongoWriteModels.BatchKey(b))))
         {
-            var owned = batch.Events
+            var kept = write.Kept(batch).ToList();
+            var owned = kept
                 .Where(e => byId.TryGetValue(e.EventId, out var doc) && MongoWriteModels.WrittenFirstBy(doc, batch))
                 .Select(e => e.EventId)
                 .ToHashSet(StringComparer.Ordinal);
-            pending.Add((batch, MongoWriteModels.Contributions(batch, owned)));
+            pending.Add((batch, MongoWriteModels.Contributions(kept, owned)));
         }
 
         var ensures = new List<WriteModel<BsonDocument>>();
@@ -146,7 +183,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
             {
                 ensures.Add(MongoWriteModels.EnsureAgent(contribution.AgentId, now));
                 ensureOwners.Add(batch);
-                applies.Add(MongoWriteModels.ApplyContribution(contribution, key, _options.AppliedBatchesKept, now));
+                applies.Add(MongoWriteModels.ApplyContribution(contribution, key, _options.AppliedBatchesKept, _options.MaxReactionNames, now));
                 applyOwners.Add(batch);
             }
         }
@@ -159,7 +196,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
         var markOwners = new List<FeedbackBatch>();
         foreach (var (batch, contributions) in pending.Where(p => write.IsLive(p.Batch)))
         {
-            marks.Add(MongoWriteModels.BatchMarker(batch, contributions.Sum(c => c.Events), contributions.Select(c => c.AgentId), now));
+            marks.Add(MongoWriteModels.BatchMarker(batch, contributions.Sum(c => c.Events), contributions.Select(c => c.AgentId), write.Rejected(batch).Count, now));
             markOwners.Add(batch);
         }
 
@@ -175,7 +212,9 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
 
     /// <summary>
     /// One unordered bulk write; each write error fails only the batch whose operation it was (a duplicate key is
-    /// success: the document is there), and an error of the whole call fails every batch still live.
+    /// success: the document is there), or, in the event step (<paramref name="events"/> given), refuses only the item
+    /// when the error concerns that event's document (<see cref="GroupWrite.Charge"/>). An error of the whole call
+    /// (network, no primary, write concern) fails every batch still live.
     /// </summary>
     private async Task BulkAsync(
         IMongoCollection<BsonDocument> collection,
@@ -183,9 +222,10 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
         List<FeedbackBatch> owners,
         GroupWrite write,
         string step,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        List<BatchedEvent>? events = null)
     {
-        KeepLive(models, owners, write);
+        KeepLive(models, owners, write, events);
         if (models.Count == 0)
         {
             return;
@@ -197,18 +237,10 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
         }
         catch (MongoBulkWriteException ex) when (ex.WriteConcernError is null)
         {
-            foreach (var error in ex.WriteErrors)
+            var (failed, _) = write.Charge(ex.WriteErrors, owners, events, step);
+            if (failed > 0)
             {
-                var outcome = MongoErrorClassifier.ClassifyWriteError(error.Category, error.Code);
-                if (outcome != SinkOutcome.Written && error.Index >= 0 && error.Index < owners.Count)
-                {
-                    write.Fail(owners[error.Index], outcome, $"{step}: {error.Code} {error.Message}");
-                }
-            }
-
-            if (write.FailedCount > 0)
-            {
-                LogStepFailed(ex, step, write.FailedCount);
+                LogStepFailed(ex, step, failed);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -219,7 +251,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
     }
 
     /// <summary>Drops the operations of batches that failed in an earlier step.</summary>
-    private static void KeepLive(List<WriteModel<BsonDocument>> models, List<FeedbackBatch> owners, GroupWrite write)
+    private static void KeepLive(List<WriteModel<BsonDocument>> models, List<FeedbackBatch> owners, GroupWrite write, List<BatchedEvent>? events = null)
     {
         for (int i = models.Count - 1; i >= 0; i--)
         {
@@ -227,6 +259,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
             {
                 models.RemoveAt(i);
                 owners.RemoveAt(i);
+                events?.RemoveAt(i);
             }
         }
     }

@@ -43,4 +43,11 @@ public sealed class MongoSinkOptions
     /// 10 to 100,000. See docs/SINKS.md for what it bounds.
     /// </summary>
     public int AppliedBatchesKept { get; set; } = 1_000;
+
+    /// <summary>
+    /// Distinct reaction names each agent document keeps under <c>reactions</c> (<c>FEEDBACK_MAX_REACTION_NAMES</c>).
+    /// Default 100; 1 to 10,000. Reactions with further names are counted under <c>reactions.other</c>, so a producer
+    /// cannot grow one agent's document without bound. See docs/SINKS.md.
+    /// </summary>
+    public int MaxReactionNames { get; set; } = 100;
 }

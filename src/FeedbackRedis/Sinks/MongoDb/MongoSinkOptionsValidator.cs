@@ -26,6 +26,7 @@ public sealed class MongoSinkOptionsValidator : IValidateOptions<MongoSinkOption
         check.Require(nameof(options.WriteConcern), options.WriteConcern, MongoWriteConcerns.TryParse(options.WriteConcern, out _), "majority or 1 to 50");
         check.Range(nameof(options.MaxRetryAttempts), options.MaxRetryAttempts, 0, 10);
         check.Range(nameof(options.AppliedBatchesKept), options.AppliedBatchesKept, 10, 100_000);
+        check.Range(nameof(options.MaxReactionNames), options.MaxReactionNames, 1, 10_000);
         return check.Result();
     }
 

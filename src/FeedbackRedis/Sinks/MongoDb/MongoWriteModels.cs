@@ -73,9 +73,20 @@ internal static class MongoWriteModels
     public static IReadOnlyList<AgentContribution> Contributions(FeedbackBatch batch, IReadOnlySet<string> ownedEventIds)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        return Contributions(batch.Events, ownedEventIds);
+    }
+
+    /// <summary>
+    /// As <see cref="Contributions(FeedbackBatch, IReadOnlySet{string})"/>, over <paramref name="events"/> only: the
+    /// sink passes a batch's events without the items it refused, so a refused item is never counted.
+    /// </summary>
+    public static IReadOnlyList<AgentContribution> Contributions(IEnumerable<BatchedEvent> events, IReadOnlySet<string> ownedEventIds)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(ownedEventIds);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var byAgent = new Dictionary<string, (long Events, long Replies, Dictionary<string, long> Reactions, DateTimeOffset? Last)>(StringComparer.Ordinal);
-        foreach (var e in batch.Events)
+        foreach (var e in events)
         {
             if (!ownedEventIds.Contains(e.EventId) || !seen.Add(e.EventId))
             {
@@ -118,41 +129,53 @@ internal static class MongoWriteModels
     /// <paramref name="keep"/>). Filter and update touch one document, so the check and the increment are atomic;
     /// when it was applied before, nothing matches and nothing changes. Not an upsert (<see cref="EnsureAgent"/> runs first).
     /// </summary>
-    public static UpdateOneModel<BsonDocument> ApplyContribution(AgentContribution c, string batchKey, int keep, DateTime now)
+    /// <remarks>
+    /// The update is a one-stage aggregation pipeline (<c>[{$set: ...}]</c>), so that the reaction counters can be capped
+    /// at <paramref name="maxReactionNames"/> distinct names inside the same atomic update (<see cref="ReactionCap"/>);
+    /// <c>events</c> and <c>replies</c> are added to (as <c>$inc</c> would), <c>lastFeedbackAt</c> takes the later time
+    /// (as <c>$max</c> would), and <c>appliedBatches</c> gets the key appended and is cut to the newest
+    /// <paramref name="keep"/> (as <c>$push</c> with <c>$slice</c> would). Needs MongoDB 5.0 or later.
+    /// </remarks>
+    public static UpdateOneModel<BsonDocument> ApplyContribution(AgentContribution c, string batchKey, int keep, int maxReactionNames, DateTime now)
     {
         ArgumentNullException.ThrowIfNull(c);
-        var inc = new BsonDocument { { "events", c.Events }, { "replies", c.Replies } };
-        foreach (var (reaction, count) in c.Reactions.OrderBy(r => r.Key, StringComparer.Ordinal))
+        var set = new BsonDocument
         {
-            inc.Add($"reactions.{reaction}", count);
+            { "events", AddTo("$events", c.Events) },
+            { "replies", AddTo("$replies", c.Replies) },
+        };
+        if (ReactionCap.Expression(c.Reactions, maxReactionNames) is { } reactions)
+        {
+            set.Add("reactions", reactions);
         }
 
-        var update = new BsonDocument
-        {
-            { "$inc", inc },
-            { "$set", new BsonDocument("updatedAt", now) },
-            {
-                "$push", new BsonDocument("appliedBatches", new BsonDocument
-                {
-                    { "$each", new BsonArray { batchKey } },
-                    { "$slice", -keep },
-                })
-            },
-        };
         if (c.LastFeedbackAt is { } last)
         {
-            update.Add("$max", new BsonDocument("lastFeedbackAt", last.UtcDateTime));
+            set.Add("lastFeedbackAt", new BsonDocument("$max", new BsonArray { "$lastFeedbackAt", last.UtcDateTime }));
         }
 
+        set.Add("updatedAt", new BsonDocument("$literal", now));
+        set.Add("appliedBatches", new BsonDocument("$slice", new BsonArray
+        {
+            new BsonDocument("$concatArrays", new BsonArray
+            {
+                new BsonDocument("$ifNull", new BsonArray { "$appliedBatches", new BsonArray() }),
+                new BsonArray { new BsonDocument("$literal", batchKey) },
+            }),
+            -keep,
+        }));
+
         var filter = new BsonDocument { { "_id", c.AgentId }, { "appliedBatches", new BsonDocument("$ne", batchKey) } };
-        return new UpdateOneModel<BsonDocument>(filter, update) { IsUpsert = false };
+        var pipeline = PipelineDefinition<BsonDocument, BsonDocument>.Create(new BsonDocument("$set", set));
+        return new UpdateOneModel<BsonDocument>(filter, new PipelineUpdateDefinition<BsonDocument>(pipeline)) { IsUpsert = false };
     }
 
     /// <summary>
     /// Records that a batch's aggregates are applied: <c>{_id: batchKey}</c>, <c>$setOnInsert</c>, upsert. Written only
     /// after every <see cref="ApplyContribution"/> of the batch succeeded; a re-flush that finds it skips the aggregates.
     /// </summary>
-    public static UpdateOneModel<BsonDocument> BatchMarker(FeedbackBatch batch, long counted, IEnumerable<string> agents, DateTime now)
+    /// <param name="rejected">Items of the batch the sink refused one by one (quarantined, not counted).</param>
+    public static UpdateOneModel<BsonDocument> BatchMarker(FeedbackBatch batch, long counted, IEnumerable<string> agents, int rejected, DateTime now)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var fields = new BsonDocument
@@ -164,6 +187,7 @@ internal static class MongoWriteModels
             { "sealedAt", batch.Claim.SealedAt.UtcDateTime },
             { "events", batch.Events.Count },
             { "counted", counted },
+            { "rejected", rejected },
             { "agents", new BsonArray(agents) },
             { "attempt", batch.Claim.Attempt },
             { "flushedAt", now },
@@ -190,6 +214,10 @@ internal static class MongoWriteModels
 
         return chars.Count == 0 ? StoredItem.UnknownReaction : new string([.. chars]);
     }
+
+    /// <summary><c>{$add: [{$ifNull: [field, 0]}, amount]}</c>: what <c>$inc</c> does, inside a pipeline.</summary>
+    private static BsonDocument AddTo(string field, long amount) =>
+        new("$add", new BsonArray { new BsonDocument("$ifNull", new BsonArray { field, 0 }), amount });
 
     private static void SetDate(BsonDocument fields, string name, DateTimeOffset? value)
     {

@@ -1,21 +1,15 @@
-using System.Net;
-using System.Reflection;
 using FeedbackRedis.Sinks;
 using FeedbackRedis.Sinks.MongoDb;
 using MongoDB.Bson;
 using MongoDB.Driver;
-using MongoDB.Driver.Core.Clusters;
-using MongoDB.Driver.Core.Connections;
-using MongoDB.Driver.Core.Servers;
 using Polly.CircuitBreaker;
+using static FeedbackRedis.Tests.Sinks.MongoDb.DriverErrors;
 
 namespace FeedbackRedis.Tests.Sinks.MongoDb;
 
 /// <summary>Classification of the driver's real exception types, constructed as the driver constructs them.</summary>
 public sealed class MongoErrorClassifierTests
 {
-    private static readonly ConnectionId Connection = new(new ServerId(new ClusterId(1), new DnsEndPoint("mongo", 27017)), 1);
-
     [Test]
     public void NetworkNotPrimaryWriteConcernTimeoutAndOpenCircuit_MeanTheSinkIsUnavailable()
     {
@@ -87,40 +81,36 @@ public sealed class MongoErrorClassifierTests
         });
     }
 
+    [TestCase(121, "DocumentValidationFailure")]
+    [TestCase(2, "BadValue")]
+    [TestCase(40, "ConflictingUpdateOperators")]
+    [TestCase(52, "DollarPrefixedFieldName")]
+    [TestCase(55, "InvalidDBRef")]
+    [TestCase(56, "EmptyFieldName")]
+    [TestCase(57, "DottedFieldName")]
+    [TestCase(10334, "BSONObjectTooLarge")]
+    [TestCase(17419, "document too large after an update")]
+    [TestCase(17420, "document to upsert too large")]
+    public void ErrorsAboutTheDocumentItself_ConcernOneDocument_AndAreRejectedAtBatchLevel(int code, string what)
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(MongoErrorClassifier.ConcernsOneDocument(ServerErrorCategory.Uncategorized, code), Is.True, what);
+            Assert.That(MongoErrorClassifier.ClassifyWriteError(ServerErrorCategory.Uncategorized, code), Is.EqualTo(SinkOutcome.Rejected), what);
+        });
+    }
+
+    [TestCase(ServerErrorCategory.DuplicateKey, 11000)]
+    [TestCase(ServerErrorCategory.ExecutionTimeout, 50)]
+    [TestCase(ServerErrorCategory.Uncategorized, 112)]
+    [TestCase(ServerErrorCategory.Uncategorized, 17)]
+    [TestCase(ServerErrorCategory.Uncategorized, 13)]
+    [TestCase(ServerErrorCategory.Uncategorized, 91)]
+    [TestCase(ServerErrorCategory.Uncategorized, 99999)]
+    public void DuplicatesTimeoutsConflictsAndUnknownCodes_DoNotConcernOneDocument(ServerErrorCategory category, int code) =>
+        Assert.That(MongoErrorClassifier.ConcernsOneDocument(category, code), Is.False);
+
     [Test]
     public void Cancellation_IsNeverRetried() =>
         Assert.That(MongoErrorClassifier.IsTransient(new OperationCanceledException()), Is.False);
-
-    private static MongoCommandException Command(int code, string name) =>
-        new(Connection, name, new BsonDocument("update", "x"), new BsonDocument { { "ok", 0 }, { "code", code }, { "codeName", name }, { "errmsg", name } });
-
-    private static MongoBulkWriteException<BsonDocument> Bulk(params BulkWriteError[] errors) => Bulk(errors, null);
-
-    private static MongoBulkWriteException<BsonDocument> Bulk(BulkWriteError[] errors, WriteConcernError? concern)
-    {
-        var result = new BulkWriteResult<BsonDocument>.Acknowledged(
-            requestCount: 4, matchedCount: 0, deletedCount: 0, insertedCount: 0, modifiedCount: 0, upserts: [], processedRequests: []);
-        return new MongoBulkWriteException<BsonDocument>(Connection, result, errors, concern, []);
-    }
-
-    /// <summary>The driver builds these from server replies; their constructors are internal, so reflection it is.</summary>
-    private static BulkWriteError WriteError(int index, ServerErrorCategory category, int code, string message) =>
-        (BulkWriteError)Activator.CreateInstance(
-            typeof(BulkWriteError), BindingFlags.Instance | BindingFlags.NonPublic, null, [index, category, code, message, new BsonDocument()], null)!;
-
-    private static WriteConcernError WriteConcernError(int code, string message)
-    {
-        var ctor = typeof(WriteConcernError).GetConstructors(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
-            .OrderBy(c => c.GetParameters().Length).First();
-        var args = ctor.GetParameters().Select(p => p.ParameterType switch
-        {
-            var t when t == typeof(int) => (object?)code,
-            var t when t == typeof(string) && p.Name == "message" => message,
-            var t when t == typeof(string) => "WriteConcernFailed",
-            var t when t == typeof(BsonDocument) => new BsonDocument(),
-            var t when t == typeof(IEnumerable<string>) => Array.Empty<string>(),
-            _ => null,
-        }).ToArray();
-        return (WriteConcernError)ctor.Invoke(args);
-    }
 }

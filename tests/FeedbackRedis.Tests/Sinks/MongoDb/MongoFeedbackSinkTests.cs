@@ -103,7 +103,7 @@ public sealed class MongoFeedbackSinkTests
         await Events.BulkWriteAsync(b.Events.Select(e => MongoWriteModels.EventUpsert(e, b, now)));
         await Agents.BulkWriteAsync([MongoWriteModels.EnsureAgent("agent-1", now)]);
         await Agents.BulkWriteAsync([MongoWriteModels.ApplyContribution(
-            MongoWriteModels.Contributions(b, new HashSet<string> { "b-1" }).Single(), MongoWriteModels.BatchKey(b), 1000, now)]);
+            MongoWriteModels.Contributions(b, new HashSet<string> { "b-1" }).Single(), MongoWriteModels.BatchKey(b), 1000, 100, now)]);
         // c: fully written before; re-flushed after its ack was lost
         await Sink().WriteAsync([c], CancellationToken.None);
 
@@ -142,6 +142,78 @@ public sealed class MongoFeedbackSinkTests
         });
     }
 
+    [Test]
+    public async Task ReactionNames_PastTheCap_AreCountedUnderOther_EveryCountKept()
+    {
+        var sink = Sink();
+        var items = Enumerable.Range(0, 150).Select(i => TestFeedback.Item("agent-1", $"e-{i}", "reaction", $"r{i:D3}")).ToList();
+        items.Add(TestFeedback.Item("agent-1", "e-again", "reaction", "r149"));
+        items.Add(TestFeedback.Item("agent-1", "e-first", "reaction", "r000"));
+
+        var results = await sink.WriteAsync([Batch("agent-1:1", 1, [.. items])], CancellationToken.None);
+
+        var reactions = (await Agents.Find(new BsonDocument("_id", "agent-1")).SingleAsync())["reactions"].AsBsonDocument;
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Single().Outcome, Is.EqualTo(SinkOutcome.Written));
+            Assert.That(reactions.Names.Where(n => n != "other"), Is.EquivalentTo(Enumerable.Range(0, 100).Select(i => $"r{i:D3}")), "the first 100 names in sorted order");
+            Assert.That(reactions["r000"].ToInt64(), Is.EqualTo(2));
+            Assert.That(reactions["other"].ToInt64(), Is.EqualTo(51), "r100 to r149, r149 twice");
+            Assert.That(reactions.Values.Sum(v => v.ToInt64()), Is.EqualTo(152));
+        });
+    }
+
+    [Test]
+    public async Task ConcurrentBatchesOfOneAgent_NeverPassTheCap_AndLoseNoCount()
+    {
+        var options = new MongoSinkOptions { Database = _database, MaxReactionNames = 10 };
+        var batches = Enumerable.Range(0, 8)
+            .Select(b => Batch($"agent-1:{b}", b, [.. Enumerable.Range(0, 6).Select(i => TestFeedback.Item("agent-1", $"e-{b}-{i}", "reaction", $"n{(b * 6) + i:D2}"))]))
+            .ToList();
+
+        await Task.WhenAll(batches.Select(b => Sink(options: options).WriteAsync([b], CancellationToken.None)));
+
+        var agent = await Agents.Find(new BsonDocument("_id", "agent-1")).SingleAsync();
+        var reactions = agent["reactions"].AsBsonDocument;
+        Assert.Multiple(() =>
+        {
+            Assert.That(reactions.ElementCount, Is.EqualTo(11), "10 names and other: each update saw the names the others had added");
+            Assert.That(reactions.Values.Sum(v => v.ToInt64()), Is.EqualTo(48));
+            Assert.That(agent["events"].ToInt64(), Is.EqualTo(48));
+        });
+    }
+
+    [Test]
+    public async Task ADocumentTheServerRefuses_IsRefusedAlone_AndTheRestOfItsBatchIsWrittenAndCounted()
+    {
+        await Database.CreateCollectionAsync("feedback_events", new CreateCollectionOptions<BsonDocument>
+        {
+            Validator = new BsonDocumentFilterDefinition<BsonDocument>(BsonDocument.Parse("""{ "text": { "$ne": "poison" } }""")),
+        });
+        var sink = Sink();
+        var batch = Batch(
+            "agent-1:1",
+            1,
+            TestFeedback.Item("agent-1", "e-1"),
+            """{"eventId":"e-2","agentId":"agent-1","type":"reply","text":"poison"}""",
+            """{"eventId":"e-3","agentId":"agent-1","type":"reply","score":1e400}""",
+            TestFeedback.Item("agent-1", "e-4", "reaction", "like"));
+
+        var result = (await sink.WriteAsync([batch], CancellationToken.None)).Single();
+
+        var agent = await Agents.Find(new BsonDocument("_id", "agent-1")).SingleAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Outcome, Is.EqualTo(SinkOutcome.Written));
+            Assert.That(result.RejectedItems.Select(r => r.ItemIndex), Is.EqualTo(new[] { 1, 2 }));
+            Assert.That(result.RejectedItems[0].Reason, Does.Contain("121"), "DocumentValidationFailure");
+            Assert.That(result.RejectedItems[1].Reason, Does.Contain("not a finite double"));
+            Assert.That(Events.CountDocuments(FilterDefinition<BsonDocument>.Empty), Is.EqualTo(2));
+            Assert.That(agent["events"].ToInt64(), Is.EqualTo(2), "refused items are left out of the aggregates");
+            Assert.That(Batches.Find(FilterDefinition<BsonDocument>.Empty).Single()["rejected"].ToInt32(), Is.EqualTo(2));
+        });
+    }
+
     private IMongoDatabase Database => _client!.GetDatabase(_database);
 
     private IMongoCollection<BsonDocument> Events => Database.GetCollection<BsonDocument>("feedback_events");
@@ -150,8 +222,8 @@ public sealed class MongoFeedbackSinkTests
 
     private IMongoCollection<BsonDocument> Batches => Database.GetCollection<BsonDocument>("flushed_batches");
 
-    private MongoFeedbackSink Sink(TimeProvider? time = null) =>
-        new(_client!, Options.Create(new MongoSinkOptions { Database = _database }), time ?? new FakeTimeProvider(TestStores.Start), NullLogger<MongoFeedbackSink>.Instance);
+    private MongoFeedbackSink Sink(TimeProvider? time = null, MongoSinkOptions? options = null) =>
+        new(_client!, Options.Create(options ?? new MongoSinkOptions { Database = _database }), time ?? new FakeTimeProvider(TestStores.Start), NullLogger<MongoFeedbackSink>.Instance);
 
     private static FeedbackBatch Batch(string batchId, int seq, params string[] items) =>
         FeedbackBatch.Read(TestFeedback.Claimed(batchId, items, sealedAt: TestStores.Start.AddSeconds(seq)));

@@ -1,4 +1,6 @@
+using FeedbackRedis.Configuration;
 using FeedbackRedis.Sinks.MongoDb;
+using Microsoft.Extensions.Configuration;
 
 namespace FeedbackRedis.Tests.Sinks.MongoDb;
 
@@ -32,5 +34,33 @@ public sealed class MongoSinkOptionsValidatorTests
         var result = new MongoSinkOptionsValidator().Validate(null, new MongoSinkOptions { EventsCollection = "system.views", Database = "a.b" });
 
         Assert.That(result.FailureMessage, Does.Contain("FEEDBACK_MONGODB_EVENTS_COLLECTION").And.Contain("FEEDBACK_MONGODB_DATABASE"));
+    }
+
+    [TestCase(0)]
+    [TestCase(10_001)]
+    public void MaxReactionNamesOutOfRange_FailsNamingTheSettingAndRange(int value)
+    {
+        var result = new MongoSinkOptionsValidator().Validate(null, new MongoSinkOptions { MaxReactionNames = value });
+
+        Assert.That(result.FailureMessage, Does.Contain($"FEEDBACK_MAX_REACTION_NAMES (Feedback:MongoDb:MaxReactionNames) is {value}; allowed: 1 to 10,000."));
+    }
+
+    [TestCase(1)]
+    [TestCase(10_000)]
+    public void MaxReactionNamesAtItsBounds_IsValid(int value) =>
+        Assert.That(new MongoSinkOptionsValidator().Validate(null, new MongoSinkOptions { MaxReactionNames = value }).Succeeded, Is.True);
+
+    [Test]
+    public void MaxReactionNames_DefaultsTo100_AndIsReadFromItsEnvironmentName()
+    {
+        var configuration = new ConfigurationBuilder().AddFeedbackEnvironment(new Dictionary<string, string?> { ["FEEDBACK_MAX_REACTION_NAMES"] = "250" }).Build();
+
+        var options = configuration.GetSection(MongoSinkOptions.Section).Get<MongoSinkOptions>();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(new MongoSinkOptions().MaxReactionNames, Is.EqualTo(100));
+            Assert.That(options?.MaxReactionNames, Is.EqualTo(250));
+        });
     }
 }

@@ -63,12 +63,14 @@ public sealed class MongoWriteModelsTests
     }
 
     [Test]
-    public void ApplyContribution_IncrementsOnlyWhileTheBatchKeyIsAbsent_AndPushesItBounded()
+    public void ApplyContribution_IncrementsOnlyWhileTheBatchKeyIsAbsent_AndPushesItBounded_InOnePipelineStage()
     {
         var contribution = new AgentContribution("agent-1", 5, 2, new Dictionary<string, long> { ["like"] = 2, ["heart"] = 1 }, At);
 
-        var model = MongoWriteModels.ApplyContribution(contribution, "agent-1:7@1795435210000", keep: 1000, Now);
+        var model = MongoWriteModels.ApplyContribution(contribution, "agent-1:7@1795435210000", keep: 1000, maxReactionNames: 100, Now);
 
+        var update = Render(model.Update).AsBsonArray;
+        var set = update.Single()["$set"].AsBsonDocument;
         Assert.Multiple(() =>
         {
             Assert.That(model.IsUpsert, Is.False, "EnsureAgent creates the document; an upsert here could insert a second copy");
@@ -77,14 +79,37 @@ public sealed class MongoWriteModelsTests
                 { "_id", "agent-1" },
                 { "appliedBatches", new BsonDocument("$ne", "agent-1:7@1795435210000") },
             }));
-            Assert.That(Render(model.Update), Is.EqualTo(new BsonDocument
-            {
-                { "$inc", new BsonDocument { { "events", 5L }, { "replies", 2L }, { "reactions.heart", 1L }, { "reactions.like", 2L } } },
-                { "$set", new BsonDocument("updatedAt", Now) },
-                { "$push", new BsonDocument("appliedBatches", new BsonDocument { { "$each", new BsonArray { "agent-1:7@1795435210000" } }, { "$slice", -1000 } }) },
-                { "$max", new BsonDocument("lastFeedbackAt", At.UtcDateTime) },
-            }));
+            Assert.That(update, Has.Count.EqualTo(1), "one stage: the whole update is one atomic write of one document");
+            Assert.That(set.Names, Is.EqualTo(new[] { "events", "replies", "reactions", "lastFeedbackAt", "updatedAt", "appliedBatches" }));
+            Assert.That(set["events"], Is.EqualTo(BsonDocument.Parse("""{ "$add": [{ "$ifNull": ["$events", 0] }, { "$numberLong": "5" }] }""")));
+            Assert.That(set["replies"], Is.EqualTo(BsonDocument.Parse("""{ "$add": [{ "$ifNull": ["$replies", 0] }, { "$numberLong": "2" }] }""")));
+            Assert.That(set["reactions"], Is.EqualTo(ReactionCap.Expression(contribution.Reactions, 100)), "ReactionCapTests has its shape");
+            Assert.That(set["reactions"]["$let"]["vars"]["names"]["$literal"], Is.EqualTo(new BsonArray { "heart", "like" }));
+            Assert.That(set["lastFeedbackAt"], Is.EqualTo(new BsonDocument("$max", new BsonArray { "$lastFeedbackAt", At.UtcDateTime })));
+            Assert.That(set["updatedAt"], Is.EqualTo(new BsonDocument("$literal", Now)));
+            Assert.That(set["appliedBatches"], Is.EqualTo(BsonDocument.Parse(
+                """{ "$slice": [{ "$concatArrays": [{ "$ifNull": ["$appliedBatches", []] }, [{ "$literal": "agent-1:7@1795435210000" }]] }, -1000] }""")));
         });
+    }
+
+    [Test]
+    public void ApplyContribution_OfRepliesOnly_LeavesReactionsAndTheTimeAlone()
+    {
+        var contribution = new AgentContribution("agent-1", 2, 2, new Dictionary<string, long>(), null);
+
+        var set = Render(MongoWriteModels.ApplyContribution(contribution, "k", keep: 10, maxReactionNames: 100, Now).Update).AsBsonArray.Single()["$set"].AsBsonDocument;
+
+        Assert.That(set.Names, Is.EqualTo(new[] { "events", "replies", "updatedAt", "appliedBatches" }));
+    }
+
+    [Test]
+    public void ApplyContribution_ABatchKeyStartingWithDollar_IsALiteral_NotAFieldPath()
+    {
+        var contribution = new AgentContribution("agent-1", 1, 1, new Dictionary<string, long>(), null);
+
+        var set = Render(MongoWriteModels.ApplyContribution(contribution, "$events", keep: 10, maxReactionNames: 100, Now).Update).AsBsonArray.Single()["$set"];
+
+        Assert.That(set["appliedBatches"]["$slice"][0]["$concatArrays"][1], Is.EqualTo(new BsonArray { new BsonDocument("$literal", "$events") }));
     }
 
     [Test]
@@ -125,6 +150,25 @@ public sealed class MongoWriteModelsTests
     }
 
     [Test]
+    public void Contributions_OverTheKeptEvents_LeaveARefusedItemOut_EvenWhenItsIdWasWrittenByAnotherItem()
+    {
+        var batch = Batch(
+            "agent-1:7",
+            TestFeedback.Item("agent-1", "e-1", "reaction", "poison"),
+            TestFeedback.Item("agent-1", "e-2"),
+            TestFeedback.Item("agent-1", "e-1", "reaction", "like"));
+        var owned = new HashSet<string> { "e-1", "e-2" };
+
+        var contribution = MongoWriteModels.Contributions(batch.Events.Where(e => e.ItemIndex != 0), owned).Single();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(contribution.Events, Is.EqualTo(2));
+            Assert.That(contribution.Reactions, Is.EqualTo(new Dictionary<string, long> { ["like"] = 1 }), "item #0 was refused; item #2 wrote e-1");
+        });
+    }
+
+    [Test]
     public void Contributions_OfABatchThatWroteNothingFirst_AreEmpty_SoItsAggregateStepSendsNothing()
     {
         var batch = Batch("agent-1:9", TestFeedback.Item("agent-1", "e-1"));
@@ -154,8 +198,8 @@ public sealed class MongoWriteModelsTests
     {
         var batch = Batch("agent-1:7", TestFeedback.Item("agent-1", "e-1"));
 
-        var model = MongoWriteModels.BatchMarker(batch, counted: 1, ["agent-1"], Now);
-        var update = Render(model.Update);
+        var model = MongoWriteModels.BatchMarker(batch, counted: 1, ["agent-1"], rejected: 2, Now);
+        var update = Render(model.Update).AsBsonDocument;
 
         Assert.Multiple(() =>
         {
@@ -164,6 +208,7 @@ public sealed class MongoWriteModelsTests
             Assert.That(Render(model.Filter), Is.EqualTo(new BsonDocument("_id", MongoWriteModels.BatchKey(batch))));
             Assert.That(update.Names, Is.EqualTo(new[] { "$setOnInsert" }));
             Assert.That(update["$setOnInsert"]["counted"], Is.EqualTo(new BsonInt64(1)));
+            Assert.That(update["$setOnInsert"]["rejected"], Is.EqualTo(new BsonInt32(2)), "items quarantined one by one, for operators");
         });
     }
 
@@ -180,5 +225,5 @@ public sealed class MongoWriteModelsTests
 
     private static BsonDocument Render(FilterDefinition<BsonDocument> filter) => filter.Render(Args);
 
-    private static BsonDocument Render(UpdateDefinition<BsonDocument> update) => update.Render(Args).AsBsonDocument;
+    private static BsonValue Render(UpdateDefinition<BsonDocument> update) => update.Render(Args);
 }
