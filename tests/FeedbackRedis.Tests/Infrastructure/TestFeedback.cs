@@ -1,5 +1,7 @@
 using System.Text.Json;
 using FeedbackRedis.Batching;
+using FeedbackRedis.Items;
+using FeedbackRedis.Sinks;
 
 namespace FeedbackRedis.Tests.Infrastructure;
 
@@ -32,6 +34,23 @@ public static class TestFeedback
         [.. Enumerable.Range(first, count).Select(i => i % 2 == 0
             ? Event(agentId, $"{agentId}-e{i}")
             : Event(agentId, $"{agentId}-e{i}", "reaction", "like"))];
+
+    /// <summary>
+    /// A batch whose items are read without the item reader's checks, for sink tests that must show a sink holding its
+    /// own against an event the reader would have quarantined (a hand edit in Redis, a reader bug).
+    /// </summary>
+    public static FeedbackBatch Unchecked(ClaimedBatch claim) => new(claim,
+    [
+        .. claim.Items.Select((item, i) =>
+        {
+            var root = JsonDocument.Parse(item).RootElement.Clone();
+            string? reaction = root.TryGetProperty("reaction", out var r) ? r.GetString() : null;
+            var type = root.GetProperty("type").GetString() == "reaction" ? FeedbackType.Reaction : FeedbackType.Reply;
+            return new BatchedEvent(
+                root.GetProperty("eventId").GetString()!, root.TryGetProperty("agentId", out var a) ? a.GetString()! : claim.AgentId!,
+                type, type == FeedbackType.Reaction ? reaction ?? StoredItem.UnknownReaction : null, null, null, root, i);
+        }),
+    ]);
 
     /// <summary>A claimed batch built in memory (for sink tests that need no Redis).</summary>
     public static ClaimedBatch Claimed(string batchId, IEnumerable<string> items, int attempt = 1, string owner = "flusher-test", DateTimeOffset? sealedAt = null)

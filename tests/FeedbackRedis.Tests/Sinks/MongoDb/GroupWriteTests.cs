@@ -138,5 +138,5 @@ public sealed class GroupWriteTests
         (new GroupWrite(batches), [.. batches.SelectMany(b => b.Events.Select(_ => b))], [.. batches.SelectMany(b => b.Events)]);
 
     private static FeedbackBatch Batch(string batchId, string agent, int events) =>
-        FeedbackEventParser.Parse(TestFeedback.Claimed(batchId, Enumerable.Range(0, events).Select(i => TestFeedback.Item(agent, $"{agent}-{i}"))));
+        FeedbackBatch.Read(TestFeedback.Claimed(batchId, Enumerable.Range(0, events).Select(i => TestFeedback.Item(agent, $"{agent}-{i}"))));
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FeedbackRedis.Sinks;
 using FeedbackRedis.Sinks.MongoDb;
 using FeedbackRedis.Tests.Infrastructure;
 using MongoDB.Bson;
@@ -39,7 +38,7 @@ public sealed class JsonToBsonTests
     [Test]
     public void EventFields_OfAnItemWithAnInfiniteNumber_Throw_ForTheSinkToRefuseThatItem()
     {
-        var batch = FeedbackEventParser.Parse(TestFeedback.Claimed("agent-1:7", ["""{"eventId":"e-1","agentId":"agent-1","type":"reply","score":1e400}"""]));
+        var batch = TestFeedback.Unchecked(TestFeedback.Claimed("agent-1:7", ["""{"eventId":"e-1","agentId":"agent-1","type":"reply","score":1e400}"""]));
 
         Assert.That(
             () => MongoWriteModels.EventFields(batch.Events[0], batch, DateTime.UnixEpoch),

@@ -10,7 +10,7 @@ public sealed class MongoFeedbackSinkBuildTests
     [Test]
     public void AnEventWhoseDocumentCannotBeBuilt_IsRefusedAlone_WithTheReason_AndTheOthersGetTheirUpserts()
     {
-        var batch = FeedbackEventParser.Parse(TestFeedback.Claimed("agent-1:7",
+        var batch = TestFeedback.Unchecked(TestFeedback.Claimed("agent-1:7",
         [
             TestFeedback.Item("agent-1", "e-1"),
             """{"eventId":"e-2","agentId":"agent-1","type":"reply","score":-1e400}""",
