@@ -1,0 +1,130 @@
+using System.Buffers;
+using System.Text;
+using FeedbackRedis.Ingestion;
+using FeedbackRedis.Items;
+using FeedbackRedis.Sinks;
+using FeedbackRedis.Sinks.File;
+using FeedbackRedis.Tests.Infrastructure;
+
+namespace FeedbackRedis.Tests.Items;
+
+/// <summary>
+/// Inputs that break a property of the fuzz targets (scripts/fuzz.sh, tools/FeedbackRedis.Fuzz; docs/RELIABILITY.md,
+/// "Fuzzing"), each with the property it breaks. Findings 1 and 2 are AFL's (2026-12-01 runs), its inputs kept byte for
+/// byte (base64) next to a reduced input that says what matters in them. Findings 3 and 4 were found by hand while the
+/// targets' properties were written: the targets report them when the input is replayed, AFL did not reach them in those
+/// runs. A classify input is a Kafka message as the target reads it: the first byte picks the topic (even: reply, odd:
+/// reaction), the rest is the value.
+/// </summary>
+public sealed class FuzzRegressionTests
+{
+    // Each finding fails until its fix lands in src/ (owned by the lead); the date makes a forgotten one fail again.
+    private const string Until = "2026-12-15 00:00:00Z";
+    private const string SurrogateNameInMessage =
+        "fuzz finding 1: a lone-surrogate field name throws out of FeedbackEventReader's KnownField (ValueTextEquals); remove with the fix";
+    private const string SurrogateNameInItem =
+        "fuzz finding 2: a lone-surrogate field name throws out of StoredItem.TryRead (JsonElement.TryGetProperty); remove with the fix";
+    private const string BlankReaction =
+        "finding 3 (by hand, the classify target reports it): a blank reaction is accepted but read back as 'unknown'; remove with the fix";
+    private const string DeepItem =
+        "finding 4 (by hand, the item target reports it): an item TryRead accepts at depth 64 makes a file line FileSinkReader counts as torn; remove with the fix";
+
+    private static readonly FeedbackTopics Topics = new("feedback.reply.received", "feedback.reaction.received");
+    private static readonly EventClassifier Classifier = new(Topics, 65_536);
+    private static readonly DateTimeOffset ReceivedAt = new(2026, 12, 1, 12, 0, 1, 234, TimeSpan.Zero);
+
+    // Property: Classify never falls back on its safety net (unreadable); the reader itself never throws.
+    [TestCase("MXsiZVx1ZDgwMGUiOjN9XQ==", TestName = "AFL classify input of 16 bytes")]
+    [TestCase("MHsiYVx1ZDgzZCI6ImExIiwidGV4dCI6IgAiLCJhXHYwMDAxYiI6MX0=", TestName = "AFL classify input of 41 bytes, a high surrogate")]
+    [TestCase("MHsiYWdlbnRJZCI6ImExIiwidGV4IjoiYTEiLCJcdWRmZmYxYiI6MX0=", TestName = "AFL classify input of 41 bytes, a low surrogate")]
+    [Ignore(SurrogateNameInMessage, Until = Until)]
+    public void A_message_with_a_lone_surrogate_field_name_is_never_unreadable(string base64)
+    {
+        var (topic, type, value) = Message(Convert.FromBase64String(base64));
+
+        Assert.That(() => FeedbackEventReader.Read(value, type, out _), Throws.Nothing, "the reader throws");
+        var c = Classifier.Classify(new IncomingMessage(topic, 3, 1234, value), ReceivedAt);
+        Assert.That(c.IsDeadLetter, Is.True);
+        Assert.That(c.Reason, Is.Not.EqualTo(DeadLetterReason.Unreadable), c.Detail);
+    }
+
+    [TestCase("""{"agentId":"a1","text":"t","\ud800":1}""")]
+    [TestCase("""{"\udfff":1,"agentId":"a1","text":"t"}""")]
+    [TestCase("""{"agentId":"a1","te\ud83dxt":"t"}""")]
+    [Ignore(SurrogateNameInMessage, Until = Until)]
+    public void A_top_level_field_name_with_a_lone_surrogate_escape_is_invalid_text(string json)
+    {
+        var c = Classifier.Classify(new IncomingMessage(Topics.ReplyTopic, 3, 1234, Encoding.UTF8.GetBytes(json)), ReceivedAt);
+
+        Assert.That(c.Reason, Is.EqualTo(DeadLetterReason.InvalidText), c.Detail);
+    }
+
+    // Property: TryRead never throws; a claimed batch holding such an item reads, the item among the unreadable ones.
+    [TestCase("eyJldmVudUlkIjoiYyIsIlx1ZDgzZHR5cFtlIjoicmZwbHkiLCJlIjp7fX0=", TestName = "AFL item input of 44 bytes, no eventId")]
+    [TestCase("eyJldmVudElkIjoiYSIsInRcdWQ4M2R5cGUiOiJyZXCJeSIsImUiOnsieCI6IjAwIn19", TestName = "AFL item input of 68 bytes, eventId first")]
+    [TestCase("eyJldlx1ZDgwMGVudElkIjoiZS00IiwiYWdlbnRJZCI6ImEiLCJ0eXBlIjoicm5wbHkiLCJlIjp7IngiOiJcdWRjMDAifX0=", TestName = "AFL item input of 71 bytes")]
+    [TestCase("eyJldmVudElkIjoiZS0xIiwiYWdlbnRJZCI6ImEiLCJ0eXBlIjoicmVwbHkiLCJcdWRmZmYiOjF9", TestName = "a valid item and a field name of a lone low surrogate")]
+    [Ignore(SurrogateNameInItem, Until = Until)]
+    public void An_item_with_a_lone_surrogate_field_name_is_refused_not_thrown(string base64)
+    {
+        string item = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+
+        string? problem = null;
+        Assert.That(() => StoredItem.TryRead(item, "agent-1", 0, out _, out problem), Throws.Nothing, "TryRead throws");
+        Assert.That(problem, Is.Not.Null, "refused, with a reason");
+
+        FeedbackBatch? batch = null;
+        Assert.That(() => batch = FeedbackBatch.Read(TestFeedback.Claimed("agent-1:1", [TestFeedback.Item("agent-1", "e-ok"), item])), Throws.Nothing);
+        Assert.That(batch!.Events.Select(e => e.EventId), Is.EqualTo(new[] { "e-ok" }));
+        Assert.That(batch.Unreadable.Select(u => u.ItemIndex), Is.EqualTo(new[] { 1 }));
+    }
+
+    // Property: an accepted reaction reads back from its item as the reaction the message sent.
+    [TestCase(" ")]
+    [TestCase("\\t")]
+    [TestCase("\\u00a0\\u2003")]
+    [Ignore(BlankReaction, Until = Until)]
+    public void A_reaction_is_either_dead_lettered_or_read_back_as_sent(string reaction)
+    {
+        string json = $$"""{"agentId":"a1","reaction":"{{reaction}}"}""";
+        var value = Encoding.UTF8.GetBytes(json);
+        var c = Classifier.Classify(new IncomingMessage(Topics.ReactionTopic, 3, 1234, value), ReceivedAt);
+        if (c.IsDeadLetter)
+        {
+            Assert.That(c.Reason, Is.EqualTo(DeadLetterReason.WrongShape), c.Detail);
+            return;
+        }
+
+        string sent = FeedbackEventReader.Read(value, FeedbackType.Reaction, out _)!.Reaction!;
+        Assert.That(StoredItem.TryRead(c.Event!.Item, null, 0, out var read, out string? problem), Is.True, problem);
+        Assert.That(read!.Reaction, Is.EqualTo(sent));
+    }
+
+    // Property: an item TryRead accepts goes through the file sink: its line reads back, not torn.
+    [TestCase(ItemLimits.ReaderMaxDepth)]
+    [Ignore(DeepItem, Until = Until)]
+    public void An_item_TryRead_accepts_makes_a_file_line_that_reads_back(int depth)
+    {
+        // The item's own object and extra count 2 levels; arrays make up the rest.
+        string nested = new string('[', depth - 2) + new string(']', depth - 2);
+        string item = """{"eventId":"e-1","agentId":"a","type":"reply","extra":{"d":""" + nested + "}}";
+        if (!StoredItem.TryRead(item, null, 0, out var read, out _))
+        {
+            Assert.Pass("refused by TryRead (quarantined): the file sink never sees it");
+        }
+
+        var batch = FeedbackBatch.Read(TestFeedback.Claimed("a:1", [item]));
+        var buffer = new ArrayBufferWriter<byte>();
+        FileSinkLine.Write(buffer, read, batch, ReceivedAt);
+        var summary = FileSinkReader.Count([Encoding.UTF8.GetString(buffer.WrittenSpan).TrimEnd('\n')]);
+
+        Assert.That(summary.TornLines, Is.Zero);
+        Assert.That(summary.EventIds, Is.EquivalentTo(new[] { "e-1" }));
+    }
+
+    private static (string Topic, FeedbackType Type, byte[] Value) Message(byte[] input)
+    {
+        var type = (input[0] & 1) == 0 ? FeedbackType.Reply : FeedbackType.Reaction;
+        return (type == FeedbackType.Reply ? Topics.ReplyTopic : Topics.ReactionTopic, type, input[1..]);
+    }
+}
