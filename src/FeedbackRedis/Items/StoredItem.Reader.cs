@@ -41,6 +41,13 @@ public static partial class StoredItem
             return false;
         }
 
+        // First the whole item against what the writer can produce, so that no lookup below meets a name it cannot
+        // compare and the sinks' writers never meet a value they cannot write.
+        if (!IsStorable(root, 1, out problem))
+        {
+            return false;
+        }
+
         if (!TryString(root, "eventId", out string? eventId, out problem))
         {
             return false;
@@ -90,23 +97,6 @@ public static partial class StoredItem
         {
             _ = TryString(root, "reaction", out reaction, out _);
             reaction = string.IsNullOrWhiteSpace(reaction) ? UnknownReaction : reaction;
-        }
-
-        bool storable;
-        try
-        {
-            storable = IsStorable(root, out problem);
-        }
-        catch (InvalidOperationException)
-        {
-            storable = false;
-            problem = "a field name is not valid text (a lone UTF-16 surrogate)";
-        }
-
-        if (!storable)
-        {
-            problem = $"event {eventId}: {problem}";
-            return false;
         }
 
         read = new BatchedEvent(eventId, agentId, type, reaction, Time(root, "occurredAt"), Time(root, "receivedAt"), root, itemIndex);
@@ -172,20 +162,47 @@ public static partial class StoredItem
     }
 
     /// <summary>
-    /// True when every string and name of the item decodes and every number is finite: what the sinks' writers need.
-    /// Always true for an item the writer made; checked so that a hand-edited item is quarantined, not a sink failure.
+    /// True when the item is within what the writer produces: nesting at most <see cref="ItemLimits.MaxItemDepth"/>, every
+    /// string and name decodes, no control character in a name, no name repeated in an object, every number finite.
+    /// Always true for an item the writer made; checked so that a hand-edited item is quarantined, never a sink failure.
     /// </summary>
-    private static bool IsStorable(JsonElement element, out string? problem)
+    private static bool IsStorable(JsonElement element, int depth, [NotNullWhen(false)] out string? problem)
     {
         problem = null;
         switch (element.ValueKind)
         {
+            case JsonValueKind.Object or JsonValueKind.Array when depth > ItemLimits.MaxItemDepth:
+                problem = $"it nests deeper than {ItemLimits.MaxItemDepth} levels";
+                return false;
             case JsonValueKind.Object:
+                var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var property in element.EnumerateObject())
                 {
-                    if (!IsText(property.Name) || !IsStorable(property.Value, out problem))
+                    string name;
+                    try
                     {
-                        problem ??= "a field name is not valid text";
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        problem = "a field name is not valid text (a lone UTF-16 surrogate)";
+                        return false;
+                    }
+
+                    if (!IsText(name))
+                    {
+                        problem = "a field name holds a control character";
+                        return false;
+                    }
+
+                    if (!names.Add(name))
+                    {
+                        problem = $"the field '{name}' appears more than once";
+                        return false;
+                    }
+
+                    if (!IsStorable(property.Value, depth + 1, out problem))
+                    {
                         return false;
                     }
                 }
@@ -194,7 +211,7 @@ public static partial class StoredItem
             case JsonValueKind.Array:
                 foreach (var value in element.EnumerateArray())
                 {
-                    if (!IsStorable(value, out problem))
+                    if (!IsStorable(value, depth + 1, out problem))
                     {
                         return false;
                     }

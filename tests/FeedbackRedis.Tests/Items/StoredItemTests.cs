@@ -51,7 +51,9 @@ public sealed class StoredItemTests
     [TestCase("""{"eventId":"e","agentId":"a","type":"reply","extra":{"x":"\ud800"}}""", "not valid text")]
     [TestCase("""{"eventId":"e","agentId":"a","type":"reply","extra":{"\ud800":1}}""", "field name is not valid text")]
     [TestCase("""{"eventId":"e","agentId":"a","type":"reply","extra":{"n":1e400}}""", "not finite")]
-    [TestCase("""{"eventId":"\udc00","agentId":"a","type":"reply"}""", "eventId is not valid text")]
+    [TestCase("""{"eventId":"\udc00","agentId":"a","type":"reply"}""", "a string is not valid text")]
+    [TestCase("""{"eventId":"e","agentId":"a","type":"reply","eventId":"f"}""", "'eventId' appears more than once")]
+    [TestCase("""{"eventId":"e","agentId":"a","type":"reply","\u0007":1}""", "control character")]
     public void UnreadableItem_IsRefusedWithTheReason_NeverThrown(string item, string reason)
     {
         Assert.Multiple(() =>
