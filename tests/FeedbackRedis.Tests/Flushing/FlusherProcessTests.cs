@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using FeedbackRedis.Batching;
 using FeedbackRedis.Flushing;
+using FeedbackRedis.Items;
 using FeedbackRedis.Kafka;
 using FeedbackRedis.Sinks.File;
 using FeedbackRedis.Tests.Infrastructure;
@@ -136,6 +137,50 @@ public sealed class FlusherProcessTests
             Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), "the 60 s pause was cut at the 1 s drain timeout");
             Assert.That((counts.InFlightBatches, counts.ReadyBatches, counts.PendingEvents), Is.EqualTo((0L, 0L, 0L)), "acked before exit, not left to its lease");
             Assert.That(flusher.Log, Does.Contain("Flusher ").And.Contain(" stopped"));
+        });
+    }
+
+    [Test]
+    public async Task OneBadItemInAHybridCombinedBatchOfManyAgents_IsQuarantined_AndEveryOtherEventIsWrittenAndAcked()
+    {
+        var store = TestStores.Create(o =>
+        {
+            o.Clock = ClockSource.Redis;
+            o.Mode = BatchingMode.Hybrid;
+            o.BatchSize = 50;
+            o.GlobalBatchSize = 20;
+            o.BatchTime = TimeSpan.FromSeconds(1);
+        }, prefix: _store.Options.KeyPrefix);
+        // The bad agent's batch is the oldest, so the global trigger combines it with others into a lane batch. Its item
+        // holds what a hand edit could leave (a lone surrogate): the consumer never writes such an item.
+        await store.AppendAsync([new BatchEvent("bad-1", "agent-bad", """{"eventId":"bad-1","agentId":"agent-bad","type":"reply","text":"x\ud800"}""")]);
+        var good = new List<string>();
+        for (int a = 0; a < 30; a++)
+        {
+            good.Add($"agent-{a}-e0");
+            await store.AppendAsync([TestFeedback.Event($"agent-{a}", $"agent-{a}-e0")]);
+        }
+
+        await using var flusher = ServiceProcess.Start("flusher", Environment(
+            ("FEEDBACK_BATCHING_MODE", "hybrid"), ("FEEDBACK_BATCH_SIZE", "50"), ("FEEDBACK_GLOBAL_BATCH_SIZE", "20"), ("FEEDBACK_BATCH_TIME_MS", "1000")));
+        await Eventually.WaitAsync(
+            async () => (await FileSinkReader.ReadAsync(SinkPath)).DistinctEvents == good.Count && (await store.GetCountsAsync()).PendingEvents == 0,
+            Startup,
+            "every good event written and acked");
+
+        var summary = await FileSinkReader.ReadAsync(SinkPath);
+        var dead = await store.ListSealedAsync(BatchState.Dead, 10);
+        var counts = await store.GetCountsAsync();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(summary.EventIds, Is.EquivalentTo(good));
+            Assert.That(dead, Has.Count.EqualTo(1), "the bad item alone is dead");
+            Assert.That(dead[0].Meta["trigger"], Is.EqualTo("quarantine"));
+            Assert.That(dead[0].Meta["quarantinedFrom"], Does.StartWith(AgentIds.LanePrefix), "it came in a combined lane batch");
+            Assert.That(dead[0].LastError, Does.Contain("event bad-1").And.Contain("not valid text"));
+            Assert.That((await store.GetBatchAsync(dead[0].Id))!.Value.Items, Has.Count.EqualTo(1));
+            Assert.That(counts.ReadyBatches + counts.InFlightBatches + counts.OpenBatches, Is.Zero, "nothing else is left");
+            Assert.That(flusher.Log, Does.Contain("Quarantined 1 item(s) of batch #global-"));
         });
     }
 
