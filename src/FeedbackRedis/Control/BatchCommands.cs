@@ -124,12 +124,12 @@ internal static class BatchCommands
             return;
         }
 
-        await o.WriteLineAsync($"{"BATCH",-48} {"STATE",-9} {"SIZE",7} {"AGE",7}  {"TRIGGER",-8} {"ATTEMPTS",8}  LAST ERROR");
+        await o.WriteLineAsync($"{"BATCH",-48} {"STATE",-9} {"SIZE",7} {"AGE",7}  {"TRIGGER",-10} {"ATTEMPTS",8}  LAST ERROR");
         foreach (var b in batches)
         {
             string trigger = b.Meta.GetValueOrDefault("trigger", "-");
             string attempts = b.Meta.GetValueOrDefault("attempts", "-");
-            await o.WriteLineAsync($"{b.Id,-48} {b.State,-9} {b.Size,7} {CtlContext.Age(now - b.OpenedAt),7}  {trigger,-8} {attempts,8}  {b.LastError}");
+            await o.WriteLineAsync($"{b.Id,-48} {b.State,-9} {b.Size,7} {CtlContext.Age(now - b.OpenedAt),7}  {trigger,-10} {attempts,8}  {b.LastError}");
         }
     }
 }
