@@ -92,15 +92,10 @@ public sealed partial class KafkaFlushedBatchPublisher : IFlushedBatchPublisher,
     [LoggerMessage(EventId = 4902, Message = "librdkafka {Facility}: {Text}")]
     private partial void LogKafkaClient(LogLevel level, string facility, string text);
 
-    /// <summary>librdkafka's own log, by syslog level: 0-3 error, 4 warning, 5-7 debug (its notices are chatty).</summary>
+    /// <summary>librdkafka's own log, at the level <see cref="KafkaLogLevels"/> maps it to.</summary>
     private void OnKafkaLog(LogMessage message)
     {
-        var level = message.Level switch
-        {
-            <= SyslogLevel.Error => LogLevel.Error,
-            SyslogLevel.Warning => LogLevel.Warning,
-            _ => LogLevel.Debug,
-        };
+        var level = KafkaLogLevels.Of(message.Level);
         LogKafkaClient(level, message.Facility, message.Message);
     }
 }

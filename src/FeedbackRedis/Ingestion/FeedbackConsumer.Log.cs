@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using FeedbackRedis.Kafka;
 using Microsoft.Extensions.Logging;
 
 namespace FeedbackRedis.Ingestion;
@@ -98,15 +99,10 @@ public sealed partial class FeedbackConsumer
     [LoggerMessage(EventId = 3024, Level = LogLevel.Information, Message = "Consumer stopped")]
     private partial void LogStopped();
 
-    /// <summary>librdkafka's own log, by syslog level: 0-3 error, 4 warning, 5-7 debug (its notices are chatty).</summary>
+    /// <summary>librdkafka's own log, at the level <see cref="KafkaLogLevels"/> maps it to.</summary>
     private void OnKafkaLog(LogMessage message)
     {
-        var level = message.Level switch
-        {
-            <= SyslogLevel.Error => LogLevel.Error,
-            SyslogLevel.Warning => LogLevel.Warning,
-            _ => LogLevel.Debug,
-        };
+        var level = KafkaLogLevels.Of(message.Level);
         LogKafkaClient(level, message.Facility, message.Message);
     }
 
