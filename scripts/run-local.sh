@@ -114,6 +114,11 @@ for port in "${ports[@]}"; do
   curl -fsS "http://127.0.0.1:$port/healthz/ready" >/dev/null || { echo "error: service on port $port not ready:" >&2; tail -20 "$run"/*.log >&2; exit 1; }
 done
 
+# Produce once the group has settled (both consumers hold partitions), so no partition is revoked mid-stream: the
+# mock broker refuses commits during a rebalance, and a revoked partition would be replayed (docs/INGESTION.md).
+for name in consumer-1 consumer-2; do
+  for _ in $(seq 1 300); do grep -q "Partitions assigned" "$run/$name.log" && break; sleep 0.1; done
+done
 log "producing $events events over $agents agents ($malformed malformed)"
 started=$(date +%s.%N)
 ctl produce --count "$events" --agents "$agents" --malformed "$malformed" --hot-share 0.3 --manifest "$run/manifest.txt" \

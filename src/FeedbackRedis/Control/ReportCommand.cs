@@ -5,6 +5,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using FeedbackRedis.Configuration;
 using FeedbackRedis.Flushing;
+using FeedbackRedis.Ingestion;
 using FeedbackRedis.Kafka;
 using FeedbackRedis.Sinks.File;
 using FeedbackRedis.Sinks.MongoDb;
@@ -73,18 +74,22 @@ internal static class ReportCommand
                     $"produced        {p.GetProperty("sent").GetInt64(),12:N0} events: {p.GetProperty("valid").GetInt64():N0} valid, {malformedSent:N0} malformed");
             }
 
-            var deadLetters = ReadTopic(kafka, kafka.DeadLetterTopic);
+            // A dead letter is at least once, like everything else: a replayed malformed message (a rebalance, a crash
+            // before the commit) is dead-lettered again. Count source messages, by their dlq.source.* coordinates.
+            var copies = ReadTopic(kafka, kafka.DeadLetterTopic);
+            var deadLetters = copies.DistinctBy(SourceOf, StringComparer.Ordinal).ToList();
             bool deadLettersMatch = malformedSent is not { } expectedDead || expectedDead == deadLetters.Count;
             if (!deadLettersMatch)
             {
-                await o.WriteLineAsync($"error: {malformedSent:N0} malformed events were sent but {deadLetters.Count:N0} dead letters are in {kafka.DeadLetterTopic}");
+                await o.WriteLineAsync($"error: {malformedSent:N0} malformed events were sent but {deadLetters.Count:N0} distinct dead letters are in {kafka.DeadLetterTopic}");
             }
 
+            string redelivered = copies.Count > deadLetters.Count ? $"; {copies.Count - deadLetters.Count:N0} more copies of them, redelivered" : "";
             var reasons = deadLetters
                 .GroupBy(m => m.Headers.TryGetLastBytes(ReasonHeader, out var r) ? Encoding.UTF8.GetString(r) : "(no reason header)")
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => $"{g.Key} {g.Count():N0}");
-            await o.WriteLineAsync($"dead-lettered   {deadLetters.Count,12:N0} ({string.Join(", ", reasons)})");
+            await o.WriteLineAsync($"dead-lettered   {deadLetters.Count,12:N0} ({string.Join(", ", reasons)}){redelivered}");
             await o.WriteLineAsync($"in the sink     {present,12:N0} of {expected.Length:N0} valid events {sinkLine}");
             int missing = expected.Length - present;
             await o.WriteLineAsync($"missing         {missing,12:N0}{(missing > 0 ? "   <- NOT ALL VALID EVENTS ARRIVED" : "")}");
@@ -142,6 +147,13 @@ internal static class ReportCommand
     }
 
     /// <summary>Every message of a topic, from the beginning to its end now.</summary>
+    /// <summary>A dead letter's source message: <c>topic/partition/offset</c> from its <c>dlq.source.*</c> headers.</summary>
+    private static string SourceOf(Message<string?, string> letter) =>
+        $"{Header(letter, DeadLetterHeaders.SourceTopic)}/{Header(letter, DeadLetterHeaders.SourcePartition)}/{Header(letter, DeadLetterHeaders.SourceOffset)}";
+
+    private static string Header(Message<string?, string> letter, string name) =>
+        letter.Headers.TryGetLastBytes(name, out var value) ? Encoding.UTF8.GetString(value) : "?";
+
     private static List<Message<string?, string>> ReadTopic(KafkaOptions kafka, string topic)
     {
         var config = new ConsumerConfig(kafka.ClientSettings())

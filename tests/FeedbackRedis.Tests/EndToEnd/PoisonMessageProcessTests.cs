@@ -84,8 +84,10 @@ public sealed class PoisonMessageProcessTests
             var letters = kafka.ReadDeadLetters(Poisons.Length, Patience);
             var summary = await FileSinkReader.ReadAsync(sinkPath);
 
-            // Idle now: the consumer polls and the flusher ticks; neither may spin.
-            double cpu = await CpuCoresAsync(service.Id, TimeSpan.FromSeconds(3));
+            // Idle now: the consumer polls and the flusher ticks; neither may spin (a spinning loop takes a whole core). The
+            // last time-sealed batches are flushed first, then 5 s are measured.
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            double cpu = await CpuCoresAsync(service.Id, TimeSpan.FromSeconds(5));
             var live = await new HttpClient().GetAsync(new Uri(await service.WaitForHttpAsync(Patience), "/healthz/live"));
             TestContext.Out.WriteLine($"drained in {drained.TotalSeconds:0.0} s; {letters.Count} dead letters; idle CPU {cpu:0.00} cores");
 
@@ -115,7 +117,7 @@ public sealed class PoisonMessageProcessTests
                 }
 
                 Assert.That(drained, Is.LessThan(Patience));
-                Assert.That(cpu, Is.LessThan(0.3), "idle: no loop spins");
+                Assert.That(cpu, Is.LessThan(0.5), "idle: no loop spins (a spinning one takes a core)");
                 Assert.That((int)live.StatusCode, Is.EqualTo(200), "live");
             });
         }
