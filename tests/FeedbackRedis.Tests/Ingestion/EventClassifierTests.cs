@@ -109,6 +109,92 @@ public sealed class EventClassifierTests
         });
     }
 
+    [Test]
+    public void A_message_of_exactly_FEEDBACK_MAX_ITEM_BYTES_is_read_and_one_byte_more_is_too_large()
+    {
+        // white space pads the message; the item drops it, so only the message limit is at stake
+        const string json = """{"agentId":"a","text":"t"}""";
+        byte[] atLimit = Encoding.UTF8.GetBytes(json + new string(' ', MaxItemBytes - json.Length));
+        byte[] overLimit = Encoding.UTF8.GetBytes(json + new string(' ', MaxItemBytes - json.Length + 1));
+
+        var fits = Classify("fb.reply", atLimit);
+        var over = Classify("fb.reply", overLimit);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(atLimit, Has.Length.EqualTo(MaxItemBytes));
+            Assert.That(fits.IsDeadLetter, Is.False, fits.Detail);
+            Assert.That(over.Reason, Is.EqualTo(DeadLetterReason.TooLarge));
+            Assert.That(over.Detail, Is.EqualTo("the message is 2,049 bytes; FEEDBACK_MAX_ITEM_BYTES allows 2,048"));
+        });
+    }
+
+    [Test]
+    public void An_item_of_exactly_FEEDBACK_MAX_ITEM_BYTES_is_accepted_and_one_byte_more_is_too_large()
+    {
+        static string Message(int textLength) => $$"""{"agentId":"a","eventId":"e","text":"{{new string('t', textLength)}}"}""";
+        int itemBytesForEmptyText = Encoding.UTF8.GetByteCount(Classify("fb.reply", Message(0)).Event!.Item);
+        int textAtLimit = MaxItemBytes - itemBytesForEmptyText;
+
+        var fits = Classify("fb.reply", Message(textAtLimit));
+        var over = Classify("fb.reply", Message(textAtLimit + 1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(fits.IsDeadLetter, Is.False, fits.Detail);
+            Assert.That(Encoding.UTF8.GetByteCount(fits.Event!.Item), Is.EqualTo(MaxItemBytes));
+            Assert.That(over.Reason, Is.EqualTo(DeadLetterReason.TooLarge));
+            Assert.That(over.Detail, Is.EqualTo("the item made from the message is 2,049 bytes; FEEDBACK_MAX_ITEM_BYTES allows 2,048"));
+        });
+    }
+
+    [Test]
+    public void Ids_of_exactly_their_maximum_length_are_accepted_and_one_character_more_is_refused()
+    {
+        string agentId = new('a', 128);
+        string eventId = new('e', 256);
+
+        var fits = Classify("fb.reply", $$"""{"agentId":"{{agentId}}","eventId":"{{eventId}}","text":"t"}""");
+        var agentOver = Classify("fb.reply", $$"""{"agentId":"{{agentId}}a","eventId":"{{eventId}}","text":"t"}""");
+        var eventOver = Classify("fb.reply", $$"""{"agentId":"{{agentId}}","eventId":"{{eventId}}e","text":"t"}""");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(fits.IsDeadLetter, Is.False, fits.Detail);
+            Assert.That(fits.Event!.AgentId, Is.EqualTo(agentId));
+            Assert.That(fits.Event.EventId, Is.EqualTo(eventId));
+            Assert.That(agentOver.Reason, Is.EqualTo(DeadLetterReason.InvalidAgentId));
+            Assert.That(agentOver.Detail, Is.EqualTo("agent id is 129 characters long; at most 128 are allowed"));
+            Assert.That(eventOver.Reason, Is.EqualTo(DeadLetterReason.InvalidEventId));
+            Assert.That(eventOver.Detail, Is.EqualTo("event id is 257 characters long; at most 256 are allowed"));
+        });
+    }
+
+    [Test]
+    public void An_exception_no_check_foresaw_is_an_unreadable_dead_letter_naming_it()
+    {
+        var broken = new EventClassifier(null!, MaxItemBytes);
+
+        var c = broken.Classify(new IncomingMessage("fb.reply", 0, 0, Encoding.UTF8.GetBytes("""{"agentId":"a","text":"t"}""")), ReceivedAt);
+
+        Assert.That(c.Reason, Is.EqualTo(DeadLetterReason.Unreadable));
+        Assert.That(c.Detail, Does.StartWith("reading the message failed: NullReferenceException: "));
+    }
+
+    [Test]
+    public void An_unknown_topic_is_named_in_full_up_to_300_characters()
+    {
+        var shortName = Classify("fb.other", """{"agentId":"a","text":"t"}""");
+        var longName = Classify(new string('t', 400), """{"agentId":"a","text":"t"}""");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(shortName.Detail, Is.EqualTo("topic 'fb.other' is neither fb.reply nor fb.reaction"));
+            Assert.That(longName.Reason, Is.EqualTo(DeadLetterReason.UnknownTopic));
+            Assert.That(longName.Detail, Is.EqualTo("topic '" + new string('t', 293) + "..."));
+        });
+    }
+
     [TestCaseSource(nameof(MalformedKinds))]
     public void Every_kind_of_malformed_message_gets_its_reason(FeedbackMessages.Malformed bad)
     {

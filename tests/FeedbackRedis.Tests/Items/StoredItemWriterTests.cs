@@ -1,0 +1,115 @@
+using System.Text;
+using FeedbackRedis.Items;
+
+namespace FeedbackRedis.Tests.Items;
+
+/// <summary>The writer half of <see cref="StoredItem"/> (StoredItem.Writer.cs): the exact layout and size of an item.</summary>
+public sealed class StoredItemWriterTests
+{
+    private static readonly DateTimeOffset ReceivedAt = new(2026, 11, 23, 12, 0, 1, 234, TimeSpan.Zero);
+
+    private static FeedbackEvent Event(
+        FeedbackType type = FeedbackType.Reply,
+        string? messageId = null,
+        string? conversationId = null,
+        string? userId = null,
+        string? text = null,
+        string? reaction = null,
+        DateTimeOffset? occurredAt = null,
+        params (string Name, string Raw)[] extra) =>
+        new(type, 1, null, "agent-7", messageId, conversationId, userId, text, reaction, occurredAt,
+            [.. extra.Select(x => new KeyValuePair<string, ReadOnlyMemory<byte>>(x.Name, Encoding.UTF8.GetBytes(x.Raw)))]);
+
+    [Test]
+    public void AFullReply_IsWrittenInTheFixedFieldOrder_WithTimesInUtcMilliseconds()
+    {
+        var e = Event(
+            messageId: "m", conversationId: "c", userId: "u", text: "t",
+            occurredAt: new DateTimeOffset(2026, 11, 23, 13, 0, 0, 5, TimeSpan.FromHours(1)),
+            extra: [("locale", "\"fr-FR\""), ("meta", """{"a":[1,null]}""")]);
+
+        var (item, bytes) = StoredItem.Write(e, "e-1", "fb.reply", 3, 1234, ReceivedAt);
+
+        Assert.That(
+            item,
+            Is.EqualTo("""{"eventId":"e-1","agentId":"agent-7","type":"reply","topic":"fb.reply","partition":3,"offset":1234,"messageId":"m","conversationId":"c","userId":"u","text":"t","occurredAt":"2026-11-23T12:00:00.005Z","receivedAt":"2026-11-23T12:00:01.234Z","extra":{"locale":"fr-FR","meta":{"a":[1,null]}}}"""));
+        Assert.That(bytes, Is.EqualTo(item.Length));
+    }
+
+    [Test]
+    public void AReaction_HasItsName_AndAbsentFieldsAreLeftOut()
+    {
+        var (item, _) = StoredItem.Write(Event(FeedbackType.Reaction, reaction: "thumbs_up"), "e-2", "fb.reaction", 0, 7, ReceivedAt);
+
+        Assert.That(
+            item,
+            Is.EqualTo("""{"eventId":"e-2","agentId":"agent-7","type":"reaction","topic":"fb.reaction","partition":0,"offset":7,"reaction":"thumbs_up","receivedAt":"2026-11-23T12:00:01.234Z"}"""));
+    }
+
+    [Test]
+    public void Bytes_IsTheUtf8Size_NotTheNumberOfCharacters()
+    {
+        var (item, bytes) = StoredItem.Write(Event(text: "ça 日本 👍"), "e-3", "fb.reply", 0, 0, ReceivedAt);
+
+        Assert.That(bytes, Is.EqualTo(Encoding.UTF8.GetByteCount(item)));
+        Assert.That(bytes, Is.GreaterThan(item.Length));
+        Assert.That(item, Does.Contain("\"text\":\"ça 日本 \\uD83D\\uDC4D\""), "relaxed escaping: accents and CJK stay readable");
+    }
+
+    [Test]
+    public void ConsecutiveWrites_OnOneThread_DoNotLeakIntoEachOther()
+    {
+        var (first, firstBytes) = StoredItem.Write(Event(text: new string('x', 3000)), "e-big", "fb.reply", 0, 0, ReceivedAt);
+        var (second, secondBytes) = StoredItem.Write(Event(text: "small"), "e-small", "fb.reply", 0, 1, ReceivedAt);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Does.StartWith("""{"eventId":"e-big","""));
+            Assert.That(firstBytes, Is.GreaterThan(3000));
+            Assert.That(second, Is.EqualTo("""{"eventId":"e-small","agentId":"agent-7","type":"reply","topic":"fb.reply","partition":0,"offset":1,"text":"small","receivedAt":"2026-11-23T12:00:01.234Z"}"""));
+            Assert.That(secondBytes, Is.EqualTo(second.Length));
+        });
+    }
+
+    [Test]
+    public void Timestamp_IsUtcWithMillisecondsAndZ()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(StoredItem.Timestamp(new DateTimeOffset(2026, 11, 23, 14, 0, 0, 7, TimeSpan.FromHours(2))), Is.EqualTo("2026-11-23T12:00:00.007Z"));
+            Assert.That(StoredItem.Timestamp(DateTimeOffset.MaxValue), Is.EqualTo("9999-12-31T23:59:59.999Z"));
+        });
+    }
+
+    [TestCase(FeedbackType.Reply, "reply")]
+    [TestCase(FeedbackType.Reaction, "reaction")]
+    public void TypeName_IsTheItemsTypeField(FeedbackType type, string expected)
+    {
+        Assert.That(StoredItem.TypeName(type), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void AnItemItWrote_ReadsBack()
+    {
+        var (item, _) = StoredItem.Write(
+            Event(FeedbackType.Reaction, reaction: "heart", occurredAt: ReceivedAt.AddMinutes(-1), extra: [("n", "4.5")]), "e-4", "fb.reaction", 1, 2, ReceivedAt);
+
+        Assert.That(StoredItem.TryRead(item, null, 0, out var read, out string? problem), Is.True, problem);
+        Assert.Multiple(() =>
+        {
+            Assert.That(read!.EventId, Is.EqualTo("e-4"));
+            Assert.That(read.Reaction, Is.EqualTo("heart"));
+            Assert.That(read.OccurredAt, Is.EqualTo(ReceivedAt.AddMinutes(-1)));
+            Assert.That(read.ReceivedAt, Is.EqualTo(ReceivedAt));
+            Assert.That(StoredItem.EventIdOf(item), Is.EqualTo("e-4"));
+        });
+    }
+
+    [Test]
+    public void Write_RefusesANullEvent_NamingTheParameter()
+    {
+        Assert.That(
+            () => StoredItem.Write(null!, "e", "fb.reply", 0, 0, ReceivedAt),
+            Throws.ArgumentNullException.With.Property(nameof(ArgumentNullException.ParamName)).EqualTo("e"));
+    }
+}
