@@ -48,11 +48,7 @@ public static partial class StoredItem
             return false;
         }
 
-        if (!TryString(root, "eventId", out string? eventId, out problem))
-        {
-            return false;
-        }
-
+        string? eventId = String(root, "eventId");
         if (eventId is null)
         {
             problem = "no eventId";
@@ -65,19 +61,14 @@ public static partial class StoredItem
             return false;
         }
 
-        if (!TryString(root, "agentId", out string? agentId, out problem))
-        {
-            return false;
-        }
-
-        agentId ??= batchAgentId;
+        string? agentId = String(root, "agentId") ?? batchAgentId;
         if (agentId is null || AgentIds.Explain(agentId) is { } badAgent)
         {
             problem = agentId is null ? $"event {eventId} names no agentId" : $"event {eventId}: {AgentIds.Explain(agentId)}";
             return false;
         }
 
-        _ = TryString(root, "type", out string? typeName, out _);
+        string? typeName = String(root, "type");
         FeedbackType type;
         switch (typeName)
         {
@@ -95,7 +86,7 @@ public static partial class StoredItem
         string? reaction = null;
         if (type == FeedbackType.Reaction)
         {
-            _ = TryString(root, "reaction", out reaction, out _);
+            reaction = String(root, "reaction");
             reaction = string.IsNullOrWhiteSpace(reaction) ? UnknownReaction : reaction;
         }
 
@@ -139,27 +130,9 @@ public static partial class StoredItem
         return null;
     }
 
-    /// <summary>A string property; false with a problem when it is there but not readable text.</summary>
-    private static bool TryString(JsonElement root, string name, out string? value, [NotNullWhen(false)] out string? problem)
-    {
-        value = null;
-        problem = null;
-        if (!root.TryGetProperty(name, out var element) || element.ValueKind != JsonValueKind.String)
-        {
-            return true;
-        }
-
-        try
-        {
-            value = element.GetString();
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            problem = $"{name} is not valid text (a lone UTF-16 surrogate)";
-            return false;
-        }
-    }
+    /// <summary>A top-level string property, or null. Safe only after <see cref="IsStorable"/>: every string decodes.</summary>
+    private static string? String(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String ? element.GetString() : null;
 
     /// <summary>
     /// True when the item is within what the writer produces: nesting at most <see cref="ItemLimits.MaxItemDepth"/>, every
@@ -257,7 +230,7 @@ public static partial class StoredItem
     }
 
     private static DateTimeOffset? Time(JsonElement root, string name) =>
-        TryString(root, name, out string? text, out _) && text is not null
+        String(root, name) is { } text
             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
             ? time.ToUniversalTime()
             : null;
