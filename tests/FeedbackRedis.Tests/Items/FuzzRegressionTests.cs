@@ -18,17 +18,6 @@ namespace FeedbackRedis.Tests.Items;
 /// </summary>
 public sealed class FuzzRegressionTests
 {
-    // Each finding fails until its fix lands in src/ (owned by the lead); the date makes a forgotten one fail again.
-    private const string Until = "2026-12-15 00:00:00Z";
-    private const string SurrogateNameInMessage =
-        "fuzz finding 1: a lone-surrogate field name throws out of FeedbackEventReader's KnownField (ValueTextEquals); remove with the fix";
-    private const string SurrogateNameInItem =
-        "fuzz finding 2: a lone-surrogate field name throws out of StoredItem.TryRead (JsonElement.TryGetProperty); remove with the fix";
-    private const string BlankReaction =
-        "finding 3 (by hand, the classify target reports it): a blank reaction is accepted but read back as 'unknown'; remove with the fix";
-    private const string DeepItem =
-        "finding 4 (by hand, the item target reports it): an item TryRead accepts at depth 64 makes a file line FileSinkReader counts as torn; remove with the fix";
-
     private static readonly FeedbackTopics Topics = new("feedback.reply.received", "feedback.reaction.received");
     private static readonly EventClassifier Classifier = new(Topics, 65_536);
     private static readonly DateTimeOffset ReceivedAt = new(2026, 12, 1, 12, 0, 1, 234, TimeSpan.Zero);
@@ -96,21 +85,23 @@ public sealed class FuzzRegressionTests
         Assert.That(read!.Reaction, Is.EqualTo(sent));
     }
 
-    // Property: an item TryRead accepts goes through the file sink: its line reads back, not torn.
-    [TestCase(ItemLimits.ReaderMaxDepth)]
-    public void An_item_TryRead_accepts_makes_a_file_line_that_reads_back(int depth)
+    // Property: an item TryRead accepts goes through the file sink: its line reads back, not torn. The deepest item the
+    // writer can make is read and its line reads back; the 64-deep item of finding 4 is refused (quarantined) instead.
+    [Test]
+    public void The_deepest_item_TryRead_accepts_makes_a_file_line_that_reads_back_and_a_64_deep_one_is_refused()
     {
         // The item's own object and extra count 2 levels; arrays make up the rest.
-        string nested = new string('[', depth - 2) + new string(']', depth - 2);
-        string item = """{"eventId":"e-1","agentId":"a","type":"reply","extra":{"d":""" + nested + "}}";
-        if (!StoredItem.TryRead(item, null, 0, out var read, out _))
-        {
-            Assert.Pass("refused by TryRead (quarantined): the file sink never sees it");
-        }
+        static string Nested(int depth) =>
+            """{"eventId":"e-1","agentId":"a","type":"reply","extra":{"d":""" + new string('[', depth - 2) + new string(']', depth - 2) + "}}";
 
+        Assert.That(StoredItem.TryRead(Nested(ItemLimits.ReaderMaxDepth), null, 0, out _, out string? refused), Is.False, "finding 4: refused");
+        Assert.That(refused, Does.Contain("nests deeper than"));
+
+        string item = Nested(ItemLimits.MaxItemDepth);
+        Assert.That(StoredItem.TryRead(item, null, 0, out var read, out string? problem), Is.True, problem);
         var batch = FeedbackBatch.Read(TestFeedback.Claimed("a:1", [item]));
         var buffer = new ArrayBufferWriter<byte>();
-        FileSinkLine.Write(buffer, read, batch, ReceivedAt);
+        FileSinkLine.Write(buffer, read!, batch, ReceivedAt);
         var summary = FileSinkReader.Count([Encoding.UTF8.GetString(buffer.WrittenSpan).TrimEnd('\n')]);
 
         Assert.That(summary.TornLines, Is.Zero);
