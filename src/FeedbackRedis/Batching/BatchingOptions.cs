@@ -57,6 +57,15 @@ public sealed class BatchingOptions
     /// </summary>
     public int RedisShards { get; set; }
 
+    /// <summary>
+    /// Replicas that must acknowledge each append before the consumer moves on (<c>FEEDBACK_REDIS_WAIT_REPLICAS</c>):
+    /// Redis WAIT after every append, for deployments whose primary may be replaced by a replica. Default 0 (off).
+    /// </summary>
+    public int WaitReplicas { get; set; }
+
+    /// <summary>How long one WAIT may take (<c>FEEDBACK_REDIS_WAIT_TIMEOUT_MS</c>); fewer acknowledgements by then fail the append (retried). Default 1 s.</summary>
+    public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Clock for deadlines and leases (<c>FEEDBACK_CLOCK</c>): redis or local. Default redis.</summary>
     public ClockSource Clock { get; set; } = ClockSource.Redis;
 }

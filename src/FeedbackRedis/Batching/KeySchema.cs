@@ -21,6 +21,8 @@ namespace FeedbackRedis.Batching;
 /// feedback:dead                  ZSET   batchId -> parked at (ms)
 /// feedback:open-events           STRING events in open batches
 /// feedback:pending               STRING events in open, ready and in-flight batches
+/// feedback:offsets               HASH   '&lt;topic&gt;/&lt;partition&gt;' -> highest Kafka offset taken in
+/// feedback:slot-probe            (never written: declared by every script, see <see cref="ShardKeys"/>)
 /// </code>
 /// The cluster layout (<see cref="BatchingOptions.RedisShards"/> &gt; 0) puts each shard's keys under
 /// <c>feedback:{N}</c> so that every key one script touches shares a hash slot; a member's shard is a hash of it.
@@ -98,6 +100,45 @@ public sealed class KeySchema
     public RedisKey Guard(int shard) => $"{_shardPrefixes[shard]}:guard";
 
     public RedisKey Sequence(int shard) => $"{_shardPrefixes[shard]}:seq";
+
+    public RedisKey Offsets(int shard) => $"{_shardPrefixes[shard]}:offsets";
+
+    /// <summary>A key that never exists; every script declares it (see <see cref="ShardKeys"/>).</summary>
+    public RedisKey SlotProbe(int shard) => $"{_shardPrefixes[shard]}:slot-probe";
+
+    /// <summary>How many fixed keys <see cref="ShardKeys"/> puts first (common.lua reads them by position).</summary>
+    public const int FixedKeyCount = 10;
+
+    /// <summary>
+    /// The KEYS of a script call on <paramref name="shard"/>: the shard's fixed keys in the order common.lua names them
+    /// (deadlines, guard, seq, ready, inflight, dead, open-events, pending, offsets, slot-probe), then
+    /// <paramref name="own"/> (the call's open lists or batch keys). Declaring every key lets Redis Cluster route the call
+    /// or refuse it before it runs; the slot probe, which never exists, makes a node whose slot is migrating refuse it
+    /// (TRYAGAIN or ASK), so no script runs part-way while its keys move.
+    /// </summary>
+    public RedisKey[] ShardKeys(int shard, params ReadOnlySpan<RedisKey> own)
+    {
+        var keys = new RedisKey[FixedKeyCount + own.Length];
+        keys[0] = Deadlines(shard);
+        keys[1] = Guard(shard);
+        keys[2] = Sequence(shard);
+        keys[3] = Ready(shard);
+        keys[4] = Inflight(shard);
+        keys[5] = Dead(shard);
+        keys[6] = OpenEvents(shard);
+        keys[7] = Pending(shard);
+        keys[8] = Offsets(shard);
+        keys[9] = SlotProbe(shard);
+        own.CopyTo(keys.AsSpan(FixedKeyCount));
+        return keys;
+    }
+
+    /// <summary>The KEYS of a script call about one sealed batch: the fixed keys, its sealed list and its meta hash.</summary>
+    public RedisKey[] BatchKeys(string batchId) => ShardKeys(ShardOf(MemberOf(batchId)), Sealed(batchId), Meta(batchId));
+
+    /// <summary>The field of <see cref="Offsets"/> for one Kafka partition.</summary>
+    public static string OffsetField(string topic, int partition) =>
+        $"{topic}/{partition.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>A pattern matching every key of this prefix (for SCAN in tests and tools).</summary>
     public string AllKeysPattern => $"{_prefix}:*";

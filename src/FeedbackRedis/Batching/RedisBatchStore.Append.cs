@@ -10,26 +10,38 @@ public sealed partial class RedisBatchStore
     /// <summary>The most events one append script carries; larger appends are split into pipelined calls.</summary>
     internal const int MaxEventsPerCall = 512;
 
+    /// <summary>Appends events that record no Kafka offsets (tools, tests); see the overload with positions.</summary>
+    public Task<AppendResult> AppendAsync(IReadOnlyList<BatchEvent> events, CancellationToken cancellationToken = default) =>
+        AppendAsync(events, [], cancellationToken);
+
     /// <summary>
     /// Appends events to their open batches: many events and many agents in as few script calls as possible (one per
     /// shard per <see cref="MaxEventsPerCall"/> events, pipelined). Each batch is sealed in the same script the moment
-    /// it reaches the batch size. An event whose id is in the duplicate guard (appended before and not yet acked) is skipped. Per agent,
-    /// items keep the order of <paramref name="events"/>.
+    /// it reaches the batch size. An event whose id is in the duplicate guard (appended before and not yet acked) is
+    /// skipped. Per agent, items keep the order of <paramref name="events"/>.
+    /// <para>
+    /// <paramref name="positions"/> are recorded in the same atomic step as the events, on every shard (an append whose
+    /// events miss a shard still records there), by the last call per shard, sent once the others succeeded: what
+    /// Redis holds is then always a consistent prefix of each partition (<see cref="ReadOffsetsAsync"/>). A shard whose
+    /// recorded offset is behind a position's <see cref="PartitionPosition.Expected"/> refuses its last call whole
+    /// (<see cref="AppendResult.Behind"/>): Redis lost acknowledged writes, and the caller rewinds.
+    /// </para>
     /// </summary>
     /// <exception cref="InvalidBatchEventException">An event is invalid; nothing of this append was sent.</exception>
     /// <exception cref="BatchStoreUnavailableException">Redis could not take it; retry (duplicates are skipped).</exception>
-    public async Task<AppendResult> AppendAsync(IReadOnlyList<BatchEvent> events, CancellationToken cancellationToken = default)
+    public async Task<AppendResult> AppendAsync(
+        IReadOnlyList<BatchEvent> events, IReadOnlyList<PartitionPosition> positions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(positions);
         cancellationToken.ThrowIfCancellationRequested();
         Validate(events);
-        if (events.Count == 0)
+        if (events.Count == 0 && positions.Count == 0)
         {
             return AppendResult.None;
         }
 
         var byShard = new Dictionary<string, List<BatchEvent>>[Keys.ShardCount];
-        int repeats = 0;
         foreach (var e in events)
         {
             string member = MemberFor(e);
@@ -42,28 +54,117 @@ public sealed partial class RedisBatchStore
             list.Add(e);
         }
 
-        var calls = new List<Task<RedisResult>>();
+        // Every call but each shard's last is sent first; the last ones, which record the offsets, only once those
+        // succeeded, so an offset is never recorded for events a failed call did not take.
+        var result = AppendResult.None;
+        var first = new List<Task<RedisResult>>();
+        var last = new ScriptCall[byShard.Length];
         RedisValue now = NowArg();
         for (int shard = 0; shard < byShard.Length; shard++)
         {
-            if (byShard[shard] is { } groups)
+            var groups = byShard[shard] ?? [];
+            result = result.Plus(new AppendResult(0, DropRepeatedIds(groups), 0));
+            var calls = AppendCalls(shard, now, groups, positions);
+            if (calls.Count == 0)
             {
-                repeats += DropRepeatedIds(groups);
-                foreach (var args in AppendCalls(shard, now, groups))
+                continue;
+            }
+
+            for (int c = 0; c < calls.Count - 1; c++)
+            {
+                first.Add(EvalAsync(calls[c]));
+            }
+
+            last[shard] = calls[^1];
+        }
+
+        foreach (var call in first)
+        {
+            result = result.Plus(AppendScript.Parse(await call).Counts);
+        }
+
+        var replies = await Task.WhenAll(last.Where(c => c.Args is not null).Select(EvalAsync));
+        var behind = new Dictionary<KafkaPartition, long?>();
+        foreach (var raw in replies)
+        {
+            var reply = AppendScript.Parse(raw);
+            result = result.Plus(reply.Counts);
+            if (reply.Refused)
+            {
+                for (int q = 0; q < positions.Count; q++)
                 {
-                    calls.Add(EvalAsync(RedisScripts.Append, Keys.Deadlines(shard), args));
+                    if (positions[q].Expected >= 0 && reply.Recorded[q] < positions[q].Expected)
+                    {
+                        behind[positions[q].Partition] = null;
+                    }
                 }
             }
         }
 
-        var result = new AppendResult(0, repeats, 0);
-        foreach (var call in calls)
+        if (behind.Count > 0)
         {
-            var counts = (RedisResult[])(await call)!;
-            result = result.Plus(new AppendResult((int)counts[0], (int)counts[1], (int)counts[2]));
+            return result with { Behind = await ReadOffsetsAsync(behind.Keys, cancellationToken) };
         }
 
+        await WaitForReplicasAsync(cancellationToken);
         return result;
+    }
+
+    /// <summary>
+    /// The offset Redis has recorded for each of <paramref name="partitions"/>: the lowest over the shards (each shard
+    /// records every append's positions, so the lowest is the last append every shard took in whole); null when a
+    /// shard holds none (a new partition, or a Redis that lost its offsets).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<KafkaPartition, long?>> ReadOffsetsAsync(
+        IEnumerable<KafkaPartition> partitions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        cancellationToken.ThrowIfCancellationRequested();
+        var list = partitions.Distinct().ToList();
+        var offsets = list.ToDictionary(p => p, _ => (long?)long.MaxValue);
+        if (list.Count == 0)
+        {
+            return offsets;
+        }
+
+        RedisValue[] fields = [.. list.Select(p => (RedisValue)p.Field)];
+        var reads = await RunAsync("offsets", () => Task.WhenAll(
+            Enumerable.Range(0, Keys.ShardCount).Select(shard => _db.HashGetAsync(Keys.Offsets(shard), fields))));
+        foreach (var values in reads)
+        {
+            for (int i = 0; i < list.Count; i++)
+            {
+                offsets[list[i]] = values[i].IsNull || offsets[list[i]] is not { } low ? null : Math.Min(low, (long)values[i]);
+            }
+        }
+
+        return offsets;
+    }
+
+    /// <summary>
+    /// With <see cref="BatchingOptions.WaitReplicas"/> set: waits until that many replicas of every primary have the
+    /// writes so far (Redis WAIT), so that an append is only acknowledged once a failover cannot lose it.
+    /// </summary>
+    /// <exception cref="BatchStoreUnavailableException">Fewer replicas acknowledged in time.</exception>
+    private async Task WaitForReplicasAsync(CancellationToken cancellationToken)
+    {
+        if (_options.WaitReplicas == 0)
+        {
+            return;
+        }
+
+        long timeoutMs = (long)_options.WaitTimeout.TotalMilliseconds;
+        for (int shard = 0; shard < Keys.ShardCount; shard++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var server = _redis.GetServer(Keys.Deadlines(shard));
+            long acked = (long)await RunAsync("wait", () => server.ExecuteAsync("WAIT", _options.WaitReplicas, timeoutMs));
+            if (acked < _options.WaitReplicas)
+            {
+                throw new BatchStoreUnavailableException(
+                    $"only {acked} of the {_options.WaitReplicas} replicas FEEDBACK_REDIS_WAIT_REPLICAS asks for acknowledged the append within {timeoutMs} ms");
+            }
+        }
     }
 
     /// <summary>
@@ -87,12 +188,15 @@ public sealed partial class RedisBatchStore
         : e.AgentId;
 
     /// <summary>
-    /// The argument lists of append.lua for one shard: at most <see cref="MaxEventsPerCall"/> events each, laid out as
-    /// the script's header says (the ids of the call first, then each group's member, count and items).
+    /// The append.lua calls for one shard: at most <see cref="MaxEventsPerCall"/> events each, the last one recording
+    /// <paramref name="positions"/>; one call that only records them when the shard gets no events. None when there is
+    /// nothing to send.
     /// </summary>
-    private IEnumerable<RedisValue[]> AppendCalls(int shard, RedisValue now, Dictionary<string, List<BatchEvent>> groups)
+    private List<ScriptCall> AppendCalls(int shard, RedisValue now, Dictionary<string, List<BatchEvent>> groups, IReadOnlyList<PartitionPosition> positions)
     {
-        var call = new AppendCall();
+        var header = AppendHeader(shard, now);
+        var calls = new List<ScriptCall>();
+        var call = new AppendScript.Builder(Keys, shard, MaxEventsPerCall);
         foreach (var (member, list) in groups)
         {
             int from = 0;
@@ -103,73 +207,26 @@ public sealed partial class RedisBatchStore
                 from += take;
                 if (call.Events == MaxEventsPerCall)
                 {
-                    yield return call.ToArgs(AppendHeader(shard, now));
-                    call = new AppendCall();
+                    calls.Add(call.Build(header, []));
+                    call = new AppendScript.Builder(Keys, shard, MaxEventsPerCall);
                 }
             }
         }
 
-        if (call.Events > 0)
+        if (call.Events > 0 || positions.Count > 0)
         {
-            yield return call.ToArgs(AppendHeader(shard, now));
+            calls.Add(call.Build(header, positions));
         }
+
+        return calls;
     }
 
-    private RedisValue[] AppendHeader(int shard, RedisValue now)
+    private AppendScript.Header AppendHeader(int shard, RedisValue now)
     {
         int shards = Keys.ShardCount;
         long maxOpen = (_options.MaxOpenBatches + shards - 1) / shards;
         long globalTrigger = _options.Mode == BatchingMode.Hybrid ? _options.GlobalBatchSize : 0;
-        return [Keys.ShardPrefix(shard), now, _options.BatchSize, BatchTimeMs, maxOpen, globalTrigger, Keys.ShardLane(shard)];
-    }
-
-    /// <summary>
-    /// One append.lua call being built: the ids of the singles' and the groups' events, in the order the script reads
-    /// them (singles first), and the groups' bodies.
-    /// </summary>
-    private sealed class AppendCall
-    {
-        private readonly List<RedisValue> _singleIds = new(MaxEventsPerCall);
-        private readonly List<RedisValue> _singles = new(2 * MaxEventsPerCall);
-        private readonly List<RedisValue> _groupIds = new(MaxEventsPerCall);
-        private readonly List<RedisValue> _groups = new(MaxEventsPerCall);
-        private int _groupCount;
-
-        public int Events => _singleIds.Count + _groupIds.Count;
-
-        public void Add(string member, List<BatchEvent> list, int from, int take)
-        {
-            if (take == 1)
-            {
-                _singleIds.Add(list[from].EventId);
-                _singles.Add(member);
-                _singles.Add(list[from].Item);
-                return;
-            }
-
-            _groupCount++;
-            _groups.Add(member);
-            _groups.Add(take);
-            for (int i = from; i < from + take; i++)
-            {
-                _groupIds.Add(list[i].EventId);
-                _groups.Add(list[i].Item);
-            }
-        }
-
-        public RedisValue[] ToArgs(RedisValue[] header)
-        {
-            var args = new List<RedisValue>(header.Length + 3 + Events + _singles.Count + _groups.Count);
-            args.AddRange(header);
-            args.Add(Events);
-            args.Add(_singleIds.Count + _groupCount);
-            args.AddRange(_singleIds);
-            args.AddRange(_groupIds);
-            args.Add(_singleIds.Count);
-            args.AddRange(_singles);
-            args.AddRange(_groups);
-            return [.. args];
-        }
+        return new(Keys.ShardPrefix(shard), now, _options.BatchSize, BatchTimeMs, maxOpen, globalTrigger, Keys.ShardLane(shard));
     }
 
     private void Validate(IReadOnlyList<BatchEvent> events)

@@ -38,15 +38,15 @@ public sealed partial class RedisBatchStore
             dead += counts.tasks[3].Result;
             due += counts.tasks[4].Result;
             guarded += counts.tasks[5].Result;
-            openEvents += ParseLong(counts.Item2);
-            pending += ParseLong(counts.Item3);
+            openEvents += ScriptValues.ParseLong(counts.Item2);
+            pending += ScriptValues.ParseLong(counts.Item3);
             if (counts.Item4.Length == 1 && (oldestDeadline is null || counts.Item4[0].Score < oldestDeadline))
             {
                 oldestDeadline = (long)counts.Item4[0].Score;
             }
         }
 
-        DateTimeOffset? oldestOpened = oldestDeadline is { } d ? FromMs(d - BatchTimeMs) : null;
+        DateTimeOffset? oldestOpened = oldestDeadline is { } d ? ScriptValues.FromMs(d - BatchTimeMs) : null;
         return new StoreCounts(open, ready, inflight, dead, openEvents, pending, guarded, due, oldestOpened, now);
     }
 
@@ -63,7 +63,7 @@ public sealed partial class RedisBatchStore
             for (int i = 0; i < members.Length; i++)
             {
                 list.Add(new BatchSummary(
-                    members[i].Element!, BatchState.Open, sizes[i], FromMs((long)members[i].Score - BatchTimeMs), EmptyMeta));
+                    members[i].Element!, BatchState.Open, sizes[i], ScriptValues.FromMs((long)members[i].Score - BatchTimeMs), EmptyMeta));
             }
         }
 
@@ -117,7 +117,7 @@ public sealed partial class RedisBatchStore
                 return null;
             }
 
-            var opened = FromMs((long)(deadline ?? 0) - BatchTimeMs);
+            var opened = ScriptValues.FromMs((long)(deadline ?? 0) - BatchTimeMs);
             return (new BatchSummary(id, BatchState.Open, items.Length, opened, EmptyMeta), Array.ConvertAll(items, v => (string)v!));
         }
 
@@ -148,8 +148,8 @@ public sealed partial class RedisBatchStore
 
         var fields = meta.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
         long size = await RunAsync("inspect", () => _db.ListLengthAsync(Keys.Sealed(batchId)));
-        long opened = fields.TryGetValue("openedAt", out var o) ? ParseLong(o) : 0;
-        return new BatchSummary(batchId, state.Value, size, FromMs(opened), fields);
+        long opened = fields.TryGetValue("openedAt", out var o) ? ScriptValues.ParseLong(o) : 0;
+        return new BatchSummary(batchId, state.Value, size, ScriptValues.FromMs(opened), fields);
     }
 
     private static readonly IReadOnlyDictionary<string, string> EmptyMeta = new Dictionary<string, string>();

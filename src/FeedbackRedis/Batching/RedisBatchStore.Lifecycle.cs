@@ -1,5 +1,4 @@
 using FeedbackRedis.Items;
-using StackExchange.Redis;
 
 namespace FeedbackRedis.Batching;
 
@@ -16,9 +15,7 @@ public sealed partial class RedisBatchStore
         int sealedCount = 0;
         for (int shard = 0; shard < Keys.ShardCount; shard++)
         {
-            var result = await EvalAsync(
-                RedisScripts.SealDue, Keys.Deadlines(shard), [Keys.ShardPrefix(shard), NowArg(), BatchTimeMs, limit]);
-            sealedCount += (int)result;
+            sealedCount += SealDueScript.Parse(await EvalAsync(SealDueScript.Build(Keys, shard, NowArg(), BatchTimeMs, limit)));
         }
 
         return sealedCount;
@@ -31,10 +28,7 @@ public sealed partial class RedisBatchStore
     {
         CheckMember(member);
         cancellationToken.ThrowIfCancellationRequested();
-        int shard = Keys.ShardOf(member);
-        var result = await EvalAsync(
-            RedisScripts.SealMember, Keys.Deadlines(shard), [Keys.ShardPrefix(shard), NowArg(), BatchTimeMs, member]);
-        return result.IsNull ? null : (string?)result;
+        return SealMemberScript.Parse(await EvalAsync(SealMemberScript.Build(Keys, member, NowArg(), BatchTimeMs)));
     }
 
     /// <summary>
@@ -57,33 +51,15 @@ public sealed partial class RedisBatchStore
         for (int i = 0; i < Keys.ShardCount && claimed.Count < maxBatches && maxEvents > 0; i++)
         {
             int shard = (int)((uint)(start + i) % (uint)Keys.ShardCount);
-            var result = (RedisResult[])(await EvalAsync(
-                RedisScripts.Claim,
-                Keys.Ready(shard),
-                [Keys.ShardPrefix(shard), NowArg(), owner, LeaseMs, maxBatches - claimed.Count, maxEvents, _options.MaxAttempts]))!;
-            for (int b = 1; b < result.Length; b++)
+            var call = ClaimScript.Build(Keys, shard, NowArg(), owner, LeaseMs, maxBatches - claimed.Count, maxEvents, _options.MaxAttempts);
+            foreach (var batch in ClaimScript.Parse(await EvalAsync(call), owner))
             {
-                var batch = ParseClaim((RedisResult[])result[b]!, owner);
                 claimed.Add(batch);
                 maxEvents -= batch.Items.Count;
             }
         }
 
         return claimed;
-    }
-
-    private static ClaimedBatch ParseClaim(RedisResult[] fields, string owner)
-    {
-        var items = (RedisValue[])fields[8]!;
-        return new ClaimedBatch(
-            new BatchLease((string)fields[0]!, owner, (long)fields[2]),
-            (int)fields[1],
-            (string)fields[3]!,
-            Enum.Parse<BatchTrigger>((string)fields[4]!, ignoreCase: true),
-            FromMs(ParseLong((RedisValue)fields[5])),
-            FromMs(ParseLong((RedisValue)fields[6])),
-            FromMs(fields[7]),
-            Array.ConvertAll(items, v => (string)v!));
     }
 
     /// <summary>Returns expired leases to ready (or dead on their last attempt) without claiming anything.</summary>
@@ -95,8 +71,7 @@ public sealed partial class RedisBatchStore
         int handled = 0;
         for (int shard = 0; shard < Keys.ShardCount; shard++)
         {
-            handled += (int)await EvalAsync(
-                RedisScripts.Reclaim, Keys.Inflight(shard), [Keys.ShardPrefix(shard), NowArg(), _options.MaxAttempts, limit]);
+            handled += ReclaimScript.Parse(await EvalAsync(ReclaimScript.Build(Keys, shard, NowArg(), _options.MaxAttempts, limit)));
         }
 
         return handled;
@@ -111,13 +86,7 @@ public sealed partial class RedisBatchStore
     {
         ArgumentNullException.ThrowIfNull(batch);
         cancellationToken.ThrowIfCancellationRequested();
-        var lease = batch.Lease;
-        int shard = Keys.ShardOf(KeySchema.MemberOf(lease.BatchId));
-        var result = await EvalAsync(
-            RedisScripts.Ack,
-            Keys.Inflight(shard),
-            ThenIds([Keys.ShardPrefix(shard), lease.BatchId, lease.Owner, lease.Fence], batch.EventIds));
-        return (long)result >= 0;
+        return AckScript.Parse(await EvalAsync(AckScript.Build(Keys, batch.Lease, batch.EventIds)));
     }
 
     /// <summary>
@@ -142,11 +111,7 @@ public sealed partial class RedisBatchStore
 
         cancellationToken.ThrowIfCancellationRequested();
         var lease = batch.Lease;
-        int shard = Keys.ShardOf(KeySchema.MemberOf(lease.BatchId));
-        var args = new List<RedisValue>(6 + moved.Count) { Keys.ShardPrefix(shard), NowArg(), lease.BatchId, lease.Owner, lease.Fence, reason };
-        args.AddRange(moved.Select(p => (RedisValue)p));
-        var result = await EvalAsync(RedisScripts.Quarantine, Keys.Inflight(shard), [.. args]);
-        if (result.Resp2Type == ResultType.Integer)
+        if (QuarantineScript.Parse(await EvalAsync(QuarantineScript.Build(Keys, lease, NowArg(), reason, moved))) is not { } deadBatchId)
         {
             return null;
         }
@@ -155,7 +120,7 @@ public sealed partial class RedisBatchStore
         var remaining = new ClaimedBatch(
             lease, batch.Attempt, batch.Member, batch.Trigger, batch.OpenedAt, batch.SealedAt, batch.LeaseUntil,
             [.. batch.Items.Where((_, i) => !gone.Contains(i))]);
-        return (remaining, (string)result!);
+        return (remaining, deadBatchId);
     }
 
     /// <summary>Gives a claimed batch back without acking it; see <see cref="ReleaseMode"/>.</summary>
@@ -170,22 +135,7 @@ public sealed partial class RedisBatchStore
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(reason);
         cancellationToken.ThrowIfCancellationRequested();
-        int shard = Keys.ShardOf(KeySchema.MemberOf(lease.BatchId));
-        string modeArg = mode switch
-        {
-            ReleaseMode.Retry => "retry",
-            ReleaseMode.Dead => "dead",
-            ReleaseMode.Return => "return",
-            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown release mode"),
-        };
-        var result = (string?)await EvalAsync(
-            RedisScripts.Release,
-            Keys.Inflight(shard),
-            [
-                Keys.ShardPrefix(shard), NowArg(), lease.BatchId, lease.Owner, lease.Fence, modeArg, reason,
-                (long)Math.Max(0, retryDelay.TotalMilliseconds), _options.MaxAttempts,
-            ]);
-        return Enum.Parse<ReleaseOutcome>(result!, ignoreCase: true);
+        return ReleaseScript.Parse(await EvalAsync(ReleaseScript.Build(Keys, lease, NowArg(), mode, reason, retryDelay, _options.MaxAttempts)));
     }
 
     /// <summary>Extends a lease still held to a full lease duration from now.</summary>
@@ -194,10 +144,9 @@ public sealed partial class RedisBatchStore
     {
         ArgumentNullException.ThrowIfNull(lease);
         cancellationToken.ThrowIfCancellationRequested();
-        int shard = Keys.ShardOf(KeySchema.MemberOf(lease.BatchId));
-        long until = (long)await EvalAsync(
-            RedisScripts.Renew, Keys.Inflight(shard), [Keys.ShardPrefix(shard), NowArg(), lease.BatchId, lease.Owner, lease.Fence, LeaseMs]);
-        return until < 0 ? null : FromMs(until);
+        return RenewScript.Parse(await EvalAsync(RenewScript.Build(Keys, lease, NowArg(), LeaseMs))) is { } until
+            ? ScriptValues.FromMs(until)
+            : null;
     }
 
     /// <summary>Moves a dead batch back to ready with its attempts reset.</summary>
@@ -206,8 +155,7 @@ public sealed partial class RedisBatchStore
     {
         ArgumentException.ThrowIfNullOrEmpty(batchId);
         cancellationToken.ThrowIfCancellationRequested();
-        int shard = Keys.ShardOf(KeySchema.MemberOf(batchId));
-        return (long)await EvalAsync(RedisScripts.Replay, Keys.Dead(shard), [Keys.ShardPrefix(shard), NowArg(), batchId]) == 1;
+        return ReplayScript.Parse(await EvalAsync(ReplayScript.Build(Keys, batchId, NowArg())));
     }
 
     /// <summary>
@@ -224,27 +172,8 @@ public sealed partial class RedisBatchStore
         ArgumentException.ThrowIfNullOrEmpty(batchId);
         ArgumentNullException.ThrowIfNull(items);
         cancellationToken.ThrowIfCancellationRequested();
-        int shard = Keys.ShardOf(KeySchema.MemberOf(batchId));
         var ids = items.Select(StoredItem.EventIdOf).OfType<string>().ToList();
-        return (long)await EvalAsync(RedisScripts.Drop, Keys.Dead(shard), ThenIds([Keys.ShardPrefix(shard), batchId, items.Count], ids)) switch
-        {
-            -1 => DropOutcome.NotDead,
-            -2 => DropOutcome.Changed,
-            _ => DropOutcome.Dropped,
-        };
-    }
-
-    /// <summary>A script's arguments: <paramref name="head"/>, then the event ids it releases from the guard.</summary>
-    private static RedisValue[] ThenIds(RedisValue[] head, IReadOnlyList<string> ids)
-    {
-        var args = new RedisValue[head.Length + ids.Count];
-        head.CopyTo(args, 0);
-        for (int i = 0; i < ids.Count; i++)
-        {
-            args[head.Length + i] = ids[i];
-        }
-
-        return args;
+        return DropScript.Parse(await EvalAsync(DropScript.Build(Keys, batchId, items.Count, ids)));
     }
 
     private static void CheckMember(string member)

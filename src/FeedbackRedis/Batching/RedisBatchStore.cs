@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using FeedbackRedis.Diagnostics;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -13,6 +12,7 @@ namespace FeedbackRedis.Batching;
 /// </summary>
 public sealed partial class RedisBatchStore
 {
+    private readonly IConnectionMultiplexer _redis;
     private readonly IDatabase _db;
     private readonly BatchingOptions _options;
     private readonly TimeProvider _time;
@@ -22,6 +22,7 @@ public sealed partial class RedisBatchStore
     {
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(options);
+        _redis = redis;
         _db = redis.GetDatabase();
         _options = options.Value;
         _time = time;
@@ -58,8 +59,13 @@ public sealed partial class RedisBatchStore
         return DateTimeOffset.FromUnixTimeMilliseconds((seconds * 1000) + (micros / 1000));
     }
 
-    private Task<RedisResult> EvalAsync(RedisScript script, RedisKey routingKey, RedisValue[] args) =>
-        RunAsync(script.Name, () => _db.ScriptEvaluateAsync(script.Source, [routingKey], args));
+    /// <summary>
+    /// Runs one script call. Redirections are never followed (<see cref="CommandFlags.NoRedirect"/>): a MOVED updates the
+    /// client's slot map and fails this try, an ASK (slot migrating) fails it, so the caller retries once the slot has
+    /// settled, and no script ever runs on a node that is still importing its keys.
+    /// </summary>
+    private Task<RedisResult> EvalAsync(ScriptCall call) =>
+        RunAsync(call.Script.Name, () => _db.ScriptEvaluateAsync(call.Script.Source, call.Keys, call.Args, CommandFlags.NoRedirect));
 
     /// <summary>
     /// Runs one Redis operation, timing it, and turning "Redis cannot serve this now" into
@@ -98,17 +104,14 @@ public sealed partial class RedisBatchStore
     private static bool IsUnavailable(Exception ex) => ex switch
     {
         RedisConnectionException or RedisTimeoutException => true,
-        RedisServerException server => UnavailablePrefixes.Any(p => server.Message.StartsWith(p, StringComparison.Ordinal)),
+        RedisServerException server => UnavailablePrefixes.Any(p => server.Message.StartsWith(p, StringComparison.Ordinal))
+            || server.Message.Contains("non local key", StringComparison.Ordinal),
         _ => false,
     };
 
     private static readonly string[] UnavailablePrefixes =
-        ["OOM", "LOADING", "READONLY", "MISCONF", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN"];
-
-    private static DateTimeOffset FromMs(RedisResult value) => FromMs((long)value);
-
-    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-
-    private static long ParseLong(RedisValue value) =>
-        value.IsNullOrEmpty ? 0 : long.Parse((string)value!, NumberStyles.Float, CultureInfo.InvariantCulture);
+        [
+            "OOM", "LOADING", "READONLY", "MISCONF", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK", "CROSSSLOT",
+            "Key has MOVED", "NOREPLICAS",
+        ];
 }

@@ -8,7 +8,7 @@ public sealed partial class FeedbackConsumer
 {
     /// <summary>
     /// Takes everything held (<see cref="_carry"/>) to an acknowledged state: dead letters delivered, events appended
-    /// (one <see cref="RedisBatchStore.AppendAsync"/> for the whole micro-batch). Only then are the next offsets
+    /// (one <see cref="RedisBatchStore.AppendAsync(IReadOnlyList{BatchEvent}, IReadOnlyList{PartitionPosition}, CancellationToken)"/> for the whole micro-batch). Only then are the next offsets
     /// recorded in the ledger. On failure everything stays held, marked with how far it got, for the next try.
     /// </summary>
     /// <param name="useRetry">Run the append through the retry pipeline (not while already paused or in a callback).</param>

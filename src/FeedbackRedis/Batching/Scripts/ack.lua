@@ -1,7 +1,8 @@
 -- ack.lua: deletes a batch the sink has written and releases its ids from the duplicate guard, only
 -- while the caller still holds its lease (fencing: owner and lease token must both match), so a
 -- flusher whose lease was taken over cannot delete the new owner's batch.
--- KEYS[1] = P:inflight
+-- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[11] = P:sealed:<batchId>; KEYS[12] = P:meta:<batchId>
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = batch id
 -- ARGV[3] = owner
@@ -13,10 +14,10 @@ local batchId = ARGV[2]
 if not holds_lease(P, batchId, ARGV[3], ARGV[4]) then
   return -1
 end
-local sealedKey = P .. ':sealed:' .. batchId
+local sealedKey = KEYS[OWN_KEYS]
 local count = redis.call('LLEN', sealedKey)
-redis.call('DEL', sealedKey, P .. ':meta:' .. batchId)
-redis.call('ZREM', P .. ':inflight', batchId)
-redis.call('DECRBY', P .. ':pending', count)
-call_sliced('SREM', P .. ':guard', ARGV, 5, #ARGV)
+redis.call('DEL', sealedKey, KEYS[OWN_KEYS + 1])
+redis.call('ZREM', INFLIGHT, batchId)
+redis.call('DECRBY', PENDING, count)
+call_sliced('SREM', GUARD, ARGV, 5, #ARGV)
 return count

@@ -1,7 +1,11 @@
 -- append.lua: appends events to open batches, many members per call; checks each batch's length in
 -- the same script and seals it the moment it reaches the batch size. An event whose id is in the
--- shard's guard set (an event appended and not yet acked) is skipped as a duplicate.
--- KEYS[1] = P:deadlines  (routes the call to the shard; every key used is under the prefix P)
+-- shard's guard set (an event appended and not yet acked) is skipped as a duplicate. Records, in the
+-- same atomic step, the highest Kafka offset per partition that the call takes in (P:offsets), so what
+-- Redis holds is always a consistent prefix of each partition; refuses the whole call, writing nothing,
+-- when a partition's recorded offset is behind what the caller recorded before (Redis lost data).
+-- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[11 .. 10+G] = P:batch:<member> of each of the G groups, in the order of the groups below
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME)
 -- ARGV[3] = batch size (items per batch)
@@ -12,13 +16,18 @@
 --           until at most half of it remain open, at most 1,000 open batches per call; 0 turns it off
 -- ARGV[7] = the shard's lane (a member such as '#global-0' that maps to this shard): it owns the
 --           combined batches
--- ARGV[8] = number of events N; ARGV[9] = number of groups G (one per member)
--- ARGV[10 .. 9+N] = the N event ids, distinct within a call (the client drops repeats), in the order
---           of the items below
--- ARGV[10+N] = S, the number of members with one event; then S pairs (member, item JSON); then the
---           G - S other groups, each: member, n, n items
--- returns {added, duplicates, sealed}: events added, events skipped because their id was in the
---         guard, batches sealed by this call
+-- ARGV[8] = number of events N; ARGV[9] = number of groups G (one per member); ARGV[10] = number of
+--           partitions Q whose offsets this call records (0 for all but the last call of an append)
+-- ARGV[11 .. 10+3Q] = Q triples (field '<topic>/<partition>', expected, taken): expected is the offset
+--           this caller recorded last (-1: none known), taken the highest offset this call takes in
+-- ARGV[11+3Q .. 10+3Q+N] = the N event ids, distinct within a call (the client drops repeats), in the
+--           order of the items below
+-- then S, the number of members with one event; then S pairs (member, item JSON); then the G - S
+--           other groups, each: member, n, n items
+-- returns {added, duplicates, sealed, refused, recorded_1 .. recorded_Q}: events added, events skipped
+--         because their id was in the guard, batches sealed by this call; refused = 1 when some
+--         partition's recorded offset was behind its expected one (nothing was written); recorded_q =
+--         the offset P:offsets held for partition q before this call (-1: none)
 local P = ARGV[1]
 local now = clock(ARGV[2])
 local batchSize = tonumber(ARGV[3])
@@ -28,39 +37,58 @@ local globalTrigger = tonumber(ARGV[6])
 local lane = ARGV[7]
 local total = tonumber(ARGV[8])
 local groups = tonumber(ARGV[9])
-local guardKey = P .. ':guard'
+local partitions = tonumber(ARGV[10])
+local idsFrom = 11 + 3 * partitions
 
 local added, sealed, sealedEvents = 0, 0, 0
 
--- One look-up for every id of the call; the ids not yet guarded are added with one SADD.
-local present = redis.call('SMISMEMBER', guardKey, unpack(ARGV, 10, 9 + total))
-local duplicates = 0
-for i = 1, total do
-  duplicates = duplicates + present[i]
-end
-if duplicates == 0 then
-  redis.call('SADD', guardKey, unpack(ARGV, 10, 9 + total))
-elseif duplicates < total then
-  local fresh = {}
-  for i = 1, total do
-    if present[i] == 0 then
-      fresh[#fresh + 1] = ARGV[9 + i]
+-- The recorded offsets of the call's partitions; true when one is behind what the caller recorded
+-- before it (or gone): Redis lost writes it had acknowledged, and the caller must rewind.
+local function read_offsets()
+  local recorded = {}
+  local lost = false
+  if partitions == 0 then
+    return recorded, lost
+  end
+  local fields = {}
+  for q = 1, partitions do
+    fields[q] = ARGV[8 + 3 * q]
+  end
+  local values = redis.call('HMGET', OFFSETS, unpack(fields))
+  for q = 1, partitions do
+    local expected = tonumber(ARGV[9 + 3 * q])
+    local value = tonumber(values[q]) or -1
+    recorded[q] = value
+    if expected >= 0 and value < expected then
+      lost = true
     end
   end
-  redis.call('SADD', guardKey, unpack(fresh))
+  return recorded, lost
 end
 
--- Pushes items[from .. to] onto the member's open list and seals the batch each time the list
--- reaches the batch size. RPUSH returns the new length; when a push overshoots, the overshoot (this
--- call's last items) is trimmed off before the seal and pushed again into the next batch. A list that
--- was already full before the push (the batch size was lowered since) is sealed whole, as it is.
-local function push(member, items, from, to)
-  local openKey = P .. ':batch:' .. member
+-- Which of the call's ids the guard already holds: {present flags}, and how many.
+local function read_guard()
+  if total == 0 then
+    return {}, 0
+  end
+  local present = redis.call('SMISMEMBER', GUARD, unpack(ARGV, idsFrom, idsFrom + total - 1))
+  local duplicates = 0
+  for i = 1, total do
+    duplicates = duplicates + present[i]
+  end
+  return present, duplicates
+end
+
+-- Pushes items[from .. to] onto the open list `openKey` of `member` and seals the batch each time the
+-- list reaches the batch size. RPUSH returns the new length; when a push overshoots, the overshoot
+-- (this call's last items) is trimmed off before the seal and pushed again into the next batch. A list
+-- that was already full before the push (the batch size was lowered since) is sealed whole, as it is.
+local function push(member, openKey, items, from, to)
   while from <= to do
     local length = redis.call('RPUSH', openKey, unpack(items, from, to))
     local pushed = to - from + 1
     if length == pushed then
-      redis.call('ZADD', P .. ':deadlines', now + batchTimeMs, member)
+      redis.call('ZADD', DEADLINES, now + batchTimeMs, member)
     end
     if length < batchSize then
       added = added + pushed
@@ -80,119 +108,181 @@ local function push(member, items, from, to)
   end
 end
 
--- Groups of one event (most of them when events spread over many agents) come first, as
--- (member, item) pairs; then the groups of several, as (member, n, n items).
-local pos = 11 + total
-local singles = tonumber(ARGV[10 + total])
-for i = 1, singles do
-  if duplicates == 0 or present[i] == 0 then
-    push(ARGV[pos], ARGV, pos + 1, pos + 1)
+-- Pushes every event whose id is not guarded: the groups of one event (most of them when events spread
+-- over many agents) come first, as (member, item) pairs; then the groups of several, as (member, n,
+-- n items). Group g's open list is KEYS[10 + g].
+local function push_all(present, duplicates)
+  local pos = idsFrom + total + 1
+  local singles = tonumber(ARGV[idsFrom + total])
+  for i = 1, singles do
+    if duplicates == 0 or present[i] == 0 then
+      push(ARGV[pos], KEYS[OWN_KEYS + i - 1], ARGV, pos + 1, pos + 1)
+    end
+    pos = pos + 2
   end
-  pos = pos + 2
-end
-local id = singles
-for _ = singles + 1, groups do
-  local member = ARGV[pos]
-  local n = tonumber(ARGV[pos + 1])
-  local first = pos + 2
-  local last = first + n - 1
-  if duplicates == 0 then
-    push(member, ARGV, first, last)
-  else
-    local items = {}
-    for k = 0, n - 1 do
-      if present[id + k + 1] == 0 then
-        items[#items + 1] = ARGV[first + k]
+  local id = singles
+  for g = singles + 1, groups do
+    local member = ARGV[pos]
+    local n = tonumber(ARGV[pos + 1])
+    local first = pos + 2
+    local last = first + n - 1
+    if duplicates == 0 then
+      push(member, KEYS[OWN_KEYS + g - 1], ARGV, first, last)
+    else
+      local items = {}
+      for k = 0, n - 1 do
+        if present[id + k + 1] == 0 then
+          items[#items + 1] = ARGV[first + k]
+        end
+      end
+      if #items > 0 then
+        push(member, KEYS[OWN_KEYS + g - 1], items, 1, #items)
       end
     end
-    if #items > 0 then
-      push(member, items, 1, #items)
-    end
+    id = id + n
+    pos = last + 1
   end
-  id = id + n
-  pos = last + 1
 end
 
--- Counters once per call: open-events gains what was added and loses what was sealed.
-local openEvents = nil
-if added > 0 then
-  redis.call('INCRBY', P .. ':pending', added)
+-- Guards the ids just pushed. After the pushes: a call cut short can leave an item without its guard
+-- (a duplicate the sink absorbs), never a guarded id without its item.
+local function guard_fresh(present, duplicates)
+  if total == 0 or duplicates == total then
+    return
+  end
+  if duplicates == 0 then
+    redis.call('SADD', GUARD, unpack(ARGV, idsFrom, idsFrom + total - 1))
+    return
+  end
+  local fresh = {}
+  for i = 1, total do
+    if present[i] == 0 then
+      fresh[#fresh + 1] = ARGV[idsFrom + i - 1]
+    end
+  end
+  redis.call('SADD', GUARD, unpack(fresh))
 end
-if added ~= sealedEvents then
-  openEvents = redis.call('INCRBY', P .. ':open-events', added - sealedEvents)
+
+-- Records each partition's highest offset taken in (never lowered: a retried or overlapping call
+-- with older offsets leaves a higher record as it is).
+local function record_offsets(recorded)
+  local changes = {}
+  for q = 1, partitions do
+    local taken = tonumber(ARGV[10 + 3 * q])
+    if taken > recorded[q] then
+      changes[#changes + 1] = ARGV[8 + 3 * q]
+      changes[#changes + 1] = taken
+    end
+  end
+  if #changes > 0 then
+    redis.call('HSET', OFFSETS, unpack(changes))
+  end
 end
-sealedEvents = 0
 
 -- The global trigger (hybrid): the oldest open batches, read 100 at a time from the deadline set,
 -- are combined into batches of the shard's lane (at most the batch size each) until at most half of
 -- the trigger remain open; at most 1,000 open batches per call. Small agents' events are so written
 -- together, and claimed, written, announced and acked as one batch instead of one per agent.
-if globalTrigger > 0 then
-  openEvents = openEvents or (tonumber(redis.call('GET', P .. ':open-events')) or 0)
-  if openEvents >= globalTrigger then
-    local target = math.floor(globalTrigger / 2)
-    local remaining = openEvents
-    local members = {}
-    local batchId, count, openedAt = nil, 0, nil
-    local function finish()
-      if count > 0 then
-        redis.call('HSET', P .. ':meta:' .. batchId,
-          'member', lane, 'trigger', 'global', 'count', count,
-          'openedAt', openedAt - batchTimeMs, 'sealedAt', now, 'attempts', 0)
-        redis.call('ZADD', P .. ':ready', now, batchId)
-        sealed = sealed + 1
-        sealedEvents = sealedEvents + count
-      end
-      batchId, count, openedAt = nil, 0, nil
+local function combine_oldest(openEvents)
+  local target = math.floor(globalTrigger / 2)
+  local remaining = openEvents
+  local members = {}
+  local batchId, count, openedAt = nil, 0, nil
+  local function finish()
+    if count > 0 then
+      redis.call('HSET', P .. ':meta:' .. batchId,
+        'member', lane, 'trigger', 'global', 'count', count,
+        'openedAt', openedAt - batchTimeMs, 'sealedAt', now, 'attempts', 0)
+      redis.call('ZADD', READY, now, batchId)
+      sealed = sealed + 1
+      sealedEvents = sealedEvents + count
     end
-    local page = 0
-    while remaining > target and #members < 1000 do
-      local oldest = redis.call('ZRANGE', P .. ':deadlines', page, page + 99, 'WITHSCORES')
-      for i = 1, #oldest, 2 do
-        if remaining <= target or #members == 1000 then
-          break
-        end
-        local openKey = P .. ':batch:' .. oldest[i]
-        local items = redis.call('LRANGE', openKey, 0, -1)
-        if #items > 0 then
-          if count > 0 and count + #items > batchSize then
-            finish()
-          end
-          batchId = batchId or (lane .. ':' .. redis.call('INCR', P .. ':seq'))
-          openedAt = openedAt or tonumber(oldest[i + 1])
-          call_sliced('RPUSH', P .. ':sealed:' .. batchId, items, 1, #items)
-          redis.call('DEL', openKey)
-          count = count + #items
-          remaining = remaining - #items
-        end
-        members[#members + 1] = oldest[i]
-      end
-      if #oldest < 200 then
+    batchId, count, openedAt = nil, 0, nil
+  end
+  local page = 0
+  while remaining > target and #members < 1000 do
+    local oldest = redis.call('ZRANGE', DEADLINES, page, page + 99, 'WITHSCORES')
+    for i = 1, #oldest, 2 do
+      if remaining <= target or #members == 1000 then
         break
       end
-      page = page + 100
+      local openKey = P .. ':batch:' .. oldest[i]
+      local items = redis.call('LRANGE', openKey, 0, -1)
+      if #items > 0 then
+        if count > 0 and count + #items > batchSize then
+          finish()
+        end
+        batchId = batchId or (lane .. ':' .. redis.call('INCR', SEQ))
+        openedAt = openedAt or tonumber(oldest[i + 1])
+        call_sliced('RPUSH', P .. ':sealed:' .. batchId, items, 1, #items)
+        redis.call('DEL', openKey)
+        count = count + #items
+        remaining = remaining - #items
+      end
+      members[#members + 1] = oldest[i]
     end
-    call_sliced('ZREM', P .. ':deadlines', members, 1, #members)
-    finish()
+    if #oldest < 200 then
+      break
+    end
+    page = page + 100
   end
+  call_sliced('ZREM', DEADLINES, members, 1, #members)
+  finish()
 end
 
 -- The overflow rule: beyond the maximum, the oldest open batches are sealed (ZPOPMIN takes them off
 -- the deadline set in one command).
-local over = redis.call('ZCARD', P .. ':deadlines') - maxOpen
-while over > 0 do
-  local popped = redis.call('ZPOPMIN', P .. ':deadlines', math.min(over, 1000))
-  if #popped == 0 then
-    break
+local function seal_overflow()
+  local over = redis.call('ZCARD', DEADLINES) - maxOpen
+  while over > 0 do
+    local popped = redis.call('ZPOPMIN', DEADLINES, math.min(over, 1000))
+    if #popped == 0 then
+      break
+    end
+    local batches, events = seal_popped(P, popped, 'overflow', now, batchTimeMs)
+    sealed = sealed + batches
+    sealedEvents = sealedEvents + events
+    over = over - #popped / 2
   end
-  local batches, events = seal_popped(P, popped, 'overflow', now, batchTimeMs)
-  sealed = sealed + batches
-  sealedEvents = sealedEvents + events
-  over = over - #popped / 2
 end
+
+local recorded, lost = read_offsets()
+local function reply(refused, duplicates)
+  local result = {added, duplicates, sealed, refused}
+  for q = 1, partitions do
+    result[4 + q] = recorded[q]
+  end
+  return result
+end
+if lost then
+  return reply(1, 0)
+end
+
+local present, duplicates = read_guard()
+push_all(present, duplicates)
+guard_fresh(present, duplicates)
+record_offsets(recorded)
+
+-- Counters once per call: open-events gains what was added and loses what was sealed.
+local openEvents = nil
+if added > 0 then
+  redis.call('INCRBY', PENDING, added)
+end
+if added ~= sealedEvents then
+  openEvents = redis.call('INCRBY', OPEN_EVENTS, added - sealedEvents)
+end
+sealedEvents = 0
+
+if globalTrigger > 0 then
+  openEvents = openEvents or (tonumber(redis.call('GET', OPEN_EVENTS)) or 0)
+  if openEvents >= globalTrigger then
+    combine_oldest(openEvents)
+  end
+end
+seal_overflow()
 
 if sealedEvents > 0 then
-  redis.call('DECRBY', P .. ':open-events', sealedEvents)
+  redis.call('DECRBY', OPEN_EVENTS, sealedEvents)
 end
 
-return {added, duplicates, sealed}
+return reply(0, duplicates)

@@ -1,6 +1,15 @@
 -- common.lua: helpers prepended to every other script (RedisScripts.cs does the joining), so each
 -- transition is still one atomic EVAL. Nothing here runs on its own.
 --
+-- Keys. Every script declares what it touches in KEYS, so Redis Cluster routes the call, or refuses it
+-- with MOVED / ASK / TRYAGAIN, before any write:
+--   KEYS[1 .. 10]  the shard's fixed keys, in the order of KeySchema.ShardKeys (named below);
+--   KEYS[11 ..]    the call's own keys (an open list, a batch's sealed list and meta hash): see each script.
+-- Keys a script derives while it runs (a new batch id from P:seq, members named by P:deadlines) cannot be
+-- declared; P:slot-probe (KEYS[10]) covers them: it never exists, so a node whose slot is being migrated
+-- always misses one declared key and refuses the whole call (TRYAGAIN, or ASK when no key is left), and
+-- no script ever runs part-way on a slot that is moving. The client never follows ASK (NoRedirect).
+--
 -- Key layout under a shard prefix P (ARGV[1] of every script; "feedback" standalone, "feedback:{3}"
 -- in the cluster layout): see docs/ARCHITECTURE.md.
 --   P:batch:<member>      LIST  open batch items (readable JSON), arrival order
@@ -15,6 +24,14 @@
 --   P:dead                ZSET  batchId -> parked at (ms)
 --   P:open-events         STRING events in open batches
 --   P:pending             STRING events in open, ready and in-flight batches (dead ones excluded)
+--   P:offsets             HASH  '<topic>/<partition>' -> highest Kafka offset taken in (append.lua)
+--   P:slot-probe          never written (see above)
+local DEADLINES, GUARD, SEQ, READY, INFLIGHT, DEAD = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local OPEN_EVENTS, PENDING, OFFSETS = KEYS[7], KEYS[8], KEYS[9]
+local OWN_KEYS = 11
+if KEYS[1] ~= ARGV[1] .. ':deadlines' or KEYS[10] ~= ARGV[1] .. ':slot-probe' then
+  return redis.error_reply('ERR feedback script: KEYS do not follow KeySchema.ShardKeys for prefix ' .. tostring(ARGV[1]))
+end
 
 local function clock(arg)
   if arg == nil or arg == '' then
@@ -31,12 +48,12 @@ end
 local function seal(P, member, trigger, now, batchTimeMs, count)
   local openKey = P .. ':batch:' .. member
   count = count or redis.call('LLEN', openKey)
-  local deadline = redis.call('ZSCORE', P .. ':deadlines', member)
-  redis.call('ZREM', P .. ':deadlines', member)
+  local deadline = redis.call('ZSCORE', DEADLINES, member)
+  redis.call('ZREM', DEADLINES, member)
   if count == 0 then
     return false
   end
-  local batchId = member .. ':' .. redis.call('INCR', P .. ':seq')
+  local batchId = member .. ':' .. redis.call('INCR', SEQ)
   redis.call('RENAME', openKey, P .. ':sealed:' .. batchId)
   local openedAt = now
   if deadline then
@@ -45,7 +62,7 @@ local function seal(P, member, trigger, now, batchTimeMs, count)
   redis.call('HSET', P .. ':meta:' .. batchId,
     'member', member, 'trigger', trigger, 'count', count,
     'openedAt', openedAt, 'sealedAt', now, 'attempts', 0)
-  redis.call('ZADD', P .. ':ready', now, batchId)
+  redis.call('ZADD', READY, now, batchId)
   return batchId, count
 end
 
@@ -66,7 +83,7 @@ local function seal_popped(P, popped, trigger, now, batchTimeMs)
   if n == 0 then
     return 0, 0
   end
-  local seq = redis.call('INCRBY', P .. ':seq', n) - n
+  local seq = redis.call('INCRBY', SEQ, n) - n
   local ready = {}
   local events = 0
   for i = 1, #popped, 2 do
@@ -85,7 +102,7 @@ local function seal_popped(P, popped, trigger, now, batchTimeMs)
       events = events + count
     end
   end
-  call_sliced('ZADD', P .. ':ready', ready, 1, #ready)
+  call_sliced('ZADD', READY, ready, 1, #ready)
   return #ready / 2, events
 end
 
@@ -93,16 +110,16 @@ end
 local function park_dead(P, batchId, reason, now)
   local meta = P .. ':meta:' .. batchId
   redis.call('HSET', meta, 'lastError', reason, 'deadAt', now, 'owner', '', 'leaseUntil', 0)
-  redis.call('ZREM', P .. ':ready', batchId)
-  redis.call('ZREM', P .. ':inflight', batchId)
-  redis.call('ZADD', P .. ':dead', now, batchId)
-  redis.call('DECRBY', P .. ':pending', redis.call('LLEN', P .. ':sealed:' .. batchId))
+  redis.call('ZREM', READY, batchId)
+  redis.call('ZREM', INFLIGHT, batchId)
+  redis.call('ZADD', DEAD, now, batchId)
+  redis.call('DECRBY', PENDING, redis.call('LLEN', P .. ':sealed:' .. batchId))
 end
 
 -- Returns in-flight batches whose lease has expired to ready, or parks them as dead once their
 -- attempts are used up. Returns the number handled.
 local function reclaim_expired(P, now, maxAttempts, limit)
-  local expired = redis.call('ZRANGE', P .. ':inflight', '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
+  local expired = redis.call('ZRANGE', INFLIGHT, '-inf', now, 'BYSCORE', 'LIMIT', 0, limit)
   for _, batchId in ipairs(expired) do
     local meta = P .. ':meta:' .. batchId
     local fields = redis.call('HMGET', meta, 'attempts', 'owner')
@@ -112,8 +129,8 @@ local function reclaim_expired(P, now, maxAttempts, limit)
       park_dead(P, batchId, reason, now)
     else
       redis.call('HSET', meta, 'lastError', reason, 'owner', '', 'leaseUntil', 0)
-      redis.call('ZREM', P .. ':inflight', batchId)
-      redis.call('ZADD', P .. ':ready', now, batchId)
+      redis.call('ZREM', INFLIGHT, batchId)
+      redis.call('ZADD', READY, now, batchId)
     end
   end
   return #expired
@@ -122,7 +139,7 @@ end
 -- True when batchId is in flight under exactly this owner and lease token. The token ('fence') grows
 -- with every claim and is never reset, so no earlier lease can match a later one.
 local function holds_lease(P, batchId, owner, fence)
-  if not redis.call('ZSCORE', P .. ':inflight', batchId) then
+  if not redis.call('ZSCORE', INFLIGHT, batchId) then
     return false
   end
   local fields = redis.call('HMGET', P .. ':meta:' .. batchId, 'owner', 'fence')

@@ -2,7 +2,9 @@
 -- new dead batch of the same member (trigger 'quarantine', the reason per item in lastError,
 -- quarantinedFrom naming the batch), so that the rest of the batch can be written and acked. The dead
 -- batch is seen, replayed and dropped like any other (feedbackctl dead ...). Fenced like ack.
--- KEYS[1] = P:inflight
+-- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[11] = P:sealed:<batchId>; KEYS[12] = P:meta:<batchId> (the new dead batch's keys come
+--           from P:seq while the script runs)
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME)
 -- ARGV[3] = batch id
@@ -18,8 +20,8 @@ local batchId = ARGV[3]
 if not holds_lease(P, batchId, ARGV[4], ARGV[5]) then
   return -1
 end
-local sealedKey = P .. ':sealed:' .. batchId
-local meta = P .. ':meta:' .. batchId
+local sealedKey = KEYS[OWN_KEYS]
+local meta = KEYS[OWN_KEYS + 1]
 local items = redis.call('LRANGE', sealedKey, 0, -1)
 local move = {}
 for i = 7, #ARGV do
@@ -37,7 +39,7 @@ if #bad == 0 then
   return ''
 end
 local fields = redis.call('HMGET', meta, 'member', 'openedAt')
-local deadId = fields[1] .. ':' .. redis.call('INCR', P .. ':seq')
+local deadId = fields[1] .. ':' .. redis.call('INCR', SEQ)
 local deadKey = P .. ':sealed:' .. deadId
 call_sliced('RPUSH', deadKey, bad, 1, #bad)
 redis.call('HSET', P .. ':meta:' .. deadId,

@@ -1,5 +1,6 @@
 -- release.lua: the lease holder gives a batch back without writing it.
--- KEYS[1] = P:inflight
+-- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[11] = P:sealed:<batchId>; KEYS[12] = P:meta:<batchId>
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME)
 -- ARGV[3] = batch id
@@ -19,7 +20,7 @@ local mode = ARGV[6]
 if not holds_lease(P, batchId, ARGV[4], ARGV[5]) then
   return 'stale'
 end
-local meta = P .. ':meta:' .. batchId
+local meta = KEYS[OWN_KEYS + 1]
 local attempts = tonumber(redis.call('HGET', meta, 'attempts'))
 if mode == 'dead' or (mode == 'retry' and attempts >= tonumber(ARGV[9])) then
   park_dead(P, batchId, ARGV[7], now)
@@ -32,6 +33,6 @@ else
   readyAt = now + tonumber(ARGV[8])
 end
 redis.call('HSET', meta, 'lastError', ARGV[7], 'owner', '', 'leaseUntil', 0)
-redis.call('ZREM', P .. ':inflight', batchId)
-redis.call('ZADD', P .. ':ready', readyAt, batchId)
+redis.call('ZREM', INFLIGHT, batchId)
+redis.call('ZADD', READY, readyAt, batchId)
 return 'ready'

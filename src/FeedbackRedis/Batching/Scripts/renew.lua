@@ -1,5 +1,6 @@
 -- renew.lua: extends a lease the caller still holds (a slow write renews before the lease runs out).
--- KEYS[1] = P:inflight
+-- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[11] = P:sealed:<batchId>; KEYS[12] = P:meta:<batchId>
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME)
 -- ARGV[3] = batch id
@@ -13,6 +14,6 @@ if not holds_lease(P, batchId, ARGV[4], ARGV[5]) then
   return -1
 end
 local leaseUntil = clock(ARGV[2]) + tonumber(ARGV[6])
-redis.call('ZADD', P .. ':inflight', 'XX', leaseUntil, batchId)
-redis.call('HSET', P .. ':meta:' .. batchId, 'leaseUntil', leaseUntil)
+redis.call('ZADD', INFLIGHT, 'XX', leaseUntil, batchId)
+redis.call('HSET', KEYS[OWN_KEYS + 1], 'leaseUntil', leaseUntil)
 return leaseUntil
