@@ -8,13 +8,27 @@ public sealed partial class FeedbackConsumer
 {
     /// <summary>
     /// Takes everything held (<see cref="_carry"/>) to an acknowledged state: dead letters delivered, events appended
-    /// (one <see cref="RedisBatchStore.AppendAsync(IReadOnlyList{BatchEvent}, IReadOnlyList{PartitionPosition}, CancellationToken)"/> for the whole micro-batch). Only then are the next offsets
-    /// recorded in the ledger. On failure everything stays held, marked with how far it got, for the next try.
+    /// (one <see cref="RedisBatchStore.AppendAsync(IReadOnlyList{BatchEvent}, IReadOnlyList{PartitionPosition}, CancellationToken)"/>
+    /// for the whole micro-batch, which records each partition's highest offset in Redis in the same step; with no valid
+    /// event it records only the offsets). Only then are the next offsets recorded in the ledger for Kafka. When Redis
+    /// refuses the append because it lost what this consumer recorded before, those partitions are rewound
+    /// (<see cref="Rewind"/>) and the rest is appended again. On failure everything stays held, marked with how far it
+    /// got, for the next try. Nothing of a partition is appended before it is positioned after Redis's record.
     /// </summary>
     /// <param name="useRetry">Run the append through the retry pipeline (not while already paused or in a callback).</param>
     /// <returns>True when all was acknowledged.</returns>
     private async Task<bool> TryProcessCarryAsync(bool useRetry, CancellationToken cancellationToken)
     {
+        if (!await TryResolvePositionsAsync(cancellationToken) && _carry.Exists(m => !_positions.IsResolved(m.Partition)))
+        {
+            return false;
+        }
+
+        if (_carry.Count == 0)
+        {
+            return true;
+        }
+
         var receivedAt = _time.GetUtcNow();
         foreach (var message in _carry)
         {
@@ -29,17 +43,32 @@ public sealed partial class FeedbackConsumer
             }
 
             var valid = _carry.Where(m => !m.Classification!.IsDeadLetter).ToList();
-            if (valid.Count == 0)
-            {
-                break;
-            }
-
             try
             {
                 var events = valid.ConvertAll(m => m.Classification!.Event!);
+                var positions = PositionsOf(_carry);
                 var result = useRetry
-                    ? await _retry.ExecuteAsync(static (state, token) => new ValueTask<AppendResult>(state.Store.AppendAsync(state.Events, token)), (Store: _store, Events: events), cancellationToken)
-                    : await _store.AppendAsync(events, cancellationToken);
+                    ? await _retry.ExecuteAsync(
+                        static (state, token) => new ValueTask<AppendResult>(state.Store.AppendAsync(state.Events, state.Positions, token)),
+                        (Store: _store, Events: events, Positions: positions),
+                        cancellationToken)
+                    : await _store.AppendAsync(events, positions, cancellationToken);
+                if (result.Refused)
+                {
+                    Rewind(result.Behind);
+                    if (_carry.Count == 0)
+                    {
+                        return true;
+                    }
+
+                    continue;
+                }
+
+                foreach (var position in positions)
+                {
+                    _positions.Recorded(PartitionPositions.ToTopicPartition(position.Partition), position.Taken);
+                }
+
                 _metrics.Appended(result.Added, result.Duplicates);
                 _gate.Added(result.Added);
                 if (result.Duplicates > 0)

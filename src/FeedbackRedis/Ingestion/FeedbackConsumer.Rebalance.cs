@@ -15,6 +15,7 @@ public sealed partial class FeedbackConsumer
 
         string described = Describe(partitions);
         LogAssigned(partitions.Count, described);
+        _positions.Assigned(partitions); // positioned after Redis's record of them before anything of them is appended
         _assignmentChanged = true;
     }
 
@@ -84,6 +85,7 @@ public sealed partial class FeedbackConsumer
         var set = partitions.ToHashSet();
         int dropped = _carry.RemoveAll(m => set.Contains(m.Partition));
         _ledger.Forget(partitions);
+        _positions.Released(partitions);
         string described = Describe(partitions);
         LogReleased(how, partitions.Count, described, dropped);
     }

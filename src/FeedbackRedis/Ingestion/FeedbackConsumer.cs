@@ -139,7 +139,13 @@ public sealed partial class FeedbackConsumer : BackgroundService
                 }
             }
 
+            if (_positions.Unresolved.Count > 0 && _time.GetUtcNow() >= _nextAttemptAt && !await TryResolvePositionsAsync(cancellationToken))
+            {
+                _nextAttemptAt = _time.GetUtcNow() + AppendRetry.PausedRetryInterval;
+            }
+
             StoreDueOffsets();
+            await CheckRecordedOffsetsAsync(cancellationToken);
             await CheckPendingAsync(cancellationToken);
             ApplyPauseState();
             RecordLag();

@@ -14,6 +14,8 @@ public sealed class IngestionMetrics
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _stuck;
     private readonly Counter<long> _pauses;
+    private readonly Counter<long> _resumed;
+    private readonly Counter<long> _rewinds;
     private IReadOnlyDictionary<string, long> _lag = new Dictionary<string, long>();
 
     public IngestionMetrics(IMeterFactory meterFactory)
@@ -36,6 +38,12 @@ public sealed class IngestionMetrics
             "feedback.consumer.pauses", "{pause}", "Times the consumer paused its partitions, by reason.");
         _stuck = meter.CreateCounter<long>(
             "feedback.consumer.stuck", "{occurrence}", "Times held messages made no progress for FEEDBACK_CONSUMER_STUCK_MS while Redis and the dead-letter topic were reachable (liveness then fails).");
+        _resumed = meter.CreateCounter<long>(
+            "feedback.consumer.positions_resolved", "{partition}",
+            "Assigned partitions positioned after the offset Redis recorded with their events (source=redis) or at Kafka's committed offset because Redis had no record (source=kafka).");
+        _rewinds = meter.CreateCounter<long>(
+            "feedback.consumer.rewinds", "{partition}",
+            "Partitions rewound because Redis held less than this consumer had recorded there (it lost acknowledged writes), by reason: redis-behind (rewound to Redis's record) or redis-empty (no record left: rewound to Kafka's commit).");
         meter.CreateObservableGauge("feedback.consumer.lag", ObserveLag, "{message}",
             "Messages behind the high watermark on the partitions this process owns, by topic (sum over pods for the group's lag).");
     }
@@ -68,6 +76,16 @@ public sealed class IngestionMetrics
     }
 
     public void Stuck() => _stuck.Add(1);
+
+    public void Resumed(string source, int partitions)
+    {
+        if (partitions > 0)
+        {
+            _resumed.Add(partitions, new KeyValuePair<string, object?>("source", source));
+        }
+    }
+
+    public void Rewound(string reason) => _rewinds.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Paused(PauseReasons reasons) =>
         _pauses.Add(1, new KeyValuePair<string, object?>("reason", reasons.ToString()));
