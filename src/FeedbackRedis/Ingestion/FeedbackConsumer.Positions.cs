@@ -15,9 +15,10 @@ public sealed partial class FeedbackConsumer
     /// Positions every partition assigned since the last turn just after the offset Redis recorded for it (the lowest over
     /// the shards): what Redis already holds is not read again, and what it lost is. Messages of such a partition already
     /// taken are dropped where Redis has them, or all of them with a seek back when Redis is behind them. A partition
-    /// Redis has no record of keeps Kafka's committed offset.
+    /// Redis has no record of starts at Kafka's committed offset (or the log's start), and that start is recorded in
+    /// Redis at once, so that from now on Redis always holds a record of every partition owned.
     /// </summary>
-    /// <returns>False when Redis could not be read (the partitions stay unresolved; nothing of them is appended).</returns>
+    /// <returns>False when Redis or Kafka could not be read (the partitions stay unresolved; nothing of them is appended).</returns>
     private async Task<bool> TryResolvePositionsAsync(CancellationToken cancellationToken)
     {
         if (_positions.Unresolved.Count == 0)
@@ -25,10 +26,45 @@ public sealed partial class FeedbackConsumer
             return true;
         }
 
-        IReadOnlyDictionary<KafkaPartition, long?> recorded;
         try
         {
-            recorded = await _store.ReadOffsetsAsync(_positions.Unresolved.Select(PartitionPositions.ToKafka), cancellationToken);
+            var recorded = await _store.ReadOffsetsAsync(_positions.Unresolved.Select(PartitionPositions.ToKafka), cancellationToken);
+            var starts = KafkaStarts([.. recorded.Where(r => r.Value is null).Select(r => PartitionPositions.ToTopicPartition(r.Key))]);
+            if (starts.Count > 0)
+            {
+                await _store.AppendAsync([], [.. starts.Select(s => new PartitionPosition(PartitionPositions.ToKafka(s.Key), -1, s.Value))], cancellationToken);
+            }
+
+            var fromRedis = new List<string>();
+            var fromKafka = new List<string>();
+            foreach (var (kafkaPartition, offset) in recorded)
+            {
+                var partition = PartitionPositions.ToTopicPartition(kafkaPartition);
+                if (offset is { } last)
+                {
+                    if (!TryStartAfter(partition, last))
+                    {
+                        continue; // the seek failed: stays unresolved, tried again next turn
+                    }
+
+                    _positions.Resolved(partition, last);
+                    fromRedis.Add($"{kafkaPartition}@{last + 1}");
+                }
+                else
+                {
+                    _positions.Resolved(partition, starts[partition]);
+                    fromKafka.Add($"{kafkaPartition}@{starts[partition] + 1}");
+                }
+            }
+
+            if (fromRedis.Count + fromKafka.Count > 0)
+            {
+                string redisPositions = string.Join(", ", fromRedis);
+                string kafkaPositions = string.Join(", ", fromKafka);
+                LogPositionsResolved(fromRedis.Count, redisPositions, fromKafka.Count, kafkaPositions);
+                _metrics.Resumed("redis", fromRedis.Count);
+                _metrics.Resumed("kafka", fromKafka.Count);
+            }
         }
         catch (BatchStoreUnavailableException ex)
         {
@@ -36,39 +72,38 @@ public sealed partial class FeedbackConsumer
             _gate.Set(PauseReasons.RedisUnavailable, true);
             return false;
         }
-
-        var fromRedis = new List<string>();
-        var fromKafka = new List<string>();
-        foreach (var (kafkaPartition, offset) in recorded)
+        catch (KafkaException ex)
         {
-            var partition = PartitionPositions.ToTopicPartition(kafkaPartition);
-            if (offset is { } last && !TryStartAfter(partition, last))
-            {
-                continue; // the seek failed: stays unresolved, tried again next turn
-            }
-
-            _positions.Resolved(partition, offset);
-            if (offset is { } next)
-            {
-                fromRedis.Add($"{kafkaPartition}@{next + 1}");
-            }
-            else
-            {
-                fromKafka.Add(kafkaPartition.ToString());
-            }
-        }
-
-        if (fromRedis.Count + fromKafka.Count > 0)
-        {
-            string redisPositions = string.Join(", ", fromRedis);
-            string kafkaPartitions = string.Join(", ", fromKafka);
-            LogPositionsResolved(fromRedis.Count, redisPositions, fromKafka.Count, kafkaPartitions);
-            _metrics.Resumed("redis", fromRedis.Count);
-            _metrics.Resumed("kafka", fromKafka.Count);
+            LogSeekFailed(Describe(_positions.Unresolved), -1, ex.Error.Reason);
+            return false;
         }
 
         return _positions.Unresolved.Count == 0;
     }
+
+    /// <summary>
+    /// Where Kafka starts <paramref name="partitions"/> for this group, as the offset just before it: the committed offset
+    /// - 1, or the log's start - 1 when the group has no commit (auto.offset.reset is earliest).
+    /// </summary>
+    private Dictionary<TopicPartition, long> KafkaStarts(List<TopicPartition> partitions)
+    {
+        var starts = new Dictionary<TopicPartition, long>();
+        if (partitions.Count == 0)
+        {
+            return starts;
+        }
+
+        foreach (var committed in _consumer!.Committed(partitions, KafkaQueryTimeout))
+        {
+            starts[committed.TopicPartition] = committed.Offset.Value >= 0
+                ? committed.Offset.Value - 1
+                : _consumer.QueryWatermarkOffsets(committed.TopicPartition, KafkaQueryTimeout).Low.Value - 1;
+        }
+
+        return starts;
+    }
+
+    private static readonly TimeSpan KafkaQueryTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Makes <paramref name="last"/> + 1 the next offset of <paramref name="partition"/> this consumer handles.</summary>
     private bool TryStartAfter(TopicPartition partition, long last)
@@ -93,8 +128,9 @@ public sealed partial class FeedbackConsumer
     /// Redis holds less for <paramref name="behind"/> than this consumer recorded there: it lost writes it had acknowledged
     /// (an AOF cut back by a crash, a restart from an older copy, a failover to a replica that lagged). Each partition is
     /// rewound to just after what Redis still records, what is held of it is dropped, and its waiting offsets are
-    /// forgotten, so nothing is committed past the loss. With no record left at all (an emptied Redis) Kafka's committed
-    /// offset is the best there is.
+    /// forgotten, so nothing is committed past the loss. With no record left at all (Redis lost everything since this
+    /// consumer took the partition, or was emptied) it goes back to where this consumer started, or Kafka's commit if
+    /// that is earlier.
     /// </summary>
     private void Rewind(IReadOnlyDictionary<KafkaPartition, long?> behind)
     {
@@ -109,18 +145,32 @@ public sealed partial class FeedbackConsumer
             long expected = _positions.Expected(partition);
             int dropped = _carry.RemoveAll(m => m.Partition == partition);
             _ledger.Forget([partition]);
-            var target = offset is { } last ? new Offset(last + 1) : CommittedOffset(partition);
-            if (TrySeek(partition, target))
+            long target = offset is { } last ? last + 1 : EarliestStart(partition);
+            if (TrySeek(partition, new Offset(target)))
             {
-                _positions.Resolved(partition, offset);
+                _positions.Rewound(partition, target - 1);
             }
             else
             {
                 _positions.Assigned([partition]); // resolved again from Redis's record next turn
             }
 
-            LogRewound(kafkaPartition.ToString(), expected, offset ?? -1, target.Value, dropped);
+            LogRewound(kafkaPartition.ToString(), expected, offset ?? -1, target, dropped);
             _metrics.Rewound(offset is null ? "redis-empty" : "redis-behind");
+        }
+    }
+
+    /// <summary>The earlier of where this consumer started owning <paramref name="partition"/> and Kafka's committed offset.</summary>
+    private long EarliestStart(TopicPartition partition)
+    {
+        long start = _positions.Floor(partition) + 1;
+        try
+        {
+            return KafkaStarts([partition]).TryGetValue(partition, out long kafka) ? Math.Min(start, kafka + 1) : start;
+        }
+        catch (KafkaException)
+        {
+            return start;
         }
     }
 
@@ -165,21 +215,6 @@ public sealed partial class FeedbackConsumer
         {
             LogSeekFailed($"{partition.Topic}[{partition.Partition.Value}]", offset.Value, ex.Error.Reason);
             return false;
-        }
-    }
-
-    /// <summary>Kafka's committed offset of <paramref name="partition"/>, or the beginning when it has none or cannot say.</summary>
-    private Offset CommittedOffset(TopicPartition partition)
-    {
-        try
-        {
-            var committed = _consumer!.Committed([partition], TimeSpan.FromSeconds(5));
-            return committed.Count == 1 && committed[0].Offset.Value >= 0 ? committed[0].Offset : Offset.Beginning;
-        }
-        catch (KafkaException ex)
-        {
-            LogSeekFailed($"{partition.Topic}[{partition.Partition.Value}]", -1, ex.Error.Reason);
-            return Offset.Beginning;
         }
     }
 

@@ -14,6 +14,7 @@ namespace FeedbackRedis.Ingestion;
 public sealed class PartitionPositions
 {
     private readonly Dictionary<TopicPartition, long> _recorded = [];
+    private readonly Dictionary<TopicPartition, long> _floors = [];
     private readonly HashSet<TopicPartition> _unresolved = [];
 
     /// <summary>Partitions assigned and not yet positioned after Redis's record.</summary>
@@ -27,6 +28,7 @@ public sealed class PartitionPositions
         foreach (var partition in partitions)
         {
             _recorded.Remove(partition);
+            _floors.Remove(partition);
             _unresolved.Add(partition);
         }
     }
@@ -36,18 +38,32 @@ public sealed class PartitionPositions
         foreach (var partition in partitions)
         {
             _recorded.Remove(partition);
+            _floors.Remove(partition);
             _unresolved.Remove(partition);
         }
     }
 
     public bool IsResolved(TopicPartition partition) => !_unresolved.Contains(partition);
 
-    /// <summary>The consumer is positioned after <paramref name="recorded"/> (null: Redis has no record; Kafka's commit stands).</summary>
-    public void Resolved(TopicPartition partition, long? recorded)
+    /// <summary>
+    /// The consumer is positioned just after <paramref name="recorded"/>, the offset Redis holds for the partition (-1:
+    /// none), which is also where it started owning it (<see cref="Floor"/>).
+    /// </summary>
+    public void Resolved(TopicPartition partition, long recorded)
     {
         _unresolved.Remove(partition);
-        _recorded[partition] = recorded ?? -1;
+        _recorded[partition] = recorded;
+        _floors[partition] = recorded;
     }
+
+    /// <summary>
+    /// Redis lost what it held of the partition and holds <paramref name="recorded"/> now; the consumer is positioned
+    /// just after it. The floor stays where ownership started.
+    /// </summary>
+    public void Rewound(TopicPartition partition, long recorded) => _recorded[partition] = recorded;
+
+    /// <summary>The offset just before where this consumer started owning <paramref name="partition"/> (-1: the log's start or unknown).</summary>
+    public long Floor(TopicPartition partition) => _floors.GetValueOrDefault(partition, -1);
 
     /// <summary>The offset Redis should hold for <paramref name="partition"/>; -1 when none is known.</summary>
     public long Expected(TopicPartition partition) => _recorded.GetValueOrDefault(partition, -1);

@@ -26,6 +26,16 @@ public sealed class RedisServer : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>The local server's data directory (its AOF lives in <c>appendonlydir/</c>).</summary>
+    public string DataDirectory => _dir;
+
+    /// <summary>
+    /// The local server's incremental AOF file (Redis 7 multi-part AOF: the writes since the last rewrite), for tests that
+    /// cut it back to an earlier length as a host crash under <c>appendfsync everysec</c> would.
+    /// </summary>
+    public string IncrementalAof() =>
+        Directory.GetFiles(Path.Combine(_dir, "appendonlydir"), "*.incr.aof").Single();
+
     public string ConnectionString => _container?.GetConnectionString() ?? $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=5000";
 
     /// <summary>Starts a server: Docker first (unless a test needs a local process), else redis-server from PATH.</summary>
