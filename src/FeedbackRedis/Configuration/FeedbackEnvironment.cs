@@ -24,6 +24,8 @@ public static class FeedbackEnvironment
         new("FEEDBACK_MAX_ITEM_BYTES", "Feedback:Batching:MaxItemBytes", Kind.Integer),
         new("FEEDBACK_KEY_PREFIX", "Feedback:Batching:KeyPrefix", Kind.Text),
         new("FEEDBACK_REDIS_SHARDS", "Feedback:Batching:RedisShards", Kind.Integer),
+        new("FEEDBACK_REDIS_WAIT_REPLICAS", "Feedback:Batching:WaitReplicas", Kind.Integer),
+        new("FEEDBACK_REDIS_WAIT_TIMEOUT_MS", "Feedback:Batching:WaitTimeout", Kind.Milliseconds),
         new("FEEDBACK_CLOCK", "Feedback:Batching:Clock", Kind.Choice, ["redis", "local"]),
         new("FEEDBACK_REDIS_CONNECTION", "Feedback:Redis:ConnectionString", Kind.Secret),
         new("FEEDBACK_REDIS_EVICTION_CHECK", "Feedback:Redis:EvictionCheck", Kind.Choice, ["refuse", "warn"]),
