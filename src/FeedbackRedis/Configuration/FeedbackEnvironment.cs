@@ -29,6 +29,7 @@ public static class FeedbackEnvironment
         new("FEEDBACK_CLOCK", "Feedback:Batching:Clock", Kind.Choice, ["redis", "local"]),
         new("FEEDBACK_REDIS_CONNECTION", "Feedback:Redis:ConnectionString", Kind.Secret),
         new("FEEDBACK_REDIS_EVICTION_CHECK", "Feedback:Redis:EvictionCheck", Kind.Choice, ["refuse", "warn"]),
+        new("FEEDBACK_REDIS_PERSISTENCE_CHECK", "Feedback:Redis:PersistenceCheck", Kind.Choice, ["refuse", "warn"]),
         new("FEEDBACK_ROLE", "Feedback:Host:Role", Kind.Choice, ["consumer", "flusher", "all"]),
         new("FEEDBACK_HTTP_PORT", "Feedback:Host:HttpPort", Kind.Integer),
         new("FEEDBACK_SHUTDOWN_TIMEOUT_MS", "Feedback:Host:ShutdownTimeout", Kind.Milliseconds),

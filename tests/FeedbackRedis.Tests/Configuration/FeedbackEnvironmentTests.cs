@@ -60,6 +60,19 @@ public sealed class FeedbackEnvironmentTests
         });
     }
 
+    [TestCase(null, StartupCheckMode.Refuse)]
+    [TestCase("warn", StartupCheckMode.Warn)]
+    [TestCase("REFUSE", StartupCheckMode.Refuse)]
+    public void PersistenceCheck_MapsOntoTheRedisOptions_RefuseByDefault(string? value, StartupCheckMode expected)
+    {
+        var environment = value is null ? new Dictionary<string, string?>() : new() { ["FEEDBACK_REDIS_PERSISTENCE_CHECK"] = value };
+        var configuration = new ConfigurationBuilder().AddFeedbackEnvironment(environment).Build();
+
+        var options = configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+
+        Assert.That(options.PersistenceCheck, Is.EqualTo(expected));
+    }
+
     [Test]
     public void Defaults_AreTheSeedsDefaults()
     {
@@ -94,6 +107,7 @@ public sealed class FeedbackEnvironmentTests
     [TestCase("FEEDBACK_BATCH_TIME_MS", "5m", "FEEDBACK_BATCH_TIME_MS='5m' is not a whole number of milliseconds.")]
     [TestCase("FEEDBACK_BATCHING_MODE", "per-agent", "FEEDBACK_BATCHING_MODE='per-agent' is not one of: agent, global, hybrid.")]
     [TestCase("FEEDBACK_CLOCK", "ntp", "FEEDBACK_CLOCK='ntp' is not one of: redis, local.")]
+    [TestCase("FEEDBACK_REDIS_PERSISTENCE_CHECK", "ignore", "FEEDBACK_REDIS_PERSISTENCE_CHECK='ignore' is not one of: refuse, warn.")]
     [TestCase("FEEDBACK_REDIS_WAIT_TIMEOUT_MS", "1s", "FEEDBACK_REDIS_WAIT_TIMEOUT_MS='1s' is not a whole number of milliseconds.")]
     public void Malformed_StopsStartUp_NamingTheVariable(string name, string value, string expected)
     {
