@@ -43,6 +43,9 @@ DEFAULT_CONFIG = {
     "FEEDBACK_REDIS_SHARDS": "0",
     "FEEDBACK_CLOCK": "redis",
     "FEEDBACK_REDIS_EVICTION_CHECK": "refuse",
+    "FEEDBACK_REDIS_PERSISTENCE_CHECK": "refuse",
+    "FEEDBACK_REDIS_WAIT_REPLICAS": "0",
+    "FEEDBACK_REDIS_WAIT_TIMEOUT_MS": "1000",
     "FEEDBACK_KAFKA_SECURITY_PROTOCOL": "plaintext",
     "FEEDBACK_KAFKA_SASL_MECHANISM": "PLAIN",
     "FEEDBACK_KAFKA_GROUP_ID": "feedback-redis",
@@ -293,7 +296,8 @@ def test_config_changes(t, defaults):
     values = t.values_file("custom", {
         "shutdownTimeoutMs": 60000,
         "config": {"batchSize": 200, "batchingMode": "global", "pendingHighWater": 2000000,
-                   "pendingLowWater": 1500000, "redisShards": 3, "keyPrefix": "fb", "clock": "local"},
+                   "pendingLowWater": 1500000, "redisShards": 3, "keyPrefix": "fb", "clock": "local",
+                   "redisPersistenceCheck": "warn", "redisWaitReplicas": 1, "redisWaitTimeoutMs": 250},
         "extraConfig": {"DOTNET_gcServer": "1"},
         "image": {"repository": "registry.example/feedback-redis", "tag": "1.2.3"},
         "consumer": {"replicas": 5, "nodeSelector": {"pool": "kafka"},
@@ -313,7 +317,9 @@ def test_config_changes(t, defaults):
     t.check("custom: ConfigMap reflects the values", lambda: (subset({
         "FEEDBACK_BATCH_SIZE": "200", "FEEDBACK_BATCHING_MODE": "global", "FEEDBACK_PENDING_HIGH_WATER": "2000000",
         "FEEDBACK_PENDING_LOW_WATER": "1500000", "FEEDBACK_REDIS_SHARDS": "3", "FEEDBACK_KEY_PREFIX": "fb",
-        "FEEDBACK_CLOCK": "local", "FEEDBACK_SHUTDOWN_TIMEOUT_MS": "60000", "DOTNET_gcServer": "1"}, m.config()),
+        "FEEDBACK_CLOCK": "local", "FEEDBACK_SHUTDOWN_TIMEOUT_MS": "60000", "DOTNET_gcServer": "1",
+        "FEEDBACK_REDIS_PERSISTENCE_CHECK": "warn", "FEEDBACK_REDIS_WAIT_REPLICAS": "1",
+        "FEEDBACK_REDIS_WAIT_TIMEOUT_MS": "250"}, m.config()),
         m.config()))
     t.check("custom: grace period follows the shutdown timeout (60 + 15)", lambda: all(
         m.deployment(r)["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 75 for r in ROLES))
@@ -515,6 +521,16 @@ REFUSALS = [
      ["config.maxReactionNames", "greater than or equal to 1"]),
     ("config.maxReactionNames 10001", ["--set", "config.maxReactionNames=10001"],
      ["config.maxReactionNames", "less than or equal to 10000"]),
+    ("config.redisWaitReplicas -1", ["--set", "config.redisWaitReplicas=-1"],
+     ["config.redisWaitReplicas", "greater than or equal to 0"]),
+    ("config.redisWaitReplicas 17", ["--set", "config.redisWaitReplicas=17"],
+     ["config.redisWaitReplicas", "less than or equal to 16"]),
+    ("config.redisWaitTimeoutMs 9", ["--set", "config.redisWaitTimeoutMs=9"],
+     ["config.redisWaitTimeoutMs", "greater than or equal to 10"]),
+    ("config.redisWaitTimeoutMs 60001", ["--set", "config.redisWaitTimeoutMs=60001"],
+     ["config.redisWaitTimeoutMs", "less than or equal to 60000"]),
+    ("config.redisPersistenceCheck bogus", ["--set", "config.redisPersistenceCheck=bogus"],
+     ["config.redisPersistenceCheck", '"refuse", "warn"']),
     ("config.batchingMode bogus", ["--set", "config.batchingMode=bogus"],
      ["config.batchingMode", '"agent", "global", "hybrid"']),
     ("config.sink bogus", ["--set", "config.sink=bogus"], ["config.sink", '"mongodb", "file"']),

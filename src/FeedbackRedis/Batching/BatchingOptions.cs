@@ -59,11 +59,16 @@ public sealed class BatchingOptions
 
     /// <summary>
     /// Replicas that must acknowledge each append before the consumer moves on (<c>FEEDBACK_REDIS_WAIT_REPLICAS</c>):
-    /// Redis WAIT after every append, for deployments whose primary may be replaced by a replica. Default 0 (off).
+    /// Redis WAIT after every append, for deployments whose primary may be replaced by a replica. Default 0 (off);
+    /// 0 to 16.
     /// </summary>
     public int WaitReplicas { get; set; }
 
-    /// <summary>How long one WAIT may take (<c>FEEDBACK_REDIS_WAIT_TIMEOUT_MS</c>); fewer acknowledgements by then fail the append (retried). Default 1 s.</summary>
+    /// <summary>
+    /// How long one WAIT may take (<c>FEEDBACK_REDIS_WAIT_TIMEOUT_MS</c>); fewer acknowledgements by then fail the append
+    /// (retried, offsets not moved). Default 1 s; 10 ms to 60 s. Keep it below the connection's <c>asyncTimeout</c>
+    /// (default 5 s), or the client gives up first (also a retried failure).
+    /// </summary>
     public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Clock for deadlines and leases (<c>FEEDBACK_CLOCK</c>): redis or local. Default redis.</summary>

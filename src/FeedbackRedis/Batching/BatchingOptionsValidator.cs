@@ -26,6 +26,8 @@ public sealed class BatchingOptionsValidator : IValidateOptions<BatchingOptions>
             AgentIds.IsValid(options.KeyPrefix) && options.KeyPrefix.Length <= 64,
             "1 to 64 of A-Z, a-z, 0-9, '_', '-', '.'");
         check.Range(nameof(options.RedisShards), options.RedisShards, 0, 1_024);
+        check.Range(nameof(options.WaitReplicas), options.WaitReplicas, 0, 16);
+        check.Range(nameof(options.WaitTimeout), options.WaitTimeout, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(60));
         check.Defined(nameof(options.Clock), options.Clock);
         return check.Result();
     }

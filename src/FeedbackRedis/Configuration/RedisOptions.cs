@@ -1,9 +1,9 @@
 namespace FeedbackRedis.Configuration;
 
-/// <summary>What to do at start-up when Redis's <c>maxmemory-policy</c> could evict batches.</summary>
-public enum EvictionCheck
+/// <summary>What to do at start-up when a Redis setting could lose accepted events.</summary>
+public enum StartupCheckMode
 {
-    /// <summary>Refuse to start. The default: an evicting Redis silently loses accepted events.</summary>
+    /// <summary>Refuse to start. The default.</summary>
     Refuse,
 
     /// <summary>Start, logging a warning at every start.</summary>
@@ -21,6 +21,16 @@ public sealed class RedisOptions
     /// </summary>
     public string ConnectionString { get; set; } = "localhost:6379";
 
-    /// <summary>Start-up check of <c>maxmemory-policy</c> (<c>FEEDBACK_REDIS_EVICTION_CHECK</c>): refuse or warn. Default refuse.</summary>
-    public EvictionCheck EvictionCheck { get; set; } = EvictionCheck.Refuse;
+    /// <summary>
+    /// Start-up check of <c>maxmemory-policy</c> (<c>FEEDBACK_REDIS_EVICTION_CHECK</c>): refuse or warn when it is not
+    /// <c>noeviction</c> (an evicting Redis silently loses accepted events). Default refuse.
+    /// </summary>
+    public StartupCheckMode EvictionCheck { get; set; } = StartupCheckMode.Refuse;
+
+    /// <summary>
+    /// Start-up check of persistence (<c>FEEDBACK_REDIS_PERSISTENCE_CHECK</c>): refuse or warn when a primary persists
+    /// nothing (<c>appendonly no</c> and no RDB <c>save</c>), so that a restart loses its recorded Kafka offsets with
+    /// its events. Milder risks are warnings either way. Default refuse.
+    /// </summary>
+    public StartupCheckMode PersistenceCheck { get; set; } = StartupCheckMode.Refuse;
 }

@@ -45,8 +45,8 @@ public static class FeedbackHost
         // Probes and scrapes hit the HTTP endpoints every few seconds: ASP.NET's per-request lines would drown the log.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
-        // Registration order is start order: the eviction check runs before any role touches Redis.
-        builder.Services.AddHostedService<RedisEvictionCheck>();
+        // Registration order is start order: the eviction and persistence checks run before any role touches Redis.
+        builder.Services.AddHostedService<RedisStartupCheck>();
         builder.Services.AddBatchEngine();
         builder.Services.AddSingleton<StoreMetrics>();
         builder.Services.AddHostedService<StoreGaugeRefresher>();
@@ -97,7 +97,7 @@ public static class FeedbackHost
             await Console.Error.WriteLineAsync($"feedback-redis: configuration error: {ex.Message}");
             return 2;
         }
-        catch (InvalidOperationException ex) when (ex.Message.Contains("maxmemory-policy", StringComparison.Ordinal))
+        catch (UnsafeRedisException ex)
         {
             await Console.Error.WriteLineAsync($"feedback-redis: refusing to start: {ex.Message}");
             return 1;

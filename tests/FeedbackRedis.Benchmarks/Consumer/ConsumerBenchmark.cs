@@ -243,6 +243,7 @@ internal static class ConsumerBenchmark
             ["FEEDBACK_TOPIC_DLQ"] = dlq,
             ["FEEDBACK_REDIS_CONNECTION"] = redis,
             ["FEEDBACK_KEY_PREFIX"] = prefix,
+            ["FEEDBACK_REDIS_PERSISTENCE_CHECK"] = "warn", // the benchmark's Redis persists nothing on purpose (BenchRedis)
             ["FEEDBACK_HTTP_PORT"] = "0", // several service processes on one machine: each takes a free port
             ["FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS"] = "10000", // as the bare consumer: a stalled group sync costs 10 s, not 45
             ["Logging__LogLevel__Default"] = "Warning",

@@ -45,6 +45,35 @@ public sealed class FeedbackEnvironmentTests
     }
 
     [Test]
+    public void RedisWaitNames_MapOntoTheBatchingOptions()
+    {
+        var options = Resolve(new()
+        {
+            ["FEEDBACK_REDIS_WAIT_REPLICAS"] = "2",
+            ["FEEDBACK_REDIS_WAIT_TIMEOUT_MS"] = "250",
+        });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.WaitReplicas, Is.EqualTo(2));
+            Assert.That(options.WaitTimeout, Is.EqualTo(TimeSpan.FromMilliseconds(250)));
+        });
+    }
+
+    [TestCase(null, StartupCheckMode.Refuse)]
+    [TestCase("warn", StartupCheckMode.Warn)]
+    [TestCase("REFUSE", StartupCheckMode.Refuse)]
+    public void PersistenceCheck_MapsOntoTheRedisOptions_RefuseByDefault(string? value, StartupCheckMode expected)
+    {
+        var environment = value is null ? new Dictionary<string, string?>() : new() { ["FEEDBACK_REDIS_PERSISTENCE_CHECK"] = value };
+        var configuration = new ConfigurationBuilder().AddFeedbackEnvironment(environment).Build();
+
+        var options = configuration.GetSection(RedisOptions.Section).Get<RedisOptions>() ?? new RedisOptions();
+
+        Assert.That(options.PersistenceCheck, Is.EqualTo(expected));
+    }
+
+    [Test]
     public void Defaults_AreTheSeedsDefaults()
     {
         var options = Resolve([]);
@@ -65,6 +94,8 @@ public sealed class FeedbackEnvironmentTests
     [TestCase("FEEDBACK_MAX_BATCHES", "-1", "FEEDBACK_MAX_BATCHES (Feedback:Batching:MaxOpenBatches) is -1")]
     [TestCase("FEEDBACK_KEY_PREFIX", "a:b", "FEEDBACK_KEY_PREFIX (Feedback:Batching:KeyPrefix) is 'a:b'")]
     [TestCase("FEEDBACK_MAX_ATTEMPTS", "0", "FEEDBACK_MAX_ATTEMPTS (Feedback:Batching:MaxAttempts) is 0; allowed: 1 to 100.")]
+    [TestCase("FEEDBACK_REDIS_WAIT_REPLICAS", "17", "FEEDBACK_REDIS_WAIT_REPLICAS (Feedback:Batching:WaitReplicas) is 17; allowed: 0 to 16.")]
+    [TestCase("FEEDBACK_REDIS_WAIT_TIMEOUT_MS", "60001", "FEEDBACK_REDIS_WAIT_TIMEOUT_MS (Feedback:Batching:WaitTimeout) is 60001 ms; allowed: 10 ms to 60,000 ms.")]
     public void OutOfRange_StopsStartUp_NamingTheSettingValueAndRange(string name, string value, string expected)
     {
         var ex = Assert.Throws<OptionsValidationException>(() => Resolve(new() { [name] = value }));
@@ -76,6 +107,8 @@ public sealed class FeedbackEnvironmentTests
     [TestCase("FEEDBACK_BATCH_TIME_MS", "5m", "FEEDBACK_BATCH_TIME_MS='5m' is not a whole number of milliseconds.")]
     [TestCase("FEEDBACK_BATCHING_MODE", "per-agent", "FEEDBACK_BATCHING_MODE='per-agent' is not one of: agent, global, hybrid.")]
     [TestCase("FEEDBACK_CLOCK", "ntp", "FEEDBACK_CLOCK='ntp' is not one of: redis, local.")]
+    [TestCase("FEEDBACK_REDIS_PERSISTENCE_CHECK", "ignore", "FEEDBACK_REDIS_PERSISTENCE_CHECK='ignore' is not one of: refuse, warn.")]
+    [TestCase("FEEDBACK_REDIS_WAIT_TIMEOUT_MS", "1s", "FEEDBACK_REDIS_WAIT_TIMEOUT_MS='1s' is not a whole number of milliseconds.")]
     public void Malformed_StopsStartUp_NamingTheVariable(string name, string value, string expected)
     {
         var ex = Assert.Throws<FeedbackConfigurationException>(() => Resolve(new() { [name] = value }));

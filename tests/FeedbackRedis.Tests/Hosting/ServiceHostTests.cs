@@ -125,7 +125,7 @@ public sealed partial class ServiceHostTests
     public async Task EvictingRedis_RefusesToStart_UnlessToldToWarn()
     {
         using var kafka = MockKafkaCluster.Start(1);
-        await using var redis = await RedisServer.StartAsync();
+        await using var redis = await RedisServer.StartAsync(settings: RedisServer.Recommended);
         await using (var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true"))
         {
             await admin.GetServers()[0].ConfigSetAsync("maxmemory-policy", "allkeys-lru");
@@ -146,6 +146,32 @@ public sealed partial class ServiceHostTests
         await using var warned = ServiceProcess.Start("flusher", environment);
         await warned.WaitForHttpAsync(Patience);
         Assert.That(warned.Log, Does.Contain("maxmemory-policy is 'allkeys-lru'"));
+        Assert.That(warned.HasExited, Is.False);
+    }
+
+    [Test]
+    public async Task RedisWithoutPersistence_RefusesToStart_UnlessToldToWarn()
+    {
+        using var kafka = MockKafkaCluster.Start(1);
+        await using var redis = await RedisServer.StartAsync(settings: "--save \"\" --appendonly no");
+        var environment = FlusherEnvironment(redis.ConnectionString, kafka.BootstrapServers, TestKeys.Prefix(), Path.Combine(Path.GetTempPath(), "unpersisted.jsonl"));
+        await using var refused = ServiceProcess.Start("flusher", environment);
+        using var exit = new CancellationTokenSource(Patience);
+        while (!refused.HasExited)
+        {
+            await Task.Delay(50, exit.Token);
+        }
+
+        Assert.That(refused.ExitCode, Is.EqualTo(1), refused.Log);
+        Assert.That(refused.Log, Does.Contain("feedback-redis: refusing to start: ")
+            .And.Contain($"Redis 127.0.0.1:{redis.Port} persists nothing (appendonly no, save '')")
+            .And.Contain("FEEDBACK_REDIS_PERSISTENCE_CHECK=warn"));
+
+        environment["FEEDBACK_REDIS_PERSISTENCE_CHECK"] = "warn";
+        await using var warned = ServiceProcess.Start("flusher", environment);
+        await warned.WaitForHttpAsync(Patience);
+        Assert.That(warned.Log, Does.Contain("warn: FeedbackRedis.Hosting.RedisStartupCheck[14]"));
+        Assert.That(warned.Log, Does.Contain($"Redis 127.0.0.1:{redis.Port} persists nothing (appendonly no, save '')"));
         Assert.That(warned.HasExited, Is.False);
     }
 

@@ -13,14 +13,20 @@ namespace FeedbackRedis.Tests.Infrastructure;
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
+    /// <summary>Persistence as the README recommends (and the start-up check accepts without a warning): AOF, fsync every second.</summary>
+    public const string Recommended = "--save \"\" --appendonly yes --appendfsync everysec";
+
+    private const string NoPersistence = "--save \"\" --appendonly no";
+    private const string AppendOnlyAlways = "--save \"\" --appendonly yes --appendfsync always";
+
     private readonly string _dir;
-    private readonly bool _appendOnly;
+    private readonly string _settings;
     private Process? _process;
     private RedisContainer? _container;
 
-    private RedisServer(bool appendOnly)
+    private RedisServer(string settings)
     {
-        _appendOnly = appendOnly;
+        _settings = settings;
         _dir = Directory.CreateTempSubdirectory("feedback-redis-test-").FullName;
     }
 
@@ -38,12 +44,19 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string ConnectionString => _container?.GetConnectionString() ?? $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=5000";
 
-    /// <summary>Starts a server: Docker first (unless a test needs a local process), else redis-server from PATH.</summary>
+    /// <summary>
+    /// Starts a server: Docker first (unless a test needs a local process), else redis-server from PATH. Without
+    /// <paramref name="appendOnly"/> or <paramref name="settings"/> it persists nothing (a restart comes back empty).
+    /// </summary>
     /// <param name="appendOnly">AOF on with appendfsync always, for restart tests (always a local process).</param>
-    public static async Task<RedisServer> StartAsync(bool appendOnly = false)
+    /// <param name="settings">
+    /// redis-server arguments for persistence and replication in place of the defaults, e.g. <see cref="Recommended"/>
+    /// (always a local process).
+    /// </param>
+    public static async Task<RedisServer> StartAsync(bool appendOnly = false, string? settings = null)
     {
-        var server = new RedisServer(appendOnly);
-        if (!appendOnly && await server.TryStartContainerAsync())
+        var server = new RedisServer(settings ?? (appendOnly ? AppendOnlyAlways : NoPersistence));
+        if (!appendOnly && settings is null && await server.TryStartContainerAsync())
         {
             return server;
         }
@@ -70,8 +83,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     private async Task StartProcessAsync()
     {
-        string args = $"--port {Port} --bind 127.0.0.1 --dir {_dir} --save \"\" --maxmemory-policy noeviction "
-            + (_appendOnly ? "--appendonly yes --appendfsync always" : "--appendonly no");
+        string args = $"--port {Port} --bind 127.0.0.1 --dir {_dir} --maxmemory-policy noeviction {_settings}";
         var start = new ProcessStartInfo("redis-server", args)
         {
             RedirectStandardOutput = true,
@@ -115,6 +127,32 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         throw new TimeoutException($"redis-server on port {Port} did not answer within 15 s");
+    }
+
+    /// <summary>
+    /// Starts a local redis-server replicating this one (<c>--replicaof</c>, no persistence of its own) and waits until
+    /// the link is up and this server lists it as online (so WAIT can count it). Dispose it to stop it.
+    /// </summary>
+    public async Task<RedisServer> StartReplicaAsync()
+    {
+        RequireProcess();
+        await using var primary = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},allowAdmin=true");
+        await primary.GetServers()[0].ConfigSetAsync("repl-diskless-sync-delay", "0"); // sync now, not after 5 s
+        var replica = await StartAsync(settings: $"{NoPersistence} --replicaof 127.0.0.1 {Port}");
+        try
+        {
+            await Eventually.WaitAsync(
+                async () => (await primary.GetServers()[0].InfoAsync("replication"))
+                    .SelectMany(g => g).Any(p => p.Key == "slave0" && p.Value.Contains("state=online", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(15),
+                $"the replica on port {replica.Port} is linked to {Port}");
+            return replica;
+        }
+        catch
+        {
+            await replica.DisposeAsync(); // never leave a process behind
+            throw;
+        }
     }
 
     /// <summary>Stops the server process at once (SIGKILL), as a crash would.</summary>

@@ -3,7 +3,10 @@ using StackExchange.Redis;
 
 namespace FeedbackRedis.Tests;
 
-/// <summary>One Redis for the whole run; every test works under its own key prefix (<see cref="TestKeys.Prefix"/>).</summary>
+/// <summary>
+/// One Redis for the whole run; every test works under its own key prefix (<see cref="TestKeys.Prefix"/>). It persists
+/// as the README recommends (AOF, everysec), so the service processes started against it pass the start-up check.
+/// </summary>
 [SetUpFixture]
 public sealed class SharedRedis
 {
@@ -17,7 +20,7 @@ public sealed class SharedRedis
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _server = await RedisServer.StartAsync();
+        _server = await RedisServer.StartAsync(settings: RedisServer.Recommended);
         _connection = await ConnectionMultiplexer.ConnectAsync(_server.ConnectionString);
     }
 
