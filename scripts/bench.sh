@@ -54,10 +54,10 @@ rb() {
 }
 # ratio A B: A/B with three decimals.
 ratio() { python3 -c "import sys; print(f'{int(sys.argv[1]) / int(sys.argv[2]):.3f}')" "$1" "$2"; }
-# engine AGENTS MODE [ITEM_BYTES]: one run of the engine's append bench; prints events per second.
+# engine AGENTS MODE [ITEM_BYTES] [PARTITIONS]: one run of the engine's append bench; prints events per second.
 engine() {
   $bench append --redis "127.0.0.1:$port" --events "$events" --agents "$1" --mode "$2" --concurrency 4 --chunk 500 \
-    --item-bytes "${3:-$item_bytes}" | awk -F= '/^append_events_per_second=/{print $2}'
+    --item-bytes "${3:-$item_bytes}" --partitions "${4:-0}" | awk -F= '/^append_events_per_second=/{print $2}'
 }
 
 log "references on the same redis-server"
@@ -85,6 +85,15 @@ runs=()
 for _ in 1 2 3; do runs+=("$(engine 10000 agent)"); done
 median=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
 row "append, agent, 10,000 agents (median of ${runs[*]})" "$median"
+# The same with the consumer's offset record: every call records 24 partitions (two topics of 12), alternating with
+# runs without it so that both see the same machine.
+with=(); without=()
+for _ in 1 2 3; do with+=("$(engine 10000 agent "$item_bytes" 24)"); without+=("$(engine 10000 agent)"); done
+with_median=$(printf '%s\n' "${with[@]}" | sort -n | sed -n 2p)
+without_median=$(printf '%s\n' "${without[@]}" | sort -n | sed -n 2p)
+row "  same, offsets of 24 partitions per call (median of ${with[*]})" "$with_median"
+row "  same, no offsets, alternating (median of ${without[*]})" "$without_median"
+echo "offset record cost: $(ratio "$with_median" "$without_median") of the throughput without it (budget >= 0.950)"
 row "append, agent, 10,000 agents, 240-byte items (as consumed)" "$(engine 10000 agent 240)"
 row "append, hybrid, 10,000 agents" "$(engine 10000 hybrid)"
 row "append, agent, 100 agents" "$(engine 100 agent)"

@@ -5,12 +5,14 @@ namespace FeedbackRedis.Benchmarks;
 
 /// <summary>
 /// The load the append benches share: <c>--events</c> over <c>--agents</c>, appended by <c>--concurrency</c> callers in
-/// calls of <c>--chunk</c> events, mode <c>--mode</c>, into a flushed Redis at <c>--redis</c>, batch size 50.
+/// calls of <c>--chunk</c> events, mode <c>--mode</c>, into a flushed Redis at <c>--redis</c>, batch size 50. With
+/// <c>--partitions N</c> every call also records the Kafka offsets of N partitions, as the consumer's appends do.
 /// </summary>
 internal sealed class AppendLoad : IDisposable
 {
-    private AppendLoad(IConnectionMultiplexer redis, RedisBatchStore store, BatchEvent[] events, int agents, int concurrency, int chunk, string mode)
+    private AppendLoad(IConnectionMultiplexer redis, RedisBatchStore store, BatchEvent[] events, int agents, int concurrency, int chunk, string mode, int partitions)
     {
+        Partitions = partitions;
         Agents = agents;
         Redis = redis;
         Store = store;
@@ -34,6 +36,9 @@ internal sealed class AppendLoad : IDisposable
 
     public string Mode { get; }
 
+    /// <summary>Kafka partitions whose offsets each call records (0: none).</summary>
+    public int Partitions { get; }
+
     public static async Task<AppendLoad> CreateAsync(BenchArgs args, TimeSpan batchTime)
     {
         string endpoint = args.Text("redis", "127.0.0.1:6379");
@@ -43,6 +48,7 @@ internal sealed class AppendLoad : IDisposable
         int chunk = args.Number("chunk", 500, 1, 10_000);
         int itemBytes = args.Number("item-bytes", 200, 64, 65_536);
         string mode = args.Text("mode", "agent");
+        int partitions = args.Number("partitions", 0, 0, 1_000);
 
         var events = BenchEvents.Make(count, agents, itemBytes);
         var redis = BenchEvents.Connect(endpoint);
@@ -54,7 +60,7 @@ internal sealed class AppendLoad : IDisposable
             MaxOpenBatches = 10_000_000,
             BatchTime = batchTime,
         });
-        return new AppendLoad(redis, store, events, agents, concurrency, chunk, mode);
+        return new AppendLoad(redis, store, events, agents, concurrency, chunk, mode, partitions);
     }
 
     /// <summary>Every event appended by the callers, as consumers append their micro-batches.</summary>
@@ -65,10 +71,14 @@ internal sealed class AppendLoad : IDisposable
         {
             while (Interlocked.Add(ref next, Chunk) - Chunk is var from && from < Events.Length)
             {
-                await Store.AppendAsync(new ArraySegment<BatchEvent>(Events, from, Math.Min(Chunk, Events.Length - from)));
+                await Store.AppendAsync(new ArraySegment<BatchEvent>(Events, from, Math.Min(Chunk, Events.Length - from)), PositionsAt(from));
             }
         })));
     }
+
+    /// <summary>The positions of a call starting at event <paramref name="from"/>: offsets grow with it, as a partition's do.</summary>
+    private List<PartitionPosition> PositionsAt(int from) =>
+        [.. Enumerable.Range(0, Partitions).Select(p => new PartitionPosition(new KafkaPartition("feedback.reply.received", p), -1, from + p))];
 
     public void Dispose() => Redis.Dispose();
 }
