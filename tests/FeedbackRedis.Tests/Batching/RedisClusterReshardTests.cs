@@ -46,6 +46,7 @@ public sealed class RedisClusterReshardTests
                 o.MaxAttempts = 100;
             },
             connection: connection);
+        await ParkOneDeadBatchPerShardAsync(store);
         var run = new Run(store, clock);
         using var stop = new CancellationTokenSource();
         var workers = new List<Task>
@@ -126,6 +127,33 @@ public sealed class RedisClusterReshardTests
                 "every shard recorded each appender's last offset (the lowest over the shards is the last append)");
             Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "bounded");
         });
+    }
+
+    /// <summary>
+    /// A dead batch in every shard, so that each shard's dead set exists too: then, of the keys a script declares, only
+    /// the slot probe is certain to be missing on a migrating source (the offsets hash exists once an append recorded
+    /// offsets), and the test would catch a script that ran on a half-moved slot without it.
+    /// </summary>
+    private static async Task ParkOneDeadBatchPerShardAsync(RedisBatchStore store)
+    {
+        var members = new Dictionary<int, string>();
+        for (int i = 0; members.Count < Shards; i++)
+        {
+            members.TryAdd(store.Keys.ShardOf($"parked-{i}"), $"parked-{i}");
+        }
+
+        await store.AppendAsync([.. members.Values.Select(m => TestStores.Event(m, $"{m}-e0"))]);
+        foreach (string member in members.Values)
+        {
+            await store.SealAsync(member);
+        }
+
+        var claimed = await store.ClaimAsync("setup", Shards, 100);
+        Assert.That(claimed, Has.Count.EqualTo(Shards));
+        foreach (var batch in claimed)
+        {
+            Assert.That(await store.ReleaseAsync(batch.Lease, ReleaseMode.Dead, "parked by the test"), Is.EqualTo(ReleaseOutcome.Dead));
+        }
     }
 
     /// <summary>Every item's event id, and how many items carry it, read from each master (the lists are the only LISTs).</summary>
