@@ -102,7 +102,7 @@ public sealed class RedisClusterReshardTests
         TestContext.Out.WriteLine($"reshard: {migrations.Count} migrations in {clock.Elapsed.TotalSeconds:0.0} s; {string.Join("; ", migrations)}");
         TestContext.Out.WriteLine(
             $"reshard: {run.Sent.Count:N0} ids appended ({run.Redelivered:N0} redeliveries sent), {run.Acked.Count:N0} acked, "
-            + $"{present.Count:N0} still in batches; {run.Appends:N0} appends, {run.Batches:N0} batches acked");
+            + $"{present.Count:N0} still in batches; {run.Appends:N0} appends, {run.Batches:N0} batches acked, {run.Retried:N0} of them on a later attempt");
         TestContext.Out.WriteLine($"reshard: refusals retried: {run.DescribeRefusals()}");
         Assert.Multiple(() =>
         {
@@ -194,6 +194,7 @@ public sealed class RedisClusterReshardTests
         private int _appends;
         private int _batches;
         private int _redelivered;
+        private int _retried;
 
         public ConcurrentDictionary<string, byte> Sent { get; } = new(StringComparer.Ordinal);
 
@@ -209,6 +210,9 @@ public sealed class RedisClusterReshardTests
         public int Batches => _batches;
 
         public int Redelivered => _redelivered;
+
+        /// <summary>Batches acked on a later claim than their first (a lease that expired while its ack or claim was refused).</summary>
+        public int Retried => _retried;
 
         public int TotalRefusals => _refusals.Values.Sum();
 
@@ -311,6 +315,10 @@ public sealed class RedisClusterReshardTests
                         }
 
                         Interlocked.Increment(ref _batches);
+                        if (batch.Attempt > 1)
+                        {
+                            Interlocked.Increment(ref _retried);
+                        }
                     }
 
                     return;
