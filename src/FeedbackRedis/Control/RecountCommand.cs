@@ -5,7 +5,7 @@ namespace FeedbackRedis.Control;
 
 /// <summary>
 /// <c>feedbackctl recount --yes [--force]</c>: recompute <c>pending</c>, <c>open-events</c> and the duplicate guard of
-/// every shard from the batch lists and store them (see the drift first with <c>feedbackctl status --drift</c>).
+/// every shard from the batch lists and store them; <c>--dry-run</c> only reports the drift (as <c>status --drift</c>).
 /// </summary>
 internal static class RecountCommand
 {
@@ -16,21 +16,27 @@ internal static class RecountCommand
         {
             Description = $"Recount shards of more than {RedisBatchStore.DefaultRecountLimit:N0} items too (each blocks Redis while it is read)",
         };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only report the drift; writes nothing (needs no --yes)" };
         var recount = new Command(
             "recount",
             "Recompute pending, open-events and the duplicate guard of every shard from the batch lists, one atomic script per shard, "
-            + "and store them; open lists without a deadline are made due. Changes state: needs --yes.")
+            + "and store them; open lists without a deadline are made due. Changes state: needs --yes (or --dry-run).")
         {
-            yes, force,
+            yes, force, dryRun,
         };
         recount.SetAction(async (parse, cancellationToken) =>
         {
-            FlushCommand.RequireYes(
-                parse, yes, "overwrite pending, open-events and the duplicate guard of every shard with a recount of the batch lists "
-                + "(feedbackctl status --drift shows what would change)");
+            bool apply = !parse.GetValue(dryRun);
+            if (apply)
+            {
+                FlushCommand.RequireYes(
+                    parse, yes, "overwrite pending, open-events and the duplicate guard of every shard with a recount of the batch lists "
+                    + "(--dry-run shows what would change)");
+            }
+
             using var ctx = factory.Open(parse);
             var results = await ctx.Store.RecountAsync(
-                apply: true, parse.GetValue(force) ? null : RedisBatchStore.DefaultRecountLimit, cancellationToken);
+                apply, parse.GetValue(force) ? null : RedisBatchStore.DefaultRecountLimit, cancellationToken);
             await ctx.WriteAsync(results, async o =>
             {
                 foreach (var line in Describe(results))
@@ -40,9 +46,12 @@ internal static class RecountCommand
 
                 int drifted = results.Count(r => r.HasDrift);
                 int done = results.Count(r => r.Refusal is null);
-                await o.WriteLineAsync(drifted == 0
-                    ? $"recounted {done} of {results.Count} shards: no drift, nothing changed"
-                    : $"recounted {done} of {results.Count} shards: {drifted} drifted and are repaired");
+                await o.WriteLineAsync((drifted, apply) switch
+                {
+                    (0, _) => $"recounted {done} of {results.Count} shards: no drift, nothing changed",
+                    (_, true) => $"recounted {done} of {results.Count} shards: {drifted} drifted and are repaired",
+                    _ => $"recounted {done} of {results.Count} shards (dry run, nothing changed): {drifted} drifted; feedbackctl recount --yes repairs them",
+                });
             });
             foreach (var refused in results.Where(r => r.Refusal is not null))
             {

@@ -191,7 +191,7 @@ public sealed class FeedbackCtlTests
     }
 
     [Test]
-    public async Task Recount_WithoutYes_IsRefusedAndChangesNothing_StatusDriftShowsTheDrift_WithYes_RepairsIt()
+    public async Task Recount_WithoutYes_IsRefusedAndChangesNothing_StatusDriftAndDryRunShowTheDrift_WithYes_RepairsIt()
     {
         await _store.AppendAsync([.. TestStores.Events("a", 3), .. TestStores.Events("b", 2)]);
         var db = SharedRedis.Connection.GetDatabase();
@@ -202,6 +202,7 @@ public sealed class FeedbackCtlTests
         var drift = await Ctl("status", "--drift");
         var driftJson = await Ctl("status", "--drift", "--json");
         var refused = await Ctl("recount");
+        var dryRun = await Ctl("recount", "--dry-run");
         long afterRefusal = (long)await db.StringGetAsync(_store.Keys.Pending(0));
         var done = await Ctl("recount", "--yes");
         var after = await Ctl("status", "--drift", "--json");
@@ -223,7 +224,9 @@ public sealed class FeedbackCtlTests
             Assert.That(shard.GetProperty("applied").GetBoolean(), Is.False);
             Assert.That(refused.Exit, Is.EqualTo(2));
             Assert.That(refused.Err, Does.Contain("refusing to overwrite pending, open-events and the duplicate guard").And.Contain("without --yes (nothing was changed)"));
-            Assert.That(afterRefusal, Is.EqualTo(42));
+            Assert.That(dryRun.Exit, Is.Zero, dryRun.Err);
+            Assert.That(dryRun.Out, Does.Contain("pending 42 -> 5 (-37)").And.Contain("(dry run, nothing changed): 1 drifted"));
+            Assert.That(afterRefusal, Is.EqualTo(42), "neither the refusal nor the dry run changed anything");
             Assert.That(done.Exit, Is.Zero, done.Err);
             Assert.That(done.Out, Does.Contain("pending 42 -> 5 (-37)").And.Contain("recounted 1 of 1 shards: 1 drifted and are repaired"));
             Assert.That(JsonDocument.Parse(after.Out).RootElement.GetProperty("drift")[0].GetProperty("hasDrift").GetBoolean(), Is.False);
