@@ -5,8 +5,8 @@ namespace FeedbackRedis.Batching;
 public sealed partial class RedisBatchStore
 {
     /// <summary>
-    /// The default bound of <see cref="RecountAsync"/>: a shard holding more items (or guard ids) is refused. At about
-    /// 1 µs per item (docs/BENCHMARKS.md) a recount at the bound blocks Redis for roughly a tenth of a second.
+    /// The default bound of <see cref="RecountAsync"/>: a shard holding more items (or guard ids) is refused. A recount at
+    /// the bound blocks Redis for 0.7 to 1.5 s on the loaded 2-core development machine (docs/ARCHITECTURE.md, Recount).
     /// </summary>
     public const long DefaultRecountLimit = 100_000;
 

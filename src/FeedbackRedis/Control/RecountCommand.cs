@@ -63,7 +63,10 @@ internal static class RecountCommand
         return recount;
     }
 
-    /// <summary>One line per shard that drifted, was refused or holds items without an id; and the ids behind a guard drift.</summary>
+    /// <summary>
+    /// One line per shard that drifted, was refused, or holds items without an id or repeating one; and the ids behind a
+    /// guard drift.
+    /// </summary>
     internal static IEnumerable<string> Describe(IEnumerable<RecountResult> results)
     {
         foreach (var r in results)
@@ -74,7 +77,7 @@ internal static class RecountCommand
                 continue;
             }
 
-            if (!r.HasDrift && r.UnreadableItems == 0 && r.OrphansNotChecked == 0)
+            if (!r.HasDrift && r.UnreadableItems == 0 && r.OrphansNotChecked == 0 && r.RepeatedIds == 0)
             {
                 continue;
             }
@@ -84,7 +87,8 @@ internal static class RecountCommand
                 + $"guard {g.Recorded:N0} -> {g.Recounted:N0} ids (+{g.Added:N0} missing, -{g.Removed:N0} without an item)"
                 + (r.Orphans.Count > 0 ? $", {r.Orphans.Count} open lists without a deadline ({string.Join(", ", r.Orphans.Take(5))})" : "")
                 + (r.OrphansNotChecked > 0 ? $", {r.OrphansNotChecked:N0} more not checked (recount again)" : "")
-                + (r.UnreadableItems > 0 ? $", {r.UnreadableItems:N0} items without a readable eventId (left as they are)" : "");
+                + (r.UnreadableItems > 0 ? $", {r.UnreadableItems:N0} items without a readable eventId (left as they are)" : "")
+                + (r.RepeatedIds > 0 ? $", {r.RepeatedIds:N0} items repeating another item's eventId (the sink absorbs them)" : "");
             if (g.Removed > 0)
             {
                 yield return $"    ids without an item: {string.Join(", ", g.RemovedSample)}{More(g.Removed, g.RemovedSample.Count)}";

@@ -165,12 +165,13 @@ public sealed class RedisBatchStoreRecountTests
     }
 
     [Test]
-    public async Task Recount_ItemsWithoutAnId_AreCountedReportedAndLeft()
+    public async Task Recount_ItemsWithoutAnId_OrRepeatingOne_AreCountedReportedAndLeft()
     {
         var store = TestStores.Create(o => o.BatchSize = 100);
         await store.AppendAsync(TestStores.Events("a", 2));
         var open = store.Keys.OpenBatch("a");
         await Db.ListRightPushAsync(open, ["not json", "{\"agentId\":\"a\"}", "{\"eventId\":\"\"}", "[1,2]"]);
+        await Db.ListRightPushAsync(open, TestStores.Event("a", "a-e0").Item); // the same event twice
 
         var r = (await store.RecountAsync(apply: true)).Single();
 
@@ -178,10 +179,11 @@ public sealed class RedisBatchStoreRecountTests
         {
             Assert.That(r.UnreadableItems, Is.EqualTo(4));
             Assert.That(r.UnreadableSample, Is.EqualTo(new[] { 2L, 3L, 4L, 5L }.Select(i => new UnreadableItem((string)open!, i))));
-            Assert.That(r.OpenEvents, Is.EqualTo(new CounterDrift(2, 6)), "they are items of the batch all the same");
-            Assert.That(r.Guard.Drifted, Is.False, "nothing to guard");
+            Assert.That(r.OpenEvents, Is.EqualTo(new CounterDrift(2, 7)), "they are items of the batch all the same");
+            Assert.That(r.Guard.Drifted, Is.False, "nothing more to guard");
+            Assert.That(r.RepeatedIds, Is.EqualTo(1));
         });
-        Assert.That(await Db.ListLengthAsync(open), Is.EqualTo(6), "left as they are");
+        Assert.That(await Db.ListLengthAsync(open), Is.EqualTo(7), "left as they are");
     }
 
     [Test]

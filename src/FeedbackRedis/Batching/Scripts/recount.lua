@@ -11,8 +11,9 @@
 -- Orphans: open lists without a deadline entry (found by the caller with SCAN, passed as KEYS). Only a
 -- non-empty list that still has no deadline entry here is one; applying registers it in P:deadlines with
 -- the deadline now, so the next due scan seals it and its events reach the sink.
--- Cost: every item and every guard id is read while Redis is blocked (about 1 µs per item, BENCHMARKS.md);
--- a shard with more than ARGV[4] items or guard ids is refused after only LLEN and SCARD.
+-- Cost: every item and every guard id is read while Redis is blocked (0.7 to 1.5 s per 100,000 items on the
+-- loaded 2-core development machine, docs/ARCHITECTURE.md); a shard with more than ARGV[4] items or guard ids
+-- is refused after only LLEN and SCARD. Every write comes after every read (SCRIPT KILL works until then).
 -- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
 -- KEYS[11 ..] = P:batch:<member> of each open list the caller found without a deadline entry
 -- ARGV[1] = P, the shard's key prefix
