@@ -19,6 +19,7 @@ internal static class RedisScripts
     public static readonly RedisScript Replay = Load("replay");
     public static readonly RedisScript Drop = Load("drop");
     public static readonly RedisScript Quarantine = Load("quarantine");
+    public static readonly RedisScript Recount = Load("recount");
 
     private static RedisScript Load(string name) => new(name, Read("common") + "\n" + Read(name));
 

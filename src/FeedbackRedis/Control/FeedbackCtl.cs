@@ -58,6 +58,7 @@ public static class FeedbackCtl
         root.Subcommands.Add(BatchCommands.CreateShow(context));
         root.Subcommands.Add(FlushCommand.Create(context));
         root.Subcommands.Add(DeadCommands.Create(context));
+        root.Subcommands.Add(RecountCommand.Create(context));
         root.Subcommands.Add(ProduceCommand.Create(context));
         root.Subcommands.Add(DevCommands.Create(context));
         return root;

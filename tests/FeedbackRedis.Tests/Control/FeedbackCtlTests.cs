@@ -190,6 +190,53 @@ public sealed class FeedbackCtlTests
         });
     }
 
+    [Test]
+    public async Task Recount_WithoutYes_IsRefusedAndChangesNothing_StatusDriftAndDryRunShowTheDrift_WithYes_RepairsIt()
+    {
+        await _store.AppendAsync([.. TestStores.Events("a", 3), .. TestStores.Events("b", 2)]);
+        var db = SharedRedis.Connection.GetDatabase();
+        await db.StringSetAsync(_store.Keys.Pending(0), 42);
+        await db.SetAddAsync(_store.Keys.Guard(0), "stray");
+
+        var plain = await Ctl("status");
+        var drift = await Ctl("status", "--drift");
+        var driftJson = await Ctl("status", "--drift", "--json");
+        var refused = await Ctl("recount");
+        var dryRun = await Ctl("recount", "--dry-run");
+        long afterRefusal = (long)await db.StringGetAsync(_store.Keys.Pending(0));
+        var done = await Ctl("recount", "--yes");
+        var after = await Ctl("status", "--drift", "--json");
+        var again = await Ctl("recount", "--yes", "--json");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(plain.Out, Does.Not.Contain("drift"), "status stays cheap unless asked");
+            Assert.That(drift.Exit, Is.Zero, drift.Err);
+            Assert.That(drift.Out, Does.Match(@"drift \(recount\)\s+1 of 1 shards\s+<- feedbackctl recount --yes"));
+            Assert.That(drift.Out, Does.Contain("pending 42 -> 5 (-37)").And.Contain("open-events 2,").And.Contain("guard 6 -> 5 ids (+0 missing, -1 without an item)"));
+            Assert.That(drift.Out, Does.Contain("ids without an item: stray"));
+            var json = JsonDocument.Parse(driftJson.Out).RootElement;
+            Assert.That(json.GetProperty("pendingEvents").GetInt64(), Is.EqualTo(42), "the counts as stored, as without --drift");
+            var shard = json.GetProperty("drift")[0];
+            Assert.That(shard.GetProperty("pending").GetProperty("recorded").GetInt64(), Is.EqualTo(42));
+            Assert.That(shard.GetProperty("pending").GetProperty("recounted").GetInt64(), Is.EqualTo(5));
+            Assert.That(shard.GetProperty("guard").GetProperty("removedSample")[0].GetString(), Is.EqualTo("stray"));
+            Assert.That(shard.GetProperty("applied").GetBoolean(), Is.False);
+            Assert.That(refused.Exit, Is.EqualTo(2));
+            Assert.That(refused.Err, Does.Contain("refusing to overwrite pending, open-events and the duplicate guard").And.Contain("without --yes (nothing was changed)"));
+            Assert.That(dryRun.Exit, Is.Zero, dryRun.Err);
+            Assert.That(dryRun.Out, Does.Contain("pending 42 -> 5 (-37)").And.Contain("(dry run, nothing changed): 1 drifted"));
+            Assert.That(afterRefusal, Is.EqualTo(42), "neither the refusal nor the dry run changed anything");
+            Assert.That(done.Exit, Is.Zero, done.Err);
+            Assert.That(done.Out, Does.Contain("pending 42 -> 5 (-37)").And.Contain("recounted 1 of 1 shards: 1 drifted and are repaired"));
+            Assert.That(JsonDocument.Parse(after.Out).RootElement.GetProperty("drift")[0].GetProperty("hasDrift").GetBoolean(), Is.False);
+            Assert.That(again.Exit, Is.Zero);
+            var repeated = JsonDocument.Parse(again.Out).RootElement[0];
+            Assert.That((repeated.GetProperty("applied").GetBoolean(), repeated.GetProperty("hasDrift").GetBoolean()), Is.EqualTo((true, false)));
+        });
+        Assert.That((await _store.GetCountsAsync()).PendingEvents, Is.EqualTo(5));
+    }
+
     [TestCase(new[] { "bogus" }, "Unrecognized command or argument 'bogus'")]
     [TestCase(new[] { "batches", "list", "--top", "0" }, "--top must be from 1 to 10000")]
     [TestCase(new[] { "batches", "list", "--state", "gone" }, "gone")]

@@ -7,12 +7,14 @@ namespace FeedbackRedis.Tests.Infrastructure;
 
 /// <summary>
 /// A real 3-master Redis Cluster on loopback (redis-server processes with cluster-enabled, joined by
-/// <c>redis-cli --cluster create</c>), for the cluster key layout. Needs redis-server and redis-cli on PATH.
+/// <c>redis-cli --cluster create</c>), for the cluster key layout, and an online slot migration done the way
+/// <c>redis-cli --cluster reshard</c> does it (<see cref="MigrateSlotAsync"/>). Needs redis-server and redis-cli on PATH.
 /// </summary>
 public sealed class RedisCluster : IAsyncDisposable
 {
     private readonly List<Process> _nodes = [];
     private readonly string _dir = Directory.CreateTempSubdirectory("feedback-redis-cluster-").FullName;
+    private ConnectionMultiplexer? _admin;
 
     public List<int> Ports { get; } = [];
 
@@ -83,6 +85,95 @@ public sealed class RedisCluster : IAsyncDisposable
         }, TimeSpan.FromSeconds(30), "the cluster reports cluster_state:ok");
     }
 
+    /// <summary>The hash slot of <paramref name="key"/>, as the cluster computes it (CLUSTER KEYSLOT).</summary>
+    public async Task<int> KeySlotAsync(string key) => (int)await (await NodeAsync(Ports[0])).ExecuteAsync("CLUSTER", "KEYSLOT", key);
+
+    /// <summary>The port of the master serving <paramref name="slot"/>, by CLUSTER SLOTS on the first node.</summary>
+    public async Task<int> OwnerOfAsync(int slot)
+    {
+        var ranges = (RedisResult[])(await (await NodeAsync(Ports[0])).ExecuteAsync("CLUSTER", "SLOTS"))!;
+        foreach (var range in ranges.Select(r => (RedisResult[])r!))
+        {
+            if ((int)range[0] <= slot && slot <= (int)range[1])
+            {
+                return (int)((RedisResult[])range[2]!)[1];
+            }
+        }
+
+        throw new InvalidOperationException($"no master serves slot {slot}");
+    }
+
+    /// <summary>
+    /// Moves <paramref name="slot"/> to the master on <paramref name="targetPort"/> while clients keep using it, as
+    /// <c>redis-cli --cluster reshard</c> does: CLUSTER SETSLOT IMPORTING on the target and MIGRATING on the source, then
+    /// the slot's keys one MIGRATE at a time (<paramref name="pause"/> between keys, so that clients meet the slot half
+    /// moved), then CLUSTER SETSLOT NODE on the target, the source and the other masters.
+    /// </summary>
+    /// <returns>The number of keys moved (0 when the target already serves the slot).</returns>
+    public async Task<int> MigrateSlotAsync(int slot, int targetPort, TimeSpan pause)
+    {
+        int sourcePort = await OwnerOfAsync(slot);
+        if (sourcePort == targetPort)
+        {
+            return 0;
+        }
+
+        var source = await NodeAsync(sourcePort);
+        var target = await NodeAsync(targetPort);
+        string sourceId = (string)(await source.ExecuteAsync("CLUSTER", "MYID"))!;
+        string targetId = (string)(await target.ExecuteAsync("CLUSTER", "MYID"))!;
+        await target.ExecuteAsync("CLUSTER", "SETSLOT", slot, "IMPORTING", sourceId);
+        await source.ExecuteAsync("CLUSTER", "SETSLOT", slot, "MIGRATING", targetId);
+        int moved = 0;
+        while (true)
+        {
+            var keys = (RedisResult[])(await source.ExecuteAsync("CLUSTER", "GETKEYSINSLOT", slot, 10))!;
+            if (keys.Length == 0)
+            {
+                break;
+            }
+
+            foreach (var key in keys)
+            {
+                await source.ExecuteAsync("MIGRATE", "127.0.0.1", targetPort, (RedisValue)key, 0, 5000);
+                moved++;
+                await Task.Delay(pause);
+            }
+        }
+
+        await target.ExecuteAsync("CLUSTER", "SETSLOT", slot, "NODE", targetId);
+        await source.ExecuteAsync("CLUSTER", "SETSLOT", slot, "NODE", targetId);
+        foreach (int port in Ports.Where(p => p != sourcePort && p != targetPort))
+        {
+            await (await NodeAsync(port)).ExecuteAsync("CLUSTER", "SETSLOT", slot, "NODE", targetId);
+        }
+
+        return moved;
+    }
+
+    /// <summary>True when no node has a slot half moved (no <c>[slot-&gt;-node]</c> or <c>[slot-&lt;-node]</c> in CLUSTER NODES).</summary>
+    public async Task<bool> IsSettledAsync()
+    {
+        foreach (int port in Ports)
+        {
+            var nodes = (string?)await (await NodeAsync(port)).ExecuteAsync("CLUSTER", "NODES");
+            if (nodes is null || nodes.Contains('[', StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>One node, on an admin connection of its own (never a client's: its slot map is left alone).</summary>
+    private async Task<IServer> NodeAsync(int port)
+    {
+        _admin ??= await ConnectionMultiplexer.ConnectAsync(
+            string.Join(",", Ports.Select(p => $"127.0.0.1:{p}")) + ",allowAdmin=true,connectTimeout=5000");
+        return _admin.GetServer("127.0.0.1", port);
+    }
+
     private static async Task<bool> Ping(int port)
     {
         try
@@ -127,6 +218,11 @@ public sealed class RedisCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_admin is not null)
+        {
+            await _admin.DisposeAsync();
+        }
+
         foreach (var node in _nodes)
         {
             if (!node.HasExited)

@@ -1,0 +1,160 @@
+-- recount.lua: recomputes the shard's counters and its duplicate guard from the batch lists, in one atomic
+-- step (an operator's repair after a hand edit or a script cut short), and reports what it found. With
+-- ARGV[3] = 0 it only reports (a dry run: no write at all).
+--   open batches   = the members of P:deadlines (their P:batch:<member> lists), plus the orphans below;
+--   sealed batches = the members of P:ready, P:inflight and P:dead (their P:sealed:<batchId> lists);
+--   P:open-events  = items of the open batches; P:pending = those plus the items of ready and in-flight ones;
+--   P:guard        = the eventId of every item of all of them (dead ones included).
+-- An item's id is read the way StoredItem.EventIdOf reads it: the writer puts eventId first, so a plain
+-- prefix match finds it; anything else goes through cjson.decode. An item with no readable, non-empty id is
+-- counted and reported (key and index), and left as it is.
+-- Orphans: open lists without a deadline entry (found by the caller with SCAN, passed as KEYS). Only a
+-- non-empty list that still has no deadline entry here is one; applying registers it in P:deadlines with
+-- the deadline now, so the next due scan seals it and its events reach the sink.
+-- Cost: every item and every guard id is read while Redis is blocked (0.7 to 1.5 s per 100,000 items on the
+-- loaded 2-core development machine, docs/ARCHITECTURE.md); a shard with more than ARGV[4] items or guard ids
+-- is refused after only LLEN and SCARD. Every write comes after every read (SCRIPT KILL works until then).
+-- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[11 ..] = P:batch:<member> of each open list the caller found without a deadline entry
+-- ARGV[1] = P, the shard's key prefix
+-- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME): the deadline given to an orphan
+-- ARGV[3] = 1: apply (SET the counters that differ, SADD and SREM the guard's difference, register
+--           orphans); 0: dry run
+-- ARGV[4] = the most items, and the most guard ids, to recount; 0 = no bound
+-- ARGV[5] = the most entries of each list in the reply (added ids, removed ids, unreadable items)
+-- returns {1, items, guardIds} when refused (over ARGV[4]: nothing read, nothing written); else
+--         {0, items, guardIds, pending, openEvents, pendingRecounted, openEventsRecounted, added, removed,
+--          unreadable, repeated, emptyOpen, {added ids}, {removed ids}, {key, index, ...}, {orphan members}}:
+--         pending and openEvents as stored ('' when absent); added/removed: guard ids missing / without an
+--         item; unreadable: items without an id; repeated: items whose id another item already has;
+--         emptyOpen: deadline entries whose list is empty (harmless: the due scan drops them)
+local P = ARGV[1]
+local apply = ARGV[3] == '1'
+local maxItems = tonumber(ARGV[4])
+local listed = tonumber(ARGV[5])
+local openPrefix = P .. ':batch:'
+
+-- The lists to read, and their items: open ones (counted in open-events and pending), ready and in-flight
+-- ones (pending), dead ones (guard only).
+local lists = {}
+local openItems, liveItems, items, emptyOpen = 0, 0, 0, 0
+local function add_list(key, kind)
+  local n = redis.call('LLEN', key)
+  if n > 0 then
+    lists[#lists + 1] = key
+    items = items + n
+    if kind == 'open' then
+      openItems = openItems + n
+    end
+    if kind ~= 'dead' then
+      liveItems = liveItems + n
+    end
+  end
+  return n
+end
+
+for _, member in ipairs(redis.call('ZRANGE', DEADLINES, 0, -1)) do
+  if add_list(openPrefix .. member, 'open') == 0 then
+    emptyOpen = emptyOpen + 1
+  end
+end
+
+local orphans = {}
+for k = OWN_KEYS, #KEYS do
+  local key = KEYS[k]
+  if string.sub(key, 1, #openPrefix) ~= openPrefix then
+    return redis.error_reply('ERR recount.lua: ' .. key .. ' is not an open list of ' .. P)
+  end
+  local member = string.sub(key, #openPrefix + 1)
+  if not redis.call('ZSCORE', DEADLINES, member) and add_list(key, 'open') > 0 then
+    orphans[#orphans + 1] = member
+  end
+end
+
+local seen = {}
+for _, index in ipairs({{READY, 'ready'}, {INFLIGHT, 'inflight'}, {DEAD, 'dead'}}) do
+  for _, batchId in ipairs(redis.call('ZRANGE', index[1], 0, -1)) do
+    if not seen[batchId] then -- a batch in two indexes (a hand edit) counts once, by the first
+      seen[batchId] = true
+      add_list(P .. ':sealed:' .. batchId, index[2])
+    end
+  end
+end
+
+local guardIds = redis.call('SCARD', GUARD)
+if maxItems > 0 and (items > maxItems or guardIds > maxItems) then
+  return {1, items, guardIds}
+end
+
+local function decoded_id(item)
+  local ok, value = pcall(cjson.decode, item)
+  if ok and type(value) == 'table' and type(value.eventId) == 'string' and value.eventId ~= '' then
+    return value.eventId
+  end
+  return nil
+end
+
+-- Every item's id: found[id] = true once seen (false, below, once also found in the guard).
+local found = {}
+local unreadable, unreadableCount, repeated = {}, 0, 0
+for _, key in ipairs(lists) do
+  for i, item in ipairs(redis.call('LRANGE', key, 0, -1)) do
+    local id = string.match(item, '^{"eventId":"([^"\\%c]+)"') or decoded_id(item)
+    if not id then
+      unreadableCount = unreadableCount + 1
+      if unreadableCount <= listed then
+        unreadable[#unreadable + 1] = key
+        unreadable[#unreadable + 1] = i - 1
+      end
+    elseif found[id] then
+      repeated = repeated + 1
+    else
+      found[id] = true
+    end
+  end
+end
+
+local removed = {}
+for _, id in ipairs(redis.call('SMEMBERS', GUARD)) do
+  if found[id] then
+    found[id] = false
+  else
+    removed[#removed + 1] = id
+  end
+end
+local added = {}
+for id, missing in pairs(found) do
+  if missing then
+    added[#added + 1] = id
+  end
+end
+
+local pending = redis.call('GET', PENDING) or ''
+local openEvents = redis.call('GET', OPEN_EVENTS) or ''
+if apply then
+  call_sliced('SREM', GUARD, removed, 1, #removed)
+  call_sliced('SADD', GUARD, added, 1, #added)
+  if pending ~= tostring(liveItems) then
+    redis.call('SET', PENDING, liveItems)
+  end
+  if openEvents ~= tostring(openItems) then
+    redis.call('SET', OPEN_EVENTS, openItems)
+  end
+  if #orphans > 0 then
+    local now = clock(ARGV[2])
+    for _, member in ipairs(orphans) do
+      redis.call('ZADD', DEADLINES, now, member)
+    end
+  end
+end
+
+local function head(list, n)
+  local out = {}
+  for i = 1, math.min(n, #list) do
+    out[i] = list[i]
+  end
+  return out
+end
+
+return {0, items, guardIds, pending, openEvents, liveItems, openItems, #added, #removed, unreadableCount, repeated,
+  emptyOpen, head(added, listed), head(removed, listed), unreadable, orphans}
