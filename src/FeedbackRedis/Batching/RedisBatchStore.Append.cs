@@ -78,9 +78,9 @@ public sealed partial class RedisBatchStore
             last[shard] = calls[^1];
         }
 
-        foreach (var call in first)
+        foreach (var reply in await Task.WhenAll(first))
         {
-            result = result.Plus(AppendScript.Parse(await call).Counts);
+            result = result.Plus(AppendScript.Parse(reply).Counts);
         }
 
         var replies = await Task.WhenAll(last.Where(c => c.Args is not null).Select(EvalAsync));

@@ -1,4 +1,5 @@
 using FeedbackRedis.Items;
+using StackExchange.Redis;
 
 namespace FeedbackRedis.Batching;
 
@@ -34,7 +35,8 @@ public sealed partial class RedisBatchStore
     /// <summary>
     /// Claims the oldest ready batches under a lease for <paramref name="owner"/>, after returning expired leases to
     /// ready (or parking them as dead on their last attempt). Claimed batches are invisible to other claimers until
-    /// acked, released, or their lease expires. Shards are visited round-robin.
+    /// acked, released, or their lease expires. Shards are visited round-robin; when a later shard cannot be served (a
+    /// slot migrating, a node down) the batches claimed so far are returned, and only a claim that got nothing throws.
     /// </summary>
     /// <param name="owner">The claiming flusher's unique id.</param>
     /// <param name="maxBatches">The most batches to claim.</param>
@@ -52,7 +54,17 @@ public sealed partial class RedisBatchStore
         {
             int shard = (int)((uint)(start + i) % (uint)Keys.ShardCount);
             var call = ClaimScript.Build(Keys, shard, NowArg(), owner, LeaseMs, maxBatches - claimed.Count, maxEvents, _options.MaxAttempts);
-            foreach (var batch in ClaimScript.Parse(await EvalAsync(call), owner))
+            RedisResult reply;
+            try
+            {
+                reply = await EvalAsync(call);
+            }
+            catch (BatchStoreUnavailableException) when (claimed.Count > 0)
+            {
+                break; // keep what earlier shards gave: dropping it would leave those leases to expire, an attempt lost
+            }
+
+            foreach (var batch in ClaimScript.Parse(reply, owner))
             {
                 claimed.Add(batch);
                 maxEvents -= batch.Items.Count;

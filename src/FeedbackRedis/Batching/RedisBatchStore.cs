@@ -96,6 +96,8 @@ public sealed partial class RedisBatchStore
     {
         RedisConnectionException c when c.Message.Contains("no connection", StringComparison.OrdinalIgnoreCase) =>
             $"no connection to Redis ({c.FailureType})",
+        RedisConnectionException c when c.Message.Contains("serving hashslot", StringComparison.Ordinal) =>
+            "the slot is migrating (ASK, not followed); retried once it has moved",
         RedisConnectionException c => $"connection failed ({c.FailureType})",
         RedisTimeoutException => "Redis did not answer in time",
         _ => ex.Message,
@@ -111,7 +113,7 @@ public sealed partial class RedisBatchStore
 
     private static readonly string[] UnavailablePrefixes =
         [
-            "OOM", "LOADING", "READONLY", "MISCONF", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK", "CROSSSLOT",
+            "OOM", "LOADING", "READONLY", "MISCONF", "BUSY", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "MOVED", "ASK",
             "Key has MOVED", "NOREPLICAS",
         ];
 }
