@@ -171,6 +171,24 @@ public sealed partial class RedisBatchStore
     }
 
     /// <summary>
+    /// Replays, in one go, the dead batches (oldest first, at most <paramref name="limit"/> of them) whose last error
+    /// contains <paramref name="reasonContains"/> (case-insensitive), or all of them when it is null: an operator's
+    /// repair after the sink refused everything for a while. Each is one <see cref="ReplayAsync"/>, pipelined.
+    /// </summary>
+    /// <returns>The batch ids replayed (a batch replayed or dropped meanwhile by someone else is not among them).</returns>
+    public async Task<IReadOnlyList<string>> ReplayDeadAsync(string? reasonContains, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var dead = await ListSealedAsync(BatchState.Dead, limit, cancellationToken);
+        var chosen = dead
+            .Where(b => reasonContains is null || (b.LastError?.Contains(reasonContains, StringComparison.OrdinalIgnoreCase) ?? false))
+            .Select(b => b.Id)
+            .ToList();
+        var replayed = await Task.WhenAll(chosen.Select(id => ReplayAsync(id, cancellationToken)));
+        return [.. chosen.Where((_, i) => replayed[i])];
+    }
+
+    /// <summary>
     /// Deletes a dead batch for good and releases its event ids from the duplicate guard: an operator's decision, taken
     /// after saving <paramref name="items"/> (as read with <see cref="GetBatchAsync"/>) somewhere else.
     /// </summary>

@@ -25,6 +25,12 @@ public sealed record StoreCounts(
     DateTimeOffset? OldestOpenedAt,
     DateTimeOffset Now)
 {
+    /// <summary>
+    /// Events in dead batches: the guarded ids not pending (the guard holds every event appended and not yet acked, and
+    /// pending excludes the dead ones). No counter of its own to drift; a recount restores both.
+    /// </summary>
+    public long DeadEvents => Math.Max(0, GuardedIds - PendingEvents);
+
     /// <summary>Age of the oldest open batch, or null when none is open.</summary>
     public TimeSpan? OldestOpenAge => OldestOpenedAt is { } opened ? Now - opened : null;
 }

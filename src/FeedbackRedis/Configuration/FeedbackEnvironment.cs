@@ -46,6 +46,7 @@ public static class FeedbackEnvironment
         new("FEEDBACK_CONSUMER_MAX_BATCH", "Feedback:Consumer:MaxBatch", Kind.Integer),
         new("FEEDBACK_CONSUMER_MAX_WAIT_MS", "Feedback:Consumer:MaxWait", Kind.Milliseconds),
         new("FEEDBACK_PENDING_HIGH_WATER", "Feedback:Consumer:PendingHighWater", Kind.Integer),
+        new("FEEDBACK_DEAD_HIGH_WATER", "Feedback:Consumer:DeadHighWater", Kind.Integer),
         new("FEEDBACK_PENDING_LOW_WATER", "Feedback:Consumer:PendingLowWater", Kind.Integer),
         new("FEEDBACK_COMMIT_SAFETY_MS", "Feedback:Consumer:CommitSafety", Kind.Milliseconds),
         new("FEEDBACK_CONSUMER_COMMIT_INTERVAL_MS", "Feedback:Consumer:CommitInterval", Kind.Milliseconds),

@@ -4,7 +4,7 @@ using FeedbackRedis.Batching;
 namespace FeedbackRedis.Control;
 
 /// <summary>
-/// <c>feedbackctl dead list</c>, <c>feedbackctl dead replay &lt;batchId&gt; --yes</c> and
+/// <c>feedbackctl dead list</c>, <c>feedbackctl dead replay &lt;batchId&gt; | --reason TEXT | --all --yes</c> and
 /// <c>feedbackctl dead drop &lt;batchId&gt; --save FILE --yes</c>.
 /// </summary>
 internal static class DeadCommands
@@ -22,12 +22,33 @@ internal static class DeadCommands
             return CtlExit.Ok;
         });
 
-        var batch = new Argument<string>("batchId") { Description = "The dead batch to replay (<agentId>:<n>)" };
+        var batch = new Argument<string?>("batchId") { Description = "The dead batch to replay (<agentId>:<n>)", Arity = ArgumentArity.ZeroOrOne };
         var yes = FlushCommand.YesOption();
-        var replay = new Command("replay", "Move a dead batch back to ready with its attempts reset. Changes state: needs --yes.") { batch, yes };
+        var reason = new Option<string?>("--reason") { Description = "Replay every dead batch whose last error contains this text (case-insensitive)" };
+        var all = new Option<bool>("--all") { Description = "Replay every dead batch" };
+        var most = new Option<int>("--max") { Description = "With --reason or --all: the most batches to replay, oldest first (1 to 1,000,000)", DefaultValueFactory = _ => 100_000 };
+        var replay = new Command(
+            "replay",
+            "Move dead batches back to ready with their attempts reset: one by id, or in bulk with --reason TEXT or --all. Changes state: needs --yes.")
+        {
+            batch, reason, all, most, yes,
+        };
         replay.SetAction(async (parse, cancellationToken) =>
         {
-            string id = BatchIdOf(parse, batch);
+            string? single = parse.GetValue(batch);
+            string? matching = parse.GetValue(reason);
+            bool every = parse.GetValue(all);
+            if ((single is not null ? 1 : 0) + (matching is not null ? 1 : 0) + (every ? 1 : 0) != 1)
+            {
+                throw new CtlUsageException("dead replay takes exactly one of: a batch id, --reason TEXT, --all");
+            }
+
+            if (single is null)
+            {
+                return await ReplayManyAsync(factory, parse, matching, parse.GetValue(most), yes, cancellationToken);
+            }
+
+            string id = BatchIdOf(single);
             FlushCommand.RequireYes(parse, yes, $"replay {id}");
             using var ctx = factory.Open(parse);
             if (!await ctx.Store.ReplayAsync(id, cancellationToken))
@@ -53,7 +74,7 @@ internal static class DeadCommands
         };
         drop.SetAction(async (parse, cancellationToken) =>
         {
-            string id = BatchIdOf(parse, dropBatch);
+            string id = BatchIdOf(parse.GetValue(dropBatch)!);
             var file = parse.GetValue(save)!;
             FlushCommand.RequireYes(parse, yes, $"drop {id}");
             if (file.Exists)
@@ -93,9 +114,31 @@ internal static class DeadCommands
         return new Command("dead", "Dead batches: list, replay, drop.") { list, replay, drop };
     }
 
-    private static string BatchIdOf(ParseResult parse, Argument<string> argument)
+    private static async Task<int> ReplayManyAsync(
+        CtlContextFactory factory, ParseResult parse, string? reason, int most, Option<bool> yes, CancellationToken cancellationToken)
     {
-        string id = parse.GetValue(argument)!;
+        if (reason is { Length: 0 })
+        {
+            throw new CtlUsageException("--reason needs some text to match in the batches' last error");
+        }
+
+        if (most is < 1 or > 1_000_000)
+        {
+            throw new CtlUsageException($"--max {most} is out of range: 1 to 1,000,000");
+        }
+
+        string what = reason is null ? "every dead batch" : $"every dead batch whose last error contains '{reason}'";
+        FlushCommand.RequireYes(parse, yes, $"replay {what}");
+        using var ctx = factory.Open(parse);
+        var replayed = await ctx.Store.ReplayDeadAsync(reason, most, cancellationToken);
+        await ctx.WriteAsync(
+            new { reason, replayed = replayed.Count, batchIds = replayed },
+            o => o.WriteLineAsync($"replayed {replayed.Count:N0} dead batches ({what}): ready for the flushers"));
+        return CtlExit.Ok;
+    }
+
+    private static string BatchIdOf(string id)
+    {
         BatchCommands.CheckId(id);
         if (!id.Contains(':', StringComparison.Ordinal))
         {

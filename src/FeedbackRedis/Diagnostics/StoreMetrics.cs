@@ -25,6 +25,8 @@ public sealed class StoreMetrics
             "Events in open, ready and in-flight batches (the backpressure measure); store-wide.");
         meter.CreateObservableGauge("feedback.guarded_ids", () => Observe(c => c.GuardedIds), "{event}",
             "Event ids in the duplicate guard: pending plus dead events; more means ids were not released. Store-wide.");
+        meter.CreateObservableGauge("feedback.dead_events", () => Observe(c => c.DeadEvents), "{event}",
+            "Events in dead batches (guarded ids not pending); consumers pause at FEEDBACK_DEAD_HIGH_WATER.");
         meter.CreateObservableGauge("feedback.open_events", () => Observe(c => c.OpenEvents), "{event}",
             "Events in open batches; store-wide.");
         meter.CreateObservableGauge("feedback.batches_due", () => Observe(c => c.DueBatches), "{batch}",

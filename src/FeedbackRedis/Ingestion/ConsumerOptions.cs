@@ -31,6 +31,13 @@ public sealed class ConsumerOptions
     public long PendingLowWater { get; set; } = 800_000;
 
     /// <summary>How often the pending count is read from Redis. Default 250 ms; 10 ms to 1 minute.</summary>
+    /// <summary>
+    /// Events in dead batches at which the consumer pauses (<c>FEEDBACK_DEAD_HIGH_WATER</c>, reason <c>DeadWork</c>),
+    /// resuming below 90% of it: a sink that refuses everything parks work dead at the ingest rate, and dead events are
+    /// not in the pending count. Default 1,000,000; 0 (off) to 1,000,000,000.
+    /// </summary>
+    public long DeadHighWater { get; set; } = 1_000_000;
+
     public TimeSpan PendingCheckInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>

@@ -19,6 +19,7 @@ public sealed class ConsumerOptionsValidator : IValidateOptions<ConsumerOptions>
             options.PendingLowWater,
             options.PendingLowWater < options.PendingHighWater,
             $"less than FEEDBACK_PENDING_HIGH_WATER ({options.PendingHighWater:N0})");
+        check.Range(nameof(options.DeadHighWater), options.DeadHighWater, 0, 1_000_000_000);
         check.Range(nameof(options.PendingCheckInterval), options.PendingCheckInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(1));
         check.Range(nameof(options.CommitSafety), options.CommitSafety, TimeSpan.Zero, TimeSpan.FromSeconds(30));
         check.Range(nameof(options.CommitInterval), options.CommitInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1));

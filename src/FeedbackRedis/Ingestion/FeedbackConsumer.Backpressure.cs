@@ -22,6 +22,7 @@ public sealed partial class FeedbackConsumer
         {
             var counts = await _store.GetCountsAsync(cancellationToken);
             _gate.ObservePending(counts.PendingEvents);
+            _gate.ObserveDead(counts.DeadEvents);
             if (_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable) && _carry.Count == 0)
             {
                 LogRedisBack();

@@ -68,7 +68,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
         _time = time;
         _logger = logger;
         _drainBudget = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, (host.Value.ShutdownTimeout - TimeSpan.FromSeconds(2)).Ticks));
-        _gate = new BackpressureGate(_options.PendingHighWater, _options.PendingLowWater);
+        _gate = new BackpressureGate(_options.PendingHighWater, _options.PendingLowWater, _options.DeadHighWater);
         _retry = AppendRetry.Create(time, OnAppendRetry);
     }
 

@@ -17,4 +17,11 @@ public enum PauseReasons
 
     /// <summary>A turn failed for a reason of the consumer's own; it waits (polling, taking nothing new) to try again.</summary>
     Retrying = 8,
+
+    /// <summary>
+    /// Events in dead batches reached <c>FEEDBACK_DEAD_HIGH_WATER</c>: the sink refuses what it is given (a validator
+    /// deployed by mistake, a schema change), so taking more would only park it dead until Redis is full. Resumes below
+    /// 90% of the mark, once an operator replays or drops the dead work.
+    /// </summary>
+    DeadWork = 16,
 }

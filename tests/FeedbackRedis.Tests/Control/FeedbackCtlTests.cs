@@ -237,6 +237,35 @@ public sealed class FeedbackCtlTests
         Assert.That((await _store.GetCountsAsync()).PendingEvents, Is.EqualTo(5));
     }
 
+    [Test]
+    public async Task DeadReplay_InBulk_ByReasonOrAll_NeedsYes_AndReplaysOnlyWhatMatches()
+    {
+        await _store.AppendAsync(TestStores.Events("agent-1", 5).Concat(TestStores.Events("agent-2", 5)).Concat(TestStores.Events("agent-3", 5)).ToList());
+        var claimed = await _store.ClaimAsync("f", 10, 100);
+        Assert.That(claimed, Has.Count.EqualTo(3));
+        await _store.ReleaseAsync(claimed[0].Lease, ReleaseMode.Dead, "document failed validator");
+        await _store.ReleaseAsync(claimed[1].Lease, ReleaseMode.Dead, "Document Failed Validator (code 121)");
+        await _store.ReleaseAsync(claimed[2].Lease, ReleaseMode.Dead, "document too large");
+
+        var refused = await Ctl("dead", "replay", "--reason", "validator");
+        var deadBefore = (await _store.GetCountsAsync()).DeadBatches;
+        var byReason = await Ctl("dead", "replay", "--reason", "validator", "--yes");
+        var deadAfterReason = (await _store.GetCountsAsync()).DeadBatches;
+        var all = await Ctl("dead", "replay", "--all", "--yes");
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(refused.Exit, Is.EqualTo(2));
+            Assert.That(refused.Err, Does.Contain("without --yes"));
+            Assert.That(deadBefore, Is.EqualTo(3));
+            Assert.That(byReason.Exit, Is.Zero, byReason.Err);
+            Assert.That(byReason.Out, Does.Contain("replayed 2 dead batches"));
+            Assert.That(deadAfterReason, Is.EqualTo(1), "only the two whose last error matches, in any case");
+            Assert.That(all.Out, Does.Contain("replayed 1 dead batches"));
+            Assert.That((await _store.GetCountsAsync()).DeadBatches, Is.Zero);
+        });
+    }
+
     [TestCase(new[] { "bogus" }, "Unrecognized command or argument 'bogus'")]
     [TestCase(new[] { "batches", "list", "--top", "0" }, "--top must be from 1 to 10000")]
     [TestCase(new[] { "batches", "list", "--state", "gone" }, "gone")]
@@ -245,6 +274,10 @@ public sealed class FeedbackCtlTests
     [TestCase(new[] { "flush", "a:1", "--yes" }, "is a batch id")]
     [TestCase(new[] { "dead", "replay", "agent", "--yes" }, "not a batch id")]
     [TestCase(new[] { "dead", "drop", "agent", "--save", "x.jsonl", "--yes" }, "not a batch id")]
+    [TestCase(new[] { "dead", "replay", "--yes" }, "exactly one of")]
+    [TestCase(new[] { "dead", "replay", "a:1", "--all", "--yes" }, "exactly one of")]
+    [TestCase(new[] { "dead", "replay", "--reason", "", "--yes" }, "needs some text")]
+    [TestCase(new[] { "dead", "replay", "--all", "--max", "0", "--yes" }, "--max 0 is out of range")]
     [TestCase(new[] { "status", "--shards", "-1" }, "FEEDBACK_REDIS_SHARDS")]
     public async Task BadArguments_ExitTwoWithAClearMessage(string[] args, string expected)
     {

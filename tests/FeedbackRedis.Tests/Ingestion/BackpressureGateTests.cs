@@ -54,4 +54,29 @@ public sealed class BackpressureGateTests
         gate.Set(PauseReasons.DeadLetterUnavailable, true);
         Assert.That(gate.Reasons, Is.EqualTo(PauseReasons.HighWater | PauseReasons.DeadLetterUnavailable));
     }
+
+    [Test]
+    public void Dead_work_pauses_at_its_mark_and_resumes_below_90_percent_of_it()
+    {
+        var gate = new BackpressureGate(highWater: 1_000, lowWater: 800, deadHighWater: 100);
+
+        gate.ObserveDead(99);
+        Assert.That(gate.ShouldPause, Is.False);
+        gate.ObserveDead(100);
+        Assert.That(gate.Reasons, Is.EqualTo(PauseReasons.DeadWork));
+        gate.ObservePending(0);
+        Assert.That(gate.Reasons, Is.EqualTo(PauseReasons.DeadWork), "independent of the pending marks");
+        gate.ObserveDead(90);
+        Assert.That(gate.ShouldPause, Is.True, "90% itself does not resume");
+        gate.ObserveDead(89);
+        Assert.That(gate.ShouldPause, Is.False);
+    }
+
+    [Test]
+    public void A_dead_mark_of_zero_never_pauses()
+    {
+        var gate = new BackpressureGate(highWater: 1_000, lowWater: 800, deadHighWater: 0);
+        gate.ObserveDead(long.MaxValue);
+        Assert.That(gate.ShouldPause, Is.False);
+    }
 }
