@@ -26,6 +26,9 @@ public sealed class RedisServer : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>The server's data folder (a local process only): its AOF lives in <c>appendonlydir</c> under it.</summary>
+    public string DataDirectory => _dir;
+
     public string ConnectionString => _container?.GetConnectionString() ?? $"127.0.0.1:{Port},abortConnect=false,connectTimeout=2000,syncTimeout=5000";
 
     /// <summary>Starts a server: Docker first (unless a test needs a local process), else redis-server from PATH.</summary>
@@ -99,6 +102,10 @@ public sealed class RedisServer : IAsyncDisposable
             catch (RedisConnectionException)
             {
                 // not up yet
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("LOADING", StringComparison.Ordinal))
+            {
+                // up, still replaying its AOF
             }
 
             await Task.Delay(50);
