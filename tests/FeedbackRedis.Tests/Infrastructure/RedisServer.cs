@@ -122,6 +122,10 @@ public sealed class RedisServer : IAsyncDisposable
             {
                 // not up yet
             }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("LOADING", StringComparison.Ordinal))
+            {
+                // up, still replaying its AOF
+            }
 
             await Task.Delay(50);
         }
