@@ -93,12 +93,16 @@ public sealed partial class RedisBatchStore
     /// Deletes a written batch, only while its lease is still the batch's current lease, and releases its event ids
     /// from the duplicate guard (an id appended again after this starts a new batch; the sink's upsert absorbs it).
     /// </summary>
-    /// <returns>True when deleted; false when the lease was lost (expired and taken over, or released).</returns>
+    /// <returns>
+    /// True when deleted; false when the lease was lost (expired and taken over, or released), or when the batch no
+    /// longer holds as many items as <paramref name="batch"/> (Redis lost data since the claim, and the same id, owner
+    /// and fence now name a batch that was not written): nothing is deleted that the caller did not write.
+    /// </returns>
     public async Task<bool> AckAsync(ClaimedBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
         cancellationToken.ThrowIfCancellationRequested();
-        return AckScript.Parse(await EvalAsync(AckScript.Build(Keys, batch.Lease, batch.EventIds)));
+        return AckScript.Parse(await EvalAsync(AckScript.Build(Keys, batch.Lease, batch.Items.Count, batch.EventIds)));
     }
 
     /// <summary>

@@ -138,4 +138,36 @@ public sealed class RedisBatchStoreOffsetsTests
         await db.HashDeleteAsync(store.Keys.Offsets(lagging), P0.Field);
         Assert.That((await store.ReadOffsetsAsync([P0]))[P0], Is.Null, "a shard without a record makes the position unknown");
     }
+
+    [Test]
+    public async Task An_append_recording_more_partitions_than_one_Lua_call_can_unpack_records_them_all_or_nothing()
+    {
+        var store = TestStores.Create();
+        var positions = Enumerable.Range(0, 9_000).Select(p => new PartitionPosition(new KafkaPartition("t", p), -1, p)).ToList();
+        var result = await store.AppendAsync(TestStores.Events("agent-1", 3), positions);
+
+        var offsets = await store.ReadOffsetsAsync(positions.Select(p => p.Partition));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(result.Added, Is.EqualTo(3));
+            Assert.That(offsets.Values, Is.EqualTo(Enumerable.Range(0, 9_000).Select(p => (long?)p)));
+            Assert.That((await store.GetCountsAsync()).PendingEvents, Is.EqualTo(3), "the counters were written too");
+        });
+    }
+
+    [Test]
+    public async Task An_ack_of_a_batch_that_no_longer_holds_what_was_claimed_deletes_nothing()
+    {
+        var store = TestStores.Create();
+        await store.AppendAsync(TestStores.Events("agent-1", 5));
+        var claimed = (await store.ClaimAsync("f", 1, 100)).Single();
+        // as after a Redis data loss: the same id, owner and fence, another content
+        await SharedRedis.Connection.GetDatabase().ListRightPushAsync(store.Keys.Sealed(claimed.BatchId), TestStores.Event("agent-1", "rolled-back").Item);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await store.AckAsync(claimed), Is.False);
+            Assert.That(await SharedRedis.Connection.GetDatabase().ListLengthAsync(store.Keys.Sealed(claimed.BatchId)), Is.EqualTo(6));
+        });
+    }
 }

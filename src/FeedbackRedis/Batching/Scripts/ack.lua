@@ -7,8 +7,12 @@
 -- ARGV[2] = batch id
 -- ARGV[3] = owner
 -- ARGV[4] = lease token (the fence returned by the claim)
--- ARGV[5 ..] = the batch's event ids, released from the duplicate guard P:guard with the batch
--- returns the number of events deleted, or -1 when the caller no longer holds the lease
+-- ARGV[5] = the number of items the caller holds of the batch (what it wrote); the ack is refused when the
+--           batch holds another number: after a Redis data loss the same id, owner and fence can name a
+--           batch the caller never wrote (a quarantine or a whole batch rolled back)
+-- ARGV[6 ..] = the batch's event ids, released from the duplicate guard P:guard with the batch
+-- returns the number of events deleted, -1 when the caller no longer holds the lease, -2 when the batch
+--         is not the one the caller wrote (its length differs)
 local P = ARGV[1]
 local batchId = ARGV[2]
 if not holds_lease(P, batchId, ARGV[3], ARGV[4]) then
@@ -16,8 +20,11 @@ if not holds_lease(P, batchId, ARGV[3], ARGV[4]) then
 end
 local sealedKey = KEYS[OWN_KEYS]
 local count = redis.call('LLEN', sealedKey)
+if count ~= tonumber(ARGV[5]) then
+  return -2
+end
 redis.call('DEL', sealedKey, KEYS[OWN_KEYS + 1])
 redis.call('ZREM', INFLIGHT, batchId)
 redis.call('DECRBY', PENDING, count)
-call_sliced('SREM', GUARD, ARGV, 5, #ARGV)
+call_sliced('SREM', GUARD, ARGV, 6, #ARGV)
 return count

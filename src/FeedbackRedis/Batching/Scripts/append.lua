@@ -54,7 +54,13 @@ local function read_offsets()
   for q = 1, partitions do
     fields[q] = ARGV[8 + 3 * q]
   end
-  local values = redis.call('HMGET', OFFSETS, unpack(fields))
+  local values = {}
+  for first = 1, partitions, 1000 do
+    local slice = redis.call('HMGET', OFFSETS, unpack(fields, first, math.min(first + 999, partitions)))
+    for i = 1, #slice do
+      values[first + i - 1] = slice[i]
+    end
+  end
   for q = 1, partitions do
     local expected = tonumber(ARGV[9 + 3 * q])
     local value = tonumber(values[q]) or -1
@@ -174,9 +180,7 @@ local function record_offsets(recorded)
       changes[#changes + 1] = taken
     end
   end
-  if #changes > 0 then
-    redis.call('HSET', OFFSETS, unpack(changes))
-  end
+  call_sliced('HSET', OFFSETS, changes, 1, #changes) -- slices of 1,000: whole field-value pairs, within unpack's stack
 end
 
 -- The global trigger (hybrid): the oldest open batches, read 100 at a time from the deadline set,
