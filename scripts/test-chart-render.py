@@ -48,6 +48,7 @@ DEFAULT_CONFIG = {
     "FEEDBACK_REDIS_WAIT_TIMEOUT_MS": "1000",
     "FEEDBACK_KAFKA_SECURITY_PROTOCOL": "plaintext",
     "FEEDBACK_KAFKA_SASL_MECHANISM": "PLAIN",
+    "FEEDBACK_KAFKA_SSL_ENDPOINT_IDENTIFICATION": "https",
     "FEEDBACK_KAFKA_GROUP_ID": "feedback-redis",
     "FEEDBACK_TOPIC_REPLY": "feedback.reply.received",
     "FEEDBACK_TOPIC_REACTION": "feedback.reaction.received",
@@ -85,8 +86,19 @@ DEFAULT_SECRET = {
 }
 CONNECTION_KEYS = {
     "FEEDBACK_REDIS_CONNECTION", "FEEDBACK_KAFKA_BOOTSTRAP_SERVERS", "FEEDBACK_KAFKA_SASL_USERNAME",
-    "FEEDBACK_KAFKA_SASL_PASSWORD", "FEEDBACK_MONGODB_URI",
+    "FEEDBACK_KAFKA_SASL_PASSWORD", "FEEDBACK_KAFKA_SSL_CA_PEM", "FEEDBACK_KAFKA_SSL_CERTIFICATE_PEM",
+    "FEEDBACK_KAFKA_SSL_KEY_PEM", "FEEDBACK_KAFKA_SSL_KEY_PASSWORD", "FEEDBACK_MONGODB_URI",
 }
+# Set in the ConfigMap only when their values are: the source id, and the files mounted from kafkaTls.* Secrets.
+OPTIONAL_CONFIG_KEYS = {
+    "FEEDBACK_SOURCE_ID", "FEEDBACK_KAFKA_SSL_CA_LOCATION", "FEEDBACK_KAFKA_SSL_CERTIFICATE_LOCATION",
+    "FEEDBACK_KAFKA_SSL_KEY_LOCATION",
+}
+TLS_MOUNT = "/etc/feedback-redis/kafka-tls"
+# Placeholder PEM text: the chart checks only that it starts like PEM; the service checks the rest.
+CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n"
+CERT_PEM = "-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----\n"
+KEY_PEM = "-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----\n"
 DEFAULT_RESOURCES = {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}
 READY_QUERY = 'max(feedback_batches{state="ready"})'
 # Values documented as one row of the README table, not leaf by leaf.
@@ -220,8 +232,9 @@ def test_defaults(t):
                      {k: (m.config().get(k), DEFAULT_CONFIG.get(k)) for k in set(m.config()) | set(DEFAULT_CONFIG)
                       if m.config().get(k) != DEFAULT_CONFIG.get(k)}))
     known = set(re.findall(r'new\("(FEEDBACK_[A-Z0-9_]+)"', open(os.path.join(t.root, "src/FeedbackRedis/Configuration/FeedbackEnvironment.cs")).read()))
+    every = set(m.config()) | CONNECTION_KEYS | OPTIONAL_CONFIG_KEYS
     t.check("defaults: every FEEDBACK_* the chart sets is one the service reads (Configuration/FeedbackEnvironment.cs)",
-            lambda: (bool(known) and set(m.config()) | CONNECTION_KEYS <= known, sorted((set(m.config()) | CONNECTION_KEYS) - known)))
+            lambda: (bool(known) and every <= known, sorted(every - known)))
     t.check("defaults: ConfigMap carries no role and no connection setting",
             lambda: not ({"FEEDBACK_ROLE"} | CONNECTION_KEYS) & set(m.config()))
     t.check("defaults: Secret holds the connection settings (no empty SASL keys)",
@@ -435,6 +448,82 @@ def test_existing_secret(t):
         for ref in m.get("TriggerAuthentication", f"{FULL}-consumer-kafka")["spec"]["secretTargetRef"]))
 
 
+def test_kafka_tls(t):
+    values = t.values_file("kafka-tls-files", {
+        "config": {"kafkaSecurityProtocol": "ssl", "sourceId": "eu-prod.2"},
+        "connections": {"kafkaSslKeyPassword": "key-pw"},
+        "kafkaTls": {"ca": {"secretName": "kafka-cluster-ca-cert"},
+                     "client": {"secretName": "feedback-user", "certificateKey": "user.crt", "keyKey": "user.key"}},
+        "consumer": {"keda": {"enabled": True}},
+    })
+    m = t.render("kafka-tls-files", ["-f", values])
+    if m is not None:
+        t.check("kafka-tls-files: ConfigMap points the *_LOCATION variables at the mounted files", lambda: (subset({
+            "FEEDBACK_KAFKA_SECURITY_PROTOCOL": "ssl",
+            "FEEDBACK_KAFKA_SSL_CA_LOCATION": f"{TLS_MOUNT}/ca/ca.crt",
+            "FEEDBACK_KAFKA_SSL_CERTIFICATE_LOCATION": f"{TLS_MOUNT}/client/user.crt",
+            "FEEDBACK_KAFKA_SSL_KEY_LOCATION": f"{TLS_MOUNT}/client/user.key",
+            "FEEDBACK_KAFKA_SSL_ENDPOINT_IDENTIFICATION": "https",
+            "FEEDBACK_SOURCE_ID": "eu-prod.2"}, m.config()), m.config()))
+        t.check("kafka-tls-files: the key password is in the Secret, no PEM keys", lambda: (
+            m.secret_data().get("FEEDBACK_KAFKA_SSL_KEY_PASSWORD") == "key-pw"
+            and not {"FEEDBACK_KAFKA_SSL_CA_PEM", "FEEDBACK_KAFKA_SSL_CERTIFICATE_PEM", "FEEDBACK_KAFKA_SSL_KEY_PEM"}
+            & set(m.secret_data()), m.secret_data()))
+        for role in ROLES:
+            t.check(f"kafka-tls-files/{role}: both Secrets mounted read-only under {TLS_MOUNT}", lambda role=role: (
+                mounts(m.container(role)) == {"/tmp": "tmp", f"{TLS_MOUNT}/ca": "kafka-tls-ca",
+                                              f"{TLS_MOUNT}/client": "kafka-tls-client"}
+                and all(v.get("readOnly") for v in m.container(role)["volumeMounts"] if v["name"].startswith("kafka-tls")),
+                m.container(role).get("volumeMounts")))
+            t.check(f"kafka-tls-files/{role}: volumes project only the named keys, mode 0440", lambda role=role: (
+                volumes(m.deployment(role))["kafka-tls-ca"]["secret"] == {
+                    "secretName": "kafka-cluster-ca-cert", "defaultMode": 0o440,
+                    "items": [{"key": "ca.crt", "path": "ca.crt"}]}
+                and volumes(m.deployment(role))["kafka-tls-client"]["secret"] == {
+                    "secretName": "feedback-user", "defaultMode": 0o440,
+                    "items": [{"key": "user.crt", "path": "user.crt"}, {"key": "user.key", "path": "user.key"}]},
+                volumes(m.deployment(role))))
+        t.check("kafka-tls-files: KEDA's TriggerAuthentication reads the same CA, certificate, key and password", lambda: (
+            sorted((r["parameter"], r["name"], r["key"]) for r in m.get(
+                "TriggerAuthentication", f"{FULL}-consumer-kafka")["spec"]["secretTargetRef"]) == sorted([
+                    ("ca", "kafka-cluster-ca-cert", "ca.crt"), ("cert", "feedback-user", "user.crt"),
+                    ("key", "feedback-user", "user.key"), ("keyPassword", f"{FULL}-connections",
+                                                           "FEEDBACK_KAFKA_SSL_KEY_PASSWORD")])
+            and all(tr["metadata"]["tls"] == "enable" and tr["authenticationRef"] == {"name": f"{FULL}-consumer-kafka"}
+                    for tr in m.get("ScaledObject", f"{FULL}-consumer")["spec"]["triggers"])))
+
+    values = t.values_file("kafka-tls-pem", {
+        "config": {"kafkaSecurityProtocol": "sasl_ssl", "kafkaSslEndpointIdentification": "none"},
+        "connections": {"kafkaSaslUsername": "svc", "kafkaSaslPassword": "pw", "kafkaSslCaPem": CA_PEM,
+                        "kafkaSslCertificatePem": CERT_PEM, "kafkaSslKeyPem": KEY_PEM},
+        "consumer": {"keda": {"enabled": True}},
+    })
+    m = t.render("kafka-tls-pem", ["-f", values])
+    if m is not None:
+        t.check("kafka-tls-pem: the Secret carries the PEM text as given", lambda: (subset({
+            "FEEDBACK_KAFKA_SSL_CA_PEM": CA_PEM, "FEEDBACK_KAFKA_SSL_CERTIFICATE_PEM": CERT_PEM,
+            "FEEDBACK_KAFKA_SSL_KEY_PEM": KEY_PEM}, m.secret_data()), sorted(m.secret_data())))
+        t.check("kafka-tls-pem: no *_LOCATION variables and no TLS volumes", lambda: (
+            not {"FEEDBACK_KAFKA_SSL_CA_LOCATION", "FEEDBACK_KAFKA_SSL_CERTIFICATE_LOCATION",
+                 "FEEDBACK_KAFKA_SSL_KEY_LOCATION"} & set(m.config())
+            and all(not any(n.startswith("kafka-tls") for n in volumes(m.deployment(r))) for r in ROLES)))
+        t.check("kafka-tls-pem: endpoint identification none reaches the ConfigMap",
+                lambda: m.config()["FEEDBACK_KAFKA_SSL_ENDPOINT_IDENTIFICATION"] == "none")
+        t.check("kafka-tls-pem: KEDA reads SASL and the PEM keys from the chart's Secret", lambda: sorted(
+            (r["parameter"], r["key"]) for r in m.get(
+                "TriggerAuthentication", f"{FULL}-consumer-kafka")["spec"]["secretTargetRef"]) == sorted([
+                    ("username", "FEEDBACK_KAFKA_SASL_USERNAME"), ("password", "FEEDBACK_KAFKA_SASL_PASSWORD"),
+                    ("ca", "FEEDBACK_KAFKA_SSL_CA_PEM"), ("cert", "FEEDBACK_KAFKA_SSL_CERTIFICATE_PEM"),
+                    ("key", "FEEDBACK_KAFKA_SSL_KEY_PEM")]))
+
+    m = t.render("kafka-tls-existing-secret", ["--set", "existingSecret=feedback-conn",
+                                               "--set", "config.kafkaSecurityProtocol=ssl",
+                                               "--set", "kafkaTls.ca.secretName=kafka-ca"])
+    if m is not None:
+        t.check("kafka-tls-existing-secret: mounted CA with a Secret you manage for the rest", lambda: (
+            m.config().get("FEEDBACK_KAFKA_SSL_CA_LOCATION") == f"{TLS_MOUNT}/ca/ca.crt" and not m.all("Secret")))
+
+
 def test_file_sink(t):
     m = t.render("file-sink", ["--set", "config.sink=file"])
     if m is not None:
@@ -565,6 +654,34 @@ REFUSALS = [
      ["extraConfig.FEEDBACK_BATCH_SIZE"]),
     ("no Redis connection and no existingSecret", ["--set", "connections.redis="],
      ["connections.redis is required unless existingSecret"]),
+    ("TLS files with a plaintext protocol", ["--set", "kafkaTls.ca.secretName=kafka-ca"],
+     ["kafkaTls.ca.secretName set but config.kafkaSecurityProtocol=plaintext does not use TLS"]),
+    ("TLS PEM with sasl_plaintext", ["--set", "config.kafkaSecurityProtocol=sasl_plaintext",
+                                     "--set", "connections.kafkaSaslUsername=svc", "--set", "connections.kafkaSaslPassword=pw",
+                                     "--set-string", f"connections.kafkaSslCaPem={CA_PEM}"],
+     ["connections.kafkaSslCaPem set but config.kafkaSecurityProtocol=sasl_plaintext does not use TLS"]),
+    ("endpoint identification none with plaintext", ["--set", "config.kafkaSslEndpointIdentification=none"],
+     ["config.kafkaSslEndpointIdentification=none set but config.kafkaSecurityProtocol=plaintext"]),
+    ("endpoint identification bogus", ["--set", "config.kafkaSslEndpointIdentification=off"],
+     ["config.kafkaSslEndpointIdentification", '"https", "none"']),
+    ("the CA both as a mounted file and as PEM", ["--set", "config.kafkaSecurityProtocol=ssl",
+                                                  "--set", "kafkaTls.ca.secretName=kafka-ca",
+                                                  "--set-string", f"connections.kafkaSslCaPem={CA_PEM}"],
+     ["kafkaTls.ca.secretName and connections.kafkaSslCaPem are both set"]),
+    ("the client certificate both as mounted files and as PEM", ["--set", "config.kafkaSecurityProtocol=ssl",
+                                                                 "--set", "kafkaTls.client.secretName=user",
+                                                                 "--set-string", f"connections.kafkaSslCertificatePem={CERT_PEM}",
+                                                                 "--set-string", f"connections.kafkaSslKeyPem={KEY_PEM}"],
+     ["kafkaTls.client.secretName and connections.kafkaSslCertificatePem/kafkaSslKeyPem are both set"]),
+    ("a client certificate PEM without its key", ["--set", "config.kafkaSecurityProtocol=ssl",
+                                                  "--set-string", f"connections.kafkaSslCertificatePem={CERT_PEM}"],
+     ["connections.kafkaSslCertificatePem and connections.kafkaSslKeyPem go together"]),
+    ("a key password without a key", ["--set", "config.kafkaSecurityProtocol=ssl",
+                                      "--set", "connections.kafkaSslKeyPassword=pw"],
+     ["connections.kafkaSslKeyPassword is set without a client key"]),
+    ("PEM text that is not PEM", ["--set", "config.kafkaSecurityProtocol=ssl", "--set", "connections.kafkaSslCaPem=/etc/ca.crt"],
+     ["connections.kafkaSslCaPem", "Does not match pattern"]),
+    ("a source id with a slash", ["--set", "config.sourceId=eu/prod"], ["config.sourceId", "Does not match pattern"]),
     ("SASL without credentials", ["--set", "config.kafkaSecurityProtocol=sasl_ssl",
                                   "--set", "connections.kafkaSaslUsername=svc"],
      ["config.kafkaSecurityProtocol=sasl_ssl needs connections.kafkaSaslUsername and connections.kafkaSaslPassword"]),
@@ -602,7 +719,7 @@ def test_chart_files(t):
             lambda: schema["$schema"] == "http://json-schema.org/draft-07/schema#")
     with open(os.path.join(t.chart, "README.md"), encoding="utf-8") as f:
         readme = f.read()
-    names = sorted(set(DEFAULT_CONFIG) | CONNECTION_KEYS | {"FEEDBACK_ROLE"})
+    names = sorted(set(DEFAULT_CONFIG) | CONNECTION_KEYS | OPTIONAL_CONFIG_KEYS | {"FEEDBACK_ROLE"})
     t.check("chart README names every FEEDBACK_* variable",
             lambda: (all(n in readme for n in names), [n for n in names if n not in readme]))
     with open(os.path.join(t.chart, "values.yaml"), encoding="utf-8") as f:
@@ -677,7 +794,7 @@ def main():
     try:
         defaults = test_defaults(t)
         sections = [test_roles_disabled, lambda t: test_config_changes(t, defaults), test_autoscaling,
-                    test_existing_secret, test_file_sink, test_service_monitor, test_notes, test_refusals,
+                    test_existing_secret, test_kafka_tls, test_file_sink, test_service_monitor, test_notes, test_refusals,
                     test_yamllint, test_chart_files, test_compose, test_dockerfile]
         for section in sections:
             try:

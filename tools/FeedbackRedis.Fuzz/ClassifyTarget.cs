@@ -1,5 +1,6 @@
 using FeedbackRedis.Ingestion;
 using FeedbackRedis.Items;
+using FeedbackRedis.Kafka;
 
 namespace FeedbackRedis.Fuzz;
 
@@ -16,7 +17,7 @@ internal static class ClassifyTarget
     private const long Offset = 1234;
 
     private static readonly FeedbackTopics Topics = new("feedback.reply.received", "feedback.reaction.received");
-    private static readonly EventClassifier Classifier = new(Topics, MaxItemBytes);
+    private static readonly EventClassifier Classifier = new(Topics, MaxItemBytes, new SourceIdentity("fuzz"));
     private static readonly DateTimeOffset ReceivedAt = new(2026, 12, 1, 12, 0, 1, 234, TimeSpan.Zero);
 
     public static void Run(byte[] input)

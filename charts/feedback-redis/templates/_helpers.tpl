@@ -98,3 +98,16 @@ app.kubernetes.io/component: {{ .role }}
 {{- define "feedback-redis.fileSink" -}}
 {{- if eq .Values.config.sink "file" }}true{{ end }}
 {{- end }}
+
+{{/* Mounted Kafka TLS files (kafkaTls.*): the CA file, the client certificate and key files; empty when not mounted. */}}
+{{- define "feedback-redis.kafkaTlsCaFile" -}}
+{{- with .Values.kafkaTls }}{{ if .ca.secretName }}{{ printf "%s/ca/%s" .mountPath .ca.key }}{{ end }}{{ end }}
+{{- end }}
+
+{{- define "feedback-redis.kafkaTlsCertificateFile" -}}
+{{- with .Values.kafkaTls }}{{ if .client.secretName }}{{ printf "%s/client/%s" .mountPath .client.certificateKey }}{{ end }}{{ end }}
+{{- end }}
+
+{{- define "feedback-redis.kafkaTlsKeyFile" -}}
+{{- with .Values.kafkaTls }}{{ if .client.secretName }}{{ printf "%s/client/%s" .mountPath .client.keyKey }}{{ end }}{{ end }}
+{{- end }}

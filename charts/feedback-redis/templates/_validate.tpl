@@ -38,6 +38,30 @@ Included once from configmap.yaml, which every release renders.
 {{- fail (printf "feedback-redis: %s.pdb.enabled is true but neither %s.pdb.minAvailable nor %s.pdb.maxUnavailable is set." $role $role $role) }}
 {{- end }}
 {{- end }}
+{{- $tlsProtocol := has $v.config.kafkaSecurityProtocol (list "ssl" "sasl_ssl") }}
+{{- $conn := ternary (dict) $v.connections (not (empty $v.existingSecret)) }}
+{{- $tlsGiven := list }}
+{{- if $v.kafkaTls.ca.secretName }}{{ $tlsGiven = append $tlsGiven "kafkaTls.ca.secretName" }}{{ end }}
+{{- if $v.kafkaTls.client.secretName }}{{ $tlsGiven = append $tlsGiven "kafkaTls.client.secretName" }}{{ end }}
+{{- range $key := list "kafkaSslCaPem" "kafkaSslCertificatePem" "kafkaSslKeyPem" "kafkaSslKeyPassword" }}
+{{- if get $conn $key }}{{ $tlsGiven = append $tlsGiven (printf "connections.%s" $key) }}{{ end }}
+{{- end }}
+{{- if eq $v.config.kafkaSslEndpointIdentification "none" }}{{ $tlsGiven = append $tlsGiven "config.kafkaSslEndpointIdentification=none" }}{{ end }}
+{{- if and $tlsGiven (not $tlsProtocol) }}
+{{- fail (printf "feedback-redis: %s set but config.kafkaSecurityProtocol=%s does not use TLS, so the service would ignore it (and refuses to start). Use ssl or sasl_ssl, or remove the TLS values." (join ", " $tlsGiven) $v.config.kafkaSecurityProtocol) }}
+{{- end }}
+{{- if and $v.kafkaTls.ca.secretName (get $conn "kafkaSslCaPem") }}
+{{- fail "feedback-redis: kafkaTls.ca.secretName and connections.kafkaSslCaPem are both set: give the CA one way, a mounted file or PEM text." }}
+{{- end }}
+{{- if and $v.kafkaTls.client.secretName (or (get $conn "kafkaSslCertificatePem") (get $conn "kafkaSslKeyPem")) }}
+{{- fail "feedback-redis: kafkaTls.client.secretName and connections.kafkaSslCertificatePem/kafkaSslKeyPem are both set: give the client certificate and key one way, mounted files or PEM text." }}
+{{- end }}
+{{- if ne (empty (get $conn "kafkaSslCertificatePem")) (empty (get $conn "kafkaSslKeyPem")) }}
+{{- fail "feedback-redis: connections.kafkaSslCertificatePem and connections.kafkaSslKeyPem go together (mutual TLS needs the certificate and its key); set both or neither." }}
+{{- end }}
+{{- if and (get $conn "kafkaSslKeyPassword") (not (or $v.kafkaTls.client.secretName (get $conn "kafkaSslKeyPem"))) }}
+{{- fail "feedback-redis: connections.kafkaSslKeyPassword is set without a client key (kafkaTls.client.secretName or connections.kafkaSslKeyPem)." }}
+{{- end }}
 {{- if not $v.existingSecret }}
 {{- $_ := required "feedback-redis: connections.redis is required unless existingSecret names a Secret you manage" $v.connections.redis }}
 {{- if and (hasPrefix "sasl_" $v.config.kafkaSecurityProtocol) (not (and $v.connections.kafkaSaslUsername $v.connections.kafkaSaslPassword)) }}

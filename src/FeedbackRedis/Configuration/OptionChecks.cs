@@ -44,6 +44,13 @@ internal sealed class OptionChecks(string section)
         }
     }
 
+    /// <summary>A failure stated as a sentence about the setting, for values that must not be quoted (keys, PEM) or rules between settings.</summary>
+    public void Refuse(string property, string problem) =>
+        _failures.Add($"{FeedbackEnvironment.Describe($"{section}:{property}")} {problem}.");
+
+    /// <summary>Whether anything failed so far.</summary>
+    public bool HasFailures => _failures.Count > 0;
+
     public ValidateOptionsResult Result() =>
         _failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_failures);
 

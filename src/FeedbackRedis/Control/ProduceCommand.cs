@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using FeedbackRedis.Configuration;
+using FeedbackRedis.Items;
 using FeedbackRedis.Kafka;
 using Microsoft.Extensions.Configuration;
 
@@ -14,7 +15,8 @@ namespace FeedbackRedis.Control;
 /// <c>feedbackctl produce</c>: a load generator. Sends reply and reaction events (schema: docs/EVENTS.md) over many
 /// agents with a hot-agent skew, a chosen fraction of them malformed in every way the consumer dead-letters, at a
 /// chosen rate, for a count or a duration, with live progress. <c>--manifest</c> writes the id the consumer will give
-/// each valid event (its eventId, or topic/partition/offset when sent without one), so a run can be checked end to end.
+/// each valid event (its eventId, or <c>sourceId/topic/partition/offset</c> when sent without one, with the source id the
+/// consumer uses: <c>FEEDBACK_SOURCE_ID</c>, else the cluster id), so a run can be checked end to end.
 /// </summary>
 internal static class ProduceCommand
 {
@@ -30,7 +32,7 @@ internal static class ProduceCommand
         var skew = Fraction("--hot-share", "Share of events that go to the hottest 1% of agents (0 to 1)", 0.3);
         var malformed = Fraction("--malformed", "Share of events that are malformed, of every kind (0 to 1)", 0.0);
         var reactions = Fraction("--reactions", "Share of valid events that are reactions rather than replies (0 to 1)", 0.4);
-        var withoutId = Fraction("--without-event-id", "Share of valid events sent without an eventId (the consumer uses topic/partition/offset)", 0.1);
+        var withoutId = Fraction("--without-event-id", "Share of valid events sent without an eventId (the consumer uses sourceId/topic/partition/offset)", 0.1);
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same events)", DefaultValueFactory = _ => 1 };
         var manifest = new Option<FileInfo?>("--manifest") { Description = "Write the id of every valid event sent, one per line" };
         var tooLarge = Bounded("--too-large-bytes", "Size of the too-large malformed messages; must exceed the consumer's item limit (1,024 to 1,000,000)", 70_000, 1_024, 1_000_000);
@@ -91,6 +93,7 @@ internal static class ProduceCommand
             Acks = Acks.All,
             MessageMaxBytes = 2_000_000,
         };
+        string? sourceId = manifest is null || plan.WithoutId <= 0 ? null : await SourceIdAsync(kafka, cancellationToken);
         using var producer = new ProducerBuilder<string?, string>(config).SetLogHandler((_, _) => { }).Build();
         using var writer = manifest is null ? null : new StreamWriter(manifest.FullName, append: false, Encoding.UTF8);
         var random = new Random(plan.Seed);
@@ -161,7 +164,7 @@ internal static class ProduceCommand
                         {
                             lock (manifestLock)
                             {
-                                writer!.WriteLine($"{report.Topic}/{report.Partition.Value}/{report.Offset.Value}");
+                                writer!.WriteLine(EventIds.Fallback(sourceId!, report.Topic, report.Partition.Value, report.Offset.Value));
                             }
                         }
                     });
@@ -186,6 +189,21 @@ internal static class ProduceCommand
         long undelivered = sent - Interlocked.Read(ref delivered) - Interlocked.Read(ref failed);
         return new ProduceResult(
             sent, valid, replies, reactions, sent - valid, Interlocked.Read(ref failed) + undelivered, clock.Elapsed.TotalSeconds, malformedByKind);
+    }
+
+    /// <summary>The source id the consumer gives fallback ids: <c>FEEDBACK_SOURCE_ID</c>, else the Kafka cluster id.</summary>
+    private static async Task<string> SourceIdAsync(KafkaOptions kafka, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return kafka.SourceId.Length > 0
+                ? kafka.SourceId
+                : await SourceIds.FetchClusterIdAsync(kafka, TimeProvider.System, SourceIdResolver.Budget, cancellationToken);
+        }
+        catch (SourceIdUnavailableException ex)
+        {
+            throw new CtlUsageException($"--manifest needs the source id of fallback event ids: {ex.Message}");
+        }
     }
 
     private static string ValidEvent(string? eventId, string agentId, long n, bool reaction, Random random)

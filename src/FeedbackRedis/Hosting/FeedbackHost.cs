@@ -50,7 +50,7 @@ public static class FeedbackHost
         builder.Services.AddBatchEngine();
         builder.Services.AddSingleton<StoreMetrics>();
         builder.Services.AddHostedService<StoreGaugeRefresher>();
-        builder.Services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).ValidateOnStart();
+        builder.Services.AddKafkaOptions();
 
         builder.Services.AddHealthChecks()
             .AddCheck<LoopsAliveHealthCheck>("loops", tags: [HealthTags.Live])
@@ -79,7 +79,8 @@ public static class FeedbackHost
 
     /// <summary>
     /// Builds and runs the service until it is stopped (SIGTERM, Ctrl-C). A configuration error stops start-up with one
-    /// line naming the setting (exit code 2) instead of a stack trace; any other start-up failure exits 1.
+    /// line naming the setting (exit code 2) instead of a stack trace; an unsafe Redis or an unknowable source id one
+    /// line saying why (exit code 1); any other start-up failure exits 1.
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -97,7 +98,7 @@ public static class FeedbackHost
             await Console.Error.WriteLineAsync($"feedback-redis: configuration error: {ex.Message}");
             return 2;
         }
-        catch (UnsafeRedisException ex)
+        catch (Exception ex) when (ex is UnsafeRedisException or SourceIdUnavailableException)
         {
             await Console.Error.WriteLineAsync($"feedback-redis: refusing to start: {ex.Message}");
             return 1;

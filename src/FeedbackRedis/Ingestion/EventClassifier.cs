@@ -1,5 +1,6 @@
 using FeedbackRedis.Batching;
 using FeedbackRedis.Items;
+using FeedbackRedis.Kafka;
 
 namespace FeedbackRedis.Ingestion;
 
@@ -10,15 +11,18 @@ namespace FeedbackRedis.Ingestion;
 /// wrong-shape (bad version field) / unsupported-version, wrong-shape (fields), invalid-agent-id, invalid-event-id,
 /// too-large (item). An event passing here also passes the batch engine's own checks. Total: for any message it returns
 /// accept or dead-letter and never throws; an exception no check foresaw makes the message an <c>unreadable</c> dead letter
-/// naming the error.
+/// naming the error. An event without <c>eventId</c> gets <see cref="EventIds.Fallback"/> under <paramref name="source"/>'s
+/// id (the one exception that escapes: a source id not yet resolved, a wiring error that must hold messages, never
+/// dead-letter them).
 /// </summary>
-public sealed class EventClassifier(FeedbackTopics topics, int maxItemBytes)
+public sealed class EventClassifier(FeedbackTopics topics, int maxItemBytes, SourceIdentity source)
 {
     public Classification Classify(in IncomingMessage message, DateTimeOffset receivedAt)
     {
+        string sourceId = source.Id;
         try
         {
-            return ClassifyOrThrow(message, receivedAt);
+            return ClassifyOrThrow(message, receivedAt, sourceId);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -27,7 +31,7 @@ public sealed class EventClassifier(FeedbackTopics topics, int maxItemBytes)
         }
     }
 
-    private Classification ClassifyOrThrow(in IncomingMessage message, DateTimeOffset receivedAt)
+    private Classification ClassifyOrThrow(in IncomingMessage message, DateTimeOffset receivedAt, string sourceId)
     {
         if (topics.TypeOf(message.Topic) is not { } type)
         {
@@ -52,7 +56,7 @@ public sealed class EventClassifier(FeedbackTopics topics, int maxItemBytes)
             return Classification.Reject(DeadLetterReason.InvalidAgentId, FeedbackEventReader.Truncate(agentProblem));
         }
 
-        string eventId = e.EventId ?? message.CoordinatesId;
+        string eventId = e.EventId ?? EventIds.Fallback(sourceId, message.Topic, message.Partition, message.Offset);
         if (EventIds.Explain(eventId) is { } idProblem)
         {
             return Classification.Reject(DeadLetterReason.InvalidEventId, FeedbackEventReader.Truncate(idProblem));

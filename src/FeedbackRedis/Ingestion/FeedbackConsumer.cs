@@ -51,7 +51,8 @@ public sealed partial class FeedbackConsumer : BackgroundService
         IngestionMetrics metrics,
         ConsumerProgress progress,
         TimeProvider time,
-        ILogger<FeedbackConsumer> logger)
+        ILogger<FeedbackConsumer> logger,
+        SourceIdentity source)
     {
         ArgumentNullException.ThrowIfNull(progress);
         ArgumentNullException.ThrowIfNull(store);
@@ -62,7 +63,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
         _options = options.Value;
         _kafka = kafka.Value;
         _topics = new FeedbackTopics(_kafka);
-        _classifier = new EventClassifier(_topics, store.Options.MaxItemBytes);
+        _classifier = new EventClassifier(_topics, store.Options.MaxItemBytes, source);
         _metrics = metrics;
         _progress = progress;
         _time = time;

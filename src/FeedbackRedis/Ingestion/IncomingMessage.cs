@@ -5,9 +5,4 @@ namespace FeedbackRedis.Ingestion;
 /// <param name="Partition">Source partition.</param>
 /// <param name="Offset">Source offset.</param>
 /// <param name="Value">The raw value (empty for a null value).</param>
-public readonly record struct IncomingMessage(string Topic, int Partition, long Offset, ReadOnlyMemory<byte> Value)
-{
-    /// <summary>The event id used when the producer sent none: <c>topic/partition/offset</c>, the same on every redelivery.</summary>
-    public string CoordinatesId => string.Create(
-        System.Globalization.CultureInfo.InvariantCulture, $"{Topic}/{Partition}/{Offset}");
-}
+public readonly record struct IncomingMessage(string Topic, int Partition, long Offset, ReadOnlyMemory<byte> Value);

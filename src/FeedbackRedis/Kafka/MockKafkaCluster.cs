@@ -1,6 +1,5 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Text;
+using static FeedbackRedis.Kafka.Librdkafka;
 
 namespace FeedbackRedis.Kafka;
 
@@ -10,13 +9,10 @@ namespace FeedbackRedis.Kafka;
 /// production. Upstream calls this API experimental. Each partition keeps at most about 100,000 messages or 5 MiB,
 /// and everything is gone when the hosting process exits.
 /// </summary>
-public sealed partial class MockKafkaCluster : IDisposable
+public sealed class MockKafkaCluster : IDisposable
 {
-    private const string Library = "rdkafka-mock";
     private IntPtr _client;
     private IntPtr _cluster;
-
-    static MockKafkaCluster() => NativeLibrary.SetDllImportResolver(typeof(MockKafkaCluster).Assembly, Resolve);
 
     private MockKafkaCluster(IntPtr client, IntPtr cluster, int brokers)
     {
@@ -37,15 +33,8 @@ public sealed partial class MockKafkaCluster : IDisposable
     public static MockKafkaCluster Start(int brokers = 3)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
-        var conf = rd_kafka_conf_new();
-        var error = new byte[512];
         // A producer handle owns the cluster; it never produces. Quiet it: the mock logs through it.
-        Set(conf, "log_level", "3", error);
-        var client = rd_kafka_new(0, conf, error, (UIntPtr)error.Length);
-        if (client == IntPtr.Zero)
-        {
-            throw new InvalidOperationException("rd_kafka_new failed: " + Text(error));
-        }
+        var client = New(Producer, NewConfiguration([new("log_level", "3")]));
 
         var cluster = rd_kafka_mock_cluster_new(client, brokers);
         if (cluster == IntPtr.Zero)
@@ -90,14 +79,6 @@ public sealed partial class MockKafkaCluster : IDisposable
         }
     }
 
-    private static void Set(IntPtr conf, string name, string value, byte[] error)
-    {
-        if (rd_kafka_conf_set(conf, name, value, error, (UIntPtr)error.Length) != 0)
-        {
-            throw new InvalidOperationException($"rd_kafka_conf_set {name}: {Text(error)}");
-        }
-    }
-
     private static void Check(int error, string what)
     {
         if (error != 0)
@@ -105,64 +86,4 @@ public sealed partial class MockKafkaCluster : IDisposable
             throw new InvalidOperationException($"mock cluster: {what} failed with librdkafka error {error}");
         }
     }
-
-    private static string Text(byte[] buffer) => Encoding.UTF8.GetString(buffer).TrimEnd('\0');
-
-    /// <summary>
-    /// Loads the librdkafka that Confluent.Kafka ships. Debian 12 lacks the libsasl2.so.3 the default build needs, so,
-    /// like Confluent.Kafka, fall back to the centos8 build in the same folder.
-    /// </summary>
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
-    {
-        if (name != Library)
-        {
-            return IntPtr.Zero;
-        }
-
-        string arch = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
-        string folder = Path.Combine(AppContext.BaseDirectory, "runtimes", arch, "native");
-        foreach (var candidate in new[] { "librdkafka.so", "centos8-librdkafka.so", "alpine-librdkafka.so" })
-        {
-            if (NativeLibrary.TryLoad(Path.Combine(folder, candidate), out var handle))
-            {
-                return handle;
-            }
-        }
-
-        return NativeLibrary.TryLoad("librdkafka.so.1", out var system) ? system
-            : throw new DllNotFoundException($"no loadable librdkafka in {folder}");
-    }
-
-    [LibraryImport(Library)]
-    private static partial IntPtr rd_kafka_conf_new();
-
-    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int rd_kafka_conf_set(IntPtr conf, string name, string value, byte[] errstr, UIntPtr errstrSize);
-
-    [LibraryImport(Library)]
-    private static partial IntPtr rd_kafka_new(int type, IntPtr conf, byte[] errstr, UIntPtr errstrSize);
-
-    [LibraryImport(Library)]
-    private static partial void rd_kafka_destroy(IntPtr rk);
-
-    [LibraryImport(Library)]
-    private static partial IntPtr rd_kafka_mock_cluster_new(IntPtr rk, int brokerCount);
-
-    [LibraryImport(Library)]
-    private static partial void rd_kafka_mock_cluster_destroy(IntPtr cluster);
-
-    [LibraryImport(Library)]
-    private static partial IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr cluster);
-
-    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitions, int replicationFactor);
-
-    [LibraryImport(Library)]
-    private static partial int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);
-
-    [LibraryImport(Library)]
-    private static partial int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);
-
-    [LibraryImport(Library)]
-    private static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr cluster, int delayMs);
 }

@@ -22,7 +22,7 @@ internal static class ConsumerStages
         string mode = ArgText(args, "--mode", "hybrid");
         int batchSize = Arg(args, "--batch-size", 50);
         int inflight = Arg(args, "--inflight", 1);
-        var classifier = new EventClassifier(new FeedbackTopics("reply", "reaction"), 65_536);
+        var classifier = new EventClassifier(new FeedbackTopics("reply", "reaction"), 65_536, new FeedbackRedis.Kafka.SourceIdentity("bench"));
         var values = Enumerable.Range(0, events).Select(n => JsonSerializer.SerializeToUtf8Bytes(new
         {
             eventId = $"b-{n}",

@@ -1,5 +1,6 @@
 using FeedbackRedis.Batching;
 using FeedbackRedis.Configuration;
+using FeedbackRedis.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -74,6 +75,41 @@ public sealed class FeedbackEnvironmentTests
     }
 
     [Test]
+    public void KafkaTlsAndSourceNames_MapOntoTheKafkaOptions_PemKeepingItsLines()
+    {
+        const string pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----";
+        var configuration = new ConfigurationBuilder().AddFeedbackEnvironment(new Dictionary<string, string?>
+        {
+            ["FEEDBACK_KAFKA_SECURITY_PROTOCOL"] = "sasl_ssl",
+            ["FEEDBACK_KAFKA_SSL_CA_LOCATION"] = "/etc/kafka/ca.crt",
+            ["FEEDBACK_KAFKA_SSL_CA_PEM"] = pem,
+            ["FEEDBACK_KAFKA_SSL_CERTIFICATE_LOCATION"] = "/etc/kafka/tls.crt",
+            ["FEEDBACK_KAFKA_SSL_CERTIFICATE_PEM"] = pem,
+            ["FEEDBACK_KAFKA_SSL_KEY_LOCATION"] = "/etc/kafka/tls.key",
+            ["FEEDBACK_KAFKA_SSL_KEY_PEM"] = "key",
+            ["FEEDBACK_KAFKA_SSL_KEY_PASSWORD"] = "pw",
+            ["FEEDBACK_KAFKA_SSL_ENDPOINT_IDENTIFICATION"] = "none",
+            ["FEEDBACK_SOURCE_ID"] = "eu-prod.2",
+        }).Build();
+
+        var options = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>()!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.SecurityProtocol, Is.EqualTo("sasl_ssl"));
+            Assert.That(options.SslCaLocation, Is.EqualTo("/etc/kafka/ca.crt"));
+            Assert.That(options.SslCaPem, Is.EqualTo(pem));
+            Assert.That(options.SslCertificateLocation, Is.EqualTo("/etc/kafka/tls.crt"));
+            Assert.That(options.SslCertificatePem, Is.EqualTo(pem));
+            Assert.That(options.SslKeyLocation, Is.EqualTo("/etc/kafka/tls.key"));
+            Assert.That(options.SslKeyPem, Is.EqualTo("key"));
+            Assert.That(options.SslKeyPassword, Is.EqualTo("pw"));
+            Assert.That(options.SslEndpointIdentification, Is.EqualTo("none"));
+            Assert.That(options.SourceId, Is.EqualTo("eu-prod.2"));
+        });
+    }
+
+    [Test]
     public void Defaults_AreTheSeedsDefaults()
     {
         var options = Resolve([]);
@@ -109,6 +145,9 @@ public sealed class FeedbackEnvironmentTests
     [TestCase("FEEDBACK_CLOCK", "ntp", "FEEDBACK_CLOCK='ntp' is not one of: redis, local.")]
     [TestCase("FEEDBACK_REDIS_PERSISTENCE_CHECK", "ignore", "FEEDBACK_REDIS_PERSISTENCE_CHECK='ignore' is not one of: refuse, warn.")]
     [TestCase("FEEDBACK_REDIS_WAIT_TIMEOUT_MS", "1s", "FEEDBACK_REDIS_WAIT_TIMEOUT_MS='1s' is not a whole number of milliseconds.")]
+    [TestCase("FEEDBACK_KAFKA_SECURITY_PROTOCOL", "bogus", "FEEDBACK_KAFKA_SECURITY_PROTOCOL='bogus' is not one of: plaintext, ssl, sasl_plaintext, sasl_ssl.")]
+    [TestCase("FEEDBACK_KAFKA_SASL_MECHANISM", "GSSAPI", "FEEDBACK_KAFKA_SASL_MECHANISM='GSSAPI' is not one of: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512.")]
+    [TestCase("FEEDBACK_KAFKA_SSL_ENDPOINT_IDENTIFICATION", "off", "FEEDBACK_KAFKA_SSL_ENDPOINT_IDENTIFICATION='off' is not one of: https, none.")]
     public void Malformed_StopsStartUp_NamingTheVariable(string name, string value, string expected)
     {
         var ex = Assert.Throws<FeedbackConfigurationException>(() => Resolve(new() { [name] = value }));

@@ -178,6 +178,10 @@ public sealed partial class ServiceHostTests
     [TestCase("FEEDBACK_BATCH_SIZE", "0", "FEEDBACK_BATCH_SIZE (Feedback:Batching:BatchSize) is 0; allowed: 1 to 100,000.")]
     [TestCase("FEEDBACK_BATCHING_MODE", "per-agent", "FEEDBACK_BATCHING_MODE='per-agent' is not one of: agent, global, hybrid.")]
     [TestCase("FEEDBACK_FLUSH_DRAIN_MS", "30000", "must be below FEEDBACK_SHUTDOWN_TIMEOUT_MS")]
+    [TestCase("FEEDBACK_KAFKA_SECURITY_PROTOCOL", "bogus", "FEEDBACK_KAFKA_SECURITY_PROTOCOL='bogus' is not one of: plaintext, ssl, sasl_plaintext, sasl_ssl.")]
+    [TestCase("FEEDBACK_KAFKA_SSL_CA_LOCATION", "/nonexistent/ca.pem",
+        "FEEDBACK_KAFKA_SSL_CA_LOCATION (Feedback:Kafka:SslCaLocation) is '/nonexistent/ca.pem', a file that does not exist")]
+    [TestCase("FEEDBACK_SOURCE_ID", "eu/prod", "FEEDBACK_SOURCE_ID (Feedback:Kafka:SourceId) is 'eu/prod'; allowed: 1 to 64 of A-Z a-z 0-9 . _ -")]
     public async Task BadSetting_StopsStartUpWithOneLineNamingIt_ExitCode2(string name, string value, string expected)
     {
         var environment = FlusherEnvironment(SharedRedis.Server.ConnectionString, "127.0.0.1:1", TestKeys.Prefix(), "/tmp/unused.jsonl");
@@ -191,6 +195,22 @@ public sealed partial class ServiceHostTests
 
         Assert.That(service.ExitCode, Is.EqualTo(2));
         Assert.That(service.Log, Does.Contain("feedback-redis: configuration error: ").And.Contain(expected));
+    }
+
+    [Test]
+    public async Task Consumer_ThatCannotLearnTheClusterId_RefusesToStart_SayingToSetFeedbackSourceId()
+    {
+        var environment = FlusherEnvironment(SharedRedis.Server.ConnectionString, "127.0.0.1:1", TestKeys.Prefix(), "/tmp/unused.jsonl");
+        await using var service = ServiceProcess.Start("consumer", environment);
+        using var exit = new CancellationTokenSource(Patience + SourceIdResolver.Budget);
+        while (!service.HasExited)
+        {
+            await Task.Delay(50, exit.Token);
+        }
+
+        Assert.That(service.ExitCode, Is.EqualTo(1), service.Log);
+        Assert.That(service.Log, Does.Contain("feedback-redis: refusing to start: could not learn the Kafka cluster id from 127.0.0.1:1 within 30 s")
+            .And.Contain("or set FEEDBACK_SOURCE_ID."));
     }
 
     private static async Task<string> ScrapeAsync(Uri baseUri) => await Http.GetStringAsync(new Uri(baseUri, "/metrics"));

@@ -62,6 +62,10 @@ public sealed class KafkaTestCluster : IDisposable
         return test;
     }
 
+    /// <summary>The cluster id the mock reports (librdkafka's <c>rd_kafka_clusterid</c>; the mock answers no DescribeCluster).</summary>
+    public Task<string> ClusterIdAsync() => SourceIds.FetchClusterIdAsync(
+        new KafkaOptions { BootstrapServers = BootstrapServers }, TimeProvider.System, TimeSpan.FromSeconds(20), CancellationToken.None);
+
     /// <summary>The <c>Feedback:Kafka</c> settings pointing at this cluster.</summary>
     public Dictionary<string, string?> Configuration() => new()
     {

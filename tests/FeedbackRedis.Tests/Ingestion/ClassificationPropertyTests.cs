@@ -3,6 +3,7 @@ using System.Text.Json;
 using CsCheck;
 using FeedbackRedis.Ingestion;
 using FeedbackRedis.Items;
+using FeedbackRedis.Kafka;
 using FeedbackRedis.Sinks;
 using FeedbackRedis.Sinks.File;
 using FeedbackRedis.Sinks.MongoDb;
@@ -20,7 +21,7 @@ public sealed class ClassificationPropertyTests
     private const int MaxItemBytes = 65_536;
     private static readonly DateTimeOffset ReceivedAt = new(2026, 11, 23, 12, 0, 1, 234, TimeSpan.Zero);
     private static readonly FeedbackTopics Topics = new("fb.reply", "fb.reaction");
-    private static readonly EventClassifier Classifier = new(Topics, MaxItemBytes);
+    private static readonly EventClassifier Classifier = new(Topics, MaxItemBytes, new SourceIdentity("source-1"));
     private static readonly long Iterations = PropertySeed.Iterations(100_000);
 
     [Test]

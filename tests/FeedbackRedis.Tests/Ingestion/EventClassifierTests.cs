@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using FeedbackRedis.Ingestion;
+using FeedbackRedis.Items;
+using FeedbackRedis.Kafka;
 using FeedbackRedis.Tests.Infrastructure;
 
 namespace FeedbackRedis.Tests.Ingestion;
@@ -10,7 +12,7 @@ public sealed class EventClassifierTests
     private const int MaxItemBytes = 2048;
     private static readonly DateTimeOffset ReceivedAt = new(2026, 11, 23, 12, 0, 1, 234, TimeSpan.Zero);
     private static readonly FeedbackTopics Topics = new("fb.reply", "fb.reaction");
-    private static readonly EventClassifier Classifier = new(Topics, MaxItemBytes);
+    private static readonly EventClassifier Classifier = new(Topics, MaxItemBytes, new SourceIdentity("cluster-1"));
 
     private static Classification Classify(string topic, string json, long offset = 42) =>
         Classify(topic, Encoding.UTF8.GetBytes(json), offset);
@@ -29,13 +31,59 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void Without_eventId_the_id_is_topic_partition_offset_and_the_same_on_redelivery()
+    public void Without_eventId_the_id_is_source_topic_partition_offset_and_the_same_on_redelivery()
     {
         var first = Classify("fb.reaction", """{"agentId":"a-1","reaction":"up"}""", offset: 1234);
         var again = Classifier.Classify(new IncomingMessage("fb.reaction", 3, 1234, Encoding.UTF8.GetBytes("""{"agentId":"a-1","reaction":"up"}""")), ReceivedAt.AddHours(1));
 
-        Assert.That(first.Event!.EventId, Is.EqualTo("fb.reaction/3/1234"));
+        Assert.That(first.Event!.EventId, Is.EqualTo("cluster-1/fb.reaction/3/1234"));
         Assert.That(again.Event!.EventId, Is.EqualTo(first.Event.EventId));
+    }
+
+    [Test]
+    public void The_same_coordinates_from_another_source_are_another_event()
+    {
+        var value = Encoding.UTF8.GetBytes("""{"agentId":"a-1","reaction":"up"}""");
+        var moved = new EventClassifier(Topics, MaxItemBytes, new SourceIdentity("cluster-2"));
+
+        var before = Classifier.Classify(new IncomingMessage("fb.reaction", 3, 1234, value), ReceivedAt);
+        var after = moved.Classify(new IncomingMessage("fb.reaction", 3, 1234, value), ReceivedAt);
+
+        Assert.That(after.Event!.EventId, Is.EqualTo("cluster-2/fb.reaction/3/1234").And.Not.EqualTo(before.Event!.EventId));
+    }
+
+    [Test]
+    public void A_producers_eventId_does_not_take_the_source_id()
+    {
+        var moved = new EventClassifier(Topics, MaxItemBytes, new SourceIdentity("cluster-2"));
+
+        var c = moved.Classify(new IncomingMessage("fb.reply", 3, 7, Encoding.UTF8.GetBytes("""{"eventId":"e-9","agentId":"a-1","text":"t"}""")), ReceivedAt);
+
+        Assert.That(c.Event!.EventId, Is.EqualTo("e-9"));
+    }
+
+    [Test]
+    public void A_source_id_not_yet_known_holds_the_message_instead_of_dead_lettering_it()
+    {
+        var early = new EventClassifier(Topics, MaxItemBytes, new SourceIdentity());
+
+        var ex = Assert.Throws<InvalidOperationException>(() => early.Classify(
+            new IncomingMessage("fb.reply", 3, 7, Encoding.UTF8.GetBytes("""{"agentId":"a-1","text":"t"}""")), ReceivedAt));
+
+        Assert.That(ex!.Message, Does.Contain("source id is not known yet"));
+    }
+
+    [Test]
+    public void The_longest_fallback_id_the_validators_allow_is_accepted()
+    {
+        string source = new('s', SourceIds.MaxLength);
+        string topic = new('t', EventIds.MaxLength - EventIds.LongestFallback(source, ""));
+        var longest = new EventClassifier(new FeedbackTopics(topic, "fb.reaction"), MaxItemBytes * 2, new SourceIdentity(source));
+
+        var c = longest.Classify(new IncomingMessage(topic, int.MaxValue, long.MaxValue, Encoding.UTF8.GetBytes("""{"agentId":"a-1","text":"t"}""")), ReceivedAt);
+
+        Assert.That(c.IsDeadLetter, Is.False, c.Detail);
+        Assert.That(c.Event!.EventId, Has.Length.EqualTo(EventIds.MaxLength));
     }
 
     [Test]
@@ -173,7 +221,7 @@ public sealed class EventClassifierTests
     [Test]
     public void An_exception_no_check_foresaw_is_an_unreadable_dead_letter_naming_it()
     {
-        var broken = new EventClassifier(null!, MaxItemBytes);
+        var broken = new EventClassifier(null!, MaxItemBytes, new SourceIdentity("cluster-1"));
 
         var c = broken.Classify(new IncomingMessage("fb.reply", 0, 0, Encoding.UTF8.GetBytes("""{"agentId":"a","text":"t"}""")), ReceivedAt);
 

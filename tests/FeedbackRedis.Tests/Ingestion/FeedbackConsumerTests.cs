@@ -20,7 +20,7 @@ public sealed class FeedbackConsumerTests
         for (int i = 0; i < 60; i++)
         {
             string kind = i % 2 == 0 ? FeedbackMessages.Reply : FeedbackMessages.Reaction;
-            // every third event has no producer id: its id is its Kafka coordinates
+            // every third event has no producer id: its id is its Kafka coordinates under the cluster's id
             string? eventId = i % 3 == 0 ? null : $"ev-{i}";
             kafka.Produce(kafka.TopicFor(kind), FeedbackMessages.Valid(kind, $"agent-{i % 4}", eventId, i));
         }
@@ -36,13 +36,15 @@ public sealed class FeedbackConsumerTests
         var items = (await RedisItems.ItemsAsync(SharedRedis.Connection, prefix)).Select(i => JsonDocument.Parse(i).RootElement).ToList();
         Assert.That(items, Has.Count.EqualTo(60));
         var byId = items.ToDictionary(i => i.GetProperty("eventId").GetString()!);
+        string clusterId = await kafka.ClusterIdAsync();
         Assert.Multiple(() =>
         {
+            Assert.That(clusterId, Does.Match("^mockCluster[0-9a-f]+$"), "the mock cluster reports a cluster id");
             Assert.That(byId.Keys.Count(k => k.StartsWith("ev-", StringComparison.Ordinal)), Is.EqualTo(40));
             foreach (var item in items.Where(i => !i.GetProperty("eventId").GetString()!.StartsWith("ev-", StringComparison.Ordinal)))
             {
-                string coordinates = $"{item.GetProperty("topic").GetString()}/{item.GetProperty("partition").GetInt32()}/{item.GetProperty("offset").GetInt64()}";
-                Assert.That(item.GetProperty("eventId").GetString(), Is.EqualTo(coordinates), "an event without eventId is keyed by its Kafka coordinates");
+                string coordinates = $"{clusterId}/{item.GetProperty("topic").GetString()}/{item.GetProperty("partition").GetInt32()}/{item.GetProperty("offset").GetInt64()}";
+                Assert.That(item.GetProperty("eventId").GetString(), Is.EqualTo(coordinates), "an event without eventId is keyed by the cluster id and its Kafka coordinates");
             }
 
             var reply = byId["ev-2"];
@@ -55,6 +57,26 @@ public sealed class FeedbackConsumerTests
             Assert.That(reaction.GetProperty("reaction").GetString(), Is.EqualTo("thumbs_down"));
             Assert.That(reaction.TryGetProperty("receivedAt", out _), Is.True);
         });
+    }
+
+    [Test]
+    public async Task With_FEEDBACK_SOURCE_ID_set_fallback_ids_take_it_instead_of_the_cluster_id()
+    {
+        string prefix = TestKeys.Prefix();
+        using var kafka = KafkaTestCluster.Start(prefix, partitionsPerTopic: 1, brokers: 1);
+        kafka.Produce(kafka.ReplyTopic, FeedbackMessages.Valid(FeedbackMessages.Reply, "agent-1", null, 0));
+        kafka.Produce(kafka.ReplyTopic, FeedbackMessages.Valid(FeedbackMessages.Reply, "agent-1", "ev-1", 1));
+        kafka.Flush();
+        await using var host = ConsumerHost.Create(kafka, prefix, new Dictionary<string, string?> { ["Feedback:Kafka:SourceId"] = "eu-prod.2" });
+        await host.StartAsync();
+
+        await Eventually.WaitAsync(
+            async () => await RedisItems.PendingAsync(SharedRedis.Connection, prefix) >= 2, Patience, () => host.LogText);
+
+        var ids = (await RedisItems.ItemsAsync(SharedRedis.Connection, prefix))
+            .Select(i => JsonDocument.Parse(i).RootElement.GetProperty("eventId").GetString()).Order(StringComparer.Ordinal).ToList();
+        Assert.That(ids, Is.EqualTo(new[] { $"eu-prod.2/{kafka.ReplyTopic}/0/0", "ev-1" }));
+        Assert.That(host.LogText, Does.Contain("Source id of fallback event ids: eu-prod.2 (FEEDBACK_SOURCE_ID)"));
     }
 
     [Test]

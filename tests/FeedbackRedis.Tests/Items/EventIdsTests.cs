@@ -6,6 +6,7 @@ public sealed class EventIdsTests
 {
     [TestCase("e-1")]
     [TestCase("feedback.reply.received/3/1042")]
+    [TestCase("MkU3OEVBNTcwNTJENDM2Qg/feedback.reply.received/3/1042")]
     public void Explain_IsNull_ForAValidId(string id)
     {
         Assert.That(EventIds.Explain(id), Is.Null);
@@ -38,6 +39,21 @@ public sealed class EventIdsTests
             Assert.That(EventIds.Explain(atLimit), Is.Null);
             Assert.That(EventIds.Explain(atLimit + "f"), Is.EqualTo("event id is 257 characters long; at most 256 are allowed"));
         });
+    }
+
+    [Test]
+    public void Fallback_IsSourceTopicPartitionOffset()
+    {
+        Assert.That(EventIds.Fallback("MkU3OEVBNTcwNTJENDM2Qg", "feedback.reaction.received", 3, 1234),
+            Is.EqualTo("MkU3OEVBNTcwNTJENDM2Qg/feedback.reaction.received/3/1234"));
+    }
+
+    [Test]
+    public void LongestFallback_IsTheLengthAtTheLargestPartitionAndOffset()
+    {
+        string longest = EventIds.Fallback("src", "topic", int.MaxValue, long.MaxValue);
+
+        Assert.That(EventIds.LongestFallback("src", "topic"), Is.EqualTo(longest.Length));
     }
 
     [Test]

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using FeedbackRedis.Ingestion;
 using FeedbackRedis.Items;
+using FeedbackRedis.Kafka;
 using FeedbackRedis.Sinks;
 using FeedbackRedis.Sinks.File;
 using FeedbackRedis.Tests.Infrastructure;
@@ -19,7 +20,7 @@ namespace FeedbackRedis.Tests.Items;
 public sealed class FuzzRegressionTests
 {
     private static readonly FeedbackTopics Topics = new("feedback.reply.received", "feedback.reaction.received");
-    private static readonly EventClassifier Classifier = new(Topics, 65_536);
+    private static readonly EventClassifier Classifier = new(Topics, 65_536, new SourceIdentity("fuzz"));
     private static readonly DateTimeOffset ReceivedAt = new(2026, 12, 1, 12, 0, 1, 234, TimeSpan.Zero);
 
     // Property: Classify never falls back on its safety net (unreadable); the reader itself never throws.

@@ -10,9 +10,12 @@ public sealed class KafkaHealthCheck(IOptions<KafkaOptions> options) : IHealthCh
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
     private readonly Lazy<IAdminClient> _admin = new(() =>
-        new AdminClientBuilder(new AdminClientConfig(options.Value.ClientSettings()) { LogConnectionClose = false })
+        new AdminClientBuilder(Config(options.Value))
             .SetLogHandler((_, _) => { })
             .Build());
+
+    /// <summary>The health client's settings: the service's shared client settings (TLS and SASL included), quiet on closed connections.</summary>
+    internal static AdminClientConfig Config(KafkaOptions kafka) => new(kafka.ClientSettings()) { LogConnectionClose = false };
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

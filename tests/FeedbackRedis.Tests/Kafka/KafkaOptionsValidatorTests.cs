@@ -1,0 +1,277 @@
+using FeedbackRedis.Kafka;
+using FeedbackRedis.Tests.Infrastructure;
+
+namespace FeedbackRedis.Tests.Kafka;
+
+public sealed class KafkaOptionsValidatorTests
+{
+    private static readonly KafkaOptionsValidator Validator = new();
+    private TestCertificates _pki = null!;
+
+    [OneTimeSetUp]
+    public void MakeCertificates() => _pki = TestCertificates.Create();
+
+    [OneTimeTearDown]
+    public void DeleteCertificates() => _pki.Dispose();
+
+    private KafkaOptions MutualTlsFiles() => new()
+    {
+        SecurityProtocol = "ssl",
+        SslCaLocation = _pki.CaFile,
+        SslCertificateLocation = _pki.ClientCertificateFile,
+        SslKeyLocation = _pki.ClientKeyFile,
+    };
+
+    private KafkaOptions MutualTlsPem() => new()
+    {
+        SecurityProtocol = "sasl_ssl",
+        SaslUsername = "svc",
+        SaslPassword = "pw",
+        SslCaPem = _pki.CaPem,
+        SslCertificatePem = _pki.ClientCertificatePem,
+        SslKeyPem = _pki.EncryptedClientKeyPem,
+        SslKeyPassword = TestCertificates.KeyPassword,
+    };
+
+    private static string Failure(KafkaOptions options)
+    {
+        var result = Validator.Validate(null, options);
+        Assert.That(result.Failed, Is.True, "expected a refusal");
+        return result.FailureMessage ?? "";
+    }
+
+    [Test]
+    public void The_defaults_are_valid()
+    {
+        Assert.That(Validator.Validate(null, new KafkaOptions()).Succeeded, Is.True);
+    }
+
+    [Test]
+    public void Mutual_TLS_from_files_and_from_PEM_text_with_an_encrypted_key_is_valid()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Validator.Validate(null, MutualTlsFiles()).Succeeded, Is.True, () => Validator.Validate(null, MutualTlsFiles()).FailureMessage ?? "");
+            Assert.That(Validator.Validate(null, MutualTlsPem()).Succeeded, Is.True, () => Validator.Validate(null, MutualTlsPem()).FailureMessage ?? "");
+            Assert.That(Validator.Validate(null, new KafkaOptions { SecurityProtocol = "SSL", SslCaLocation = _pki.CaFile }).Succeeded, Is.True, "server-only TLS with a private CA");
+        });
+    }
+
+    [Test]
+    public void A_bogus_security_protocol_is_refused_naming_the_variable_the_value_and_the_choices()
+    {
+        Assert.That(Failure(new KafkaOptions { SecurityProtocol = "bogus" }),
+            Does.Contain("FEEDBACK_KAFKA_SECURITY_PROTOCOL (Feedback:Kafka:SecurityProtocol) is 'bogus'; allowed: plaintext, ssl, sasl_plaintext, sasl_ssl."));
+    }
+
+    [Test]
+    public void A_CA_file_that_does_not_exist_is_refused_naming_the_variable_and_the_path()
+    {
+        string missing = Path.Combine(_pki.Directory, "nope", "ca.pem");
+        var options = MutualTlsFiles();
+        options.SslCaLocation = missing;
+
+        Assert.That(Failure(options), Does.Contain($"FEEDBACK_KAFKA_SSL_CA_LOCATION (Feedback:Kafka:SslCaLocation) is '{missing}', a file that does not exist"));
+    }
+
+    [Test]
+    public void A_directory_where_a_file_is_expected_is_refused()
+    {
+        var options = MutualTlsFiles();
+        options.SslCertificateLocation = _pki.Directory;
+
+        Assert.That(Failure(options), Does.Contain("FEEDBACK_KAFKA_SSL_CERTIFICATE_LOCATION").And.Contain("a directory, not a file"));
+    }
+
+    [Test]
+    public void A_file_that_is_not_PEM_is_refused()
+    {
+        var options = MutualTlsFiles();
+        options.SslCaLocation = _pki.Write("garbage.pem", "this is not a certificate\n");
+
+        Assert.That(Failure(options), Does.Contain("FEEDBACK_KAFKA_SSL_CA_LOCATION").And.Contain("not PEM (it holds no '-----BEGIN ...-----' line)"));
+    }
+
+    [Test]
+    public void Swapped_certificate_and_key_files_are_refused_each_naming_what_it_holds()
+    {
+        var options = MutualTlsFiles();
+        options.SslCertificateLocation = _pki.ClientKeyFile;
+        options.SslKeyLocation = _pki.ClientCertificateFile;
+
+        Assert.That(Failure(options), Does.Contain("FEEDBACK_KAFKA_SSL_CERTIFICATE_LOCATION").And.Contain("(it holds PRIVATE KEY)")
+            .And.Contain("FEEDBACK_KAFKA_SSL_KEY_LOCATION").And.Contain("(it holds CERTIFICATE)"));
+    }
+
+    [Test]
+    public void PEM_text_that_is_broken_is_refused_without_quoting_it()
+    {
+        string truncated = _pki.ClientKeyPem[..(_pki.ClientKeyPem.Length / 2)];
+        var options = MutualTlsPem();
+        options.SslKeyPem = truncated;
+        options.SslKeyPassword = "";
+
+        string message = Failure(options);
+
+        Assert.That(message, Does.Contain("FEEDBACK_KAFKA_SSL_KEY_PEM (Feedback:Kafka:SslKeyPem) is not PEM (its 'PRIVATE KEY' block has no '-----END PRIVATE KEY-----' line)"));
+        Assert.That(message, Does.Not.Contain(truncated.Split('\n')[1]), "no line of the key is ever printed");
+    }
+
+    [Test]
+    public void PEM_with_literal_backslash_n_sequences_gets_a_hint()
+    {
+        var options = MutualTlsPem();
+        options.SslCaPem = _pki.CaPem.TrimEnd().Replace("\n", "\\n", StringComparison.Ordinal);
+
+        Assert.That(Failure(options), Does.Contain("FEEDBACK_KAFKA_SSL_CA_PEM").And.Contain("literal \\n sequences: give the text with real line breaks"));
+    }
+
+    [Test]
+    public void One_input_given_both_as_a_file_and_as_PEM_is_refused()
+    {
+        var options = MutualTlsFiles();
+        options.SslCaPem = _pki.CaPem;
+
+        Assert.That(Failure(options), Does.Contain(
+            "FEEDBACK_KAFKA_SSL_CA_PEM (Feedback:Kafka:SslCaPem) is set together with FEEDBACK_KAFKA_SSL_CA_LOCATION (Feedback:Kafka:SslCaLocation); give it one way"));
+    }
+
+    [Test]
+    public void A_certificate_without_its_key_is_refused()
+    {
+        var options = MutualTlsFiles();
+        options.SslKeyLocation = "";
+
+        Assert.That(Failure(options), Does.Contain("FEEDBACK_KAFKA_SSL_CERTIFICATE_LOCATION (Feedback:Kafka:SslCertificateLocation) is set without the client key"));
+    }
+
+    [Test]
+    public void A_key_without_its_certificate_is_refused()
+    {
+        var options = MutualTlsPem();
+        options.SslCertificatePem = "";
+
+        Assert.That(Failure(options), Does.Contain("FEEDBACK_KAFKA_SSL_KEY_PEM (Feedback:Kafka:SslKeyPem) is set without the client certificate"));
+    }
+
+    [Test]
+    public void An_encrypted_key_without_its_password_and_a_password_without_a_key_are_refused()
+    {
+        var noPassword = MutualTlsFiles();
+        noPassword.SslKeyLocation = _pki.EncryptedClientKeyFile;
+        var noKey = new KafkaOptions { SecurityProtocol = "ssl", SslKeyPassword = "pw" };
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Failure(noPassword), Does.Contain("FEEDBACK_KAFKA_SSL_KEY_LOCATION").And.Contain("holds an encrypted private key but FEEDBACK_KAFKA_SSL_KEY_PASSWORD is empty"));
+            Assert.That(Failure(noKey), Does.Contain("FEEDBACK_KAFKA_SSL_KEY_PASSWORD (Feedback:Kafka:SslKeyPassword) is set without a client key"));
+        });
+    }
+
+    [Test]
+    public void A_key_that_is_not_the_certificates_or_a_wrong_key_password_is_refused_by_librdkafka_at_start_up()
+    {
+        using var other = TestCertificates.Create();
+        var mismatch = MutualTlsFiles();
+        mismatch.SslKeyLocation = other.ClientKeyFile;
+        var wrongPassword = MutualTlsPem();
+        wrongPassword.SslKeyPassword = "not-the-password";
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Failure(mismatch), Does.Contain("FEEDBACK_KAFKA_SSL_CA_LOCATION (Feedback:Kafka:SslCaLocation) (with the other TLS settings) is refused by librdkafka: ")
+                .And.Contain("key values mismatch"));
+            Assert.That(Failure(wrongPassword), Does.Contain("is refused by librdkafka: ").And.Contain("ssl.key.pem"));
+        });
+    }
+
+    [TestCase("plaintext")]
+    [TestCase("sasl_plaintext")]
+    public void TLS_settings_with_a_protocol_that_does_not_use_TLS_are_refused(string protocol)
+    {
+        var options = MutualTlsFiles();
+        options.SecurityProtocol = protocol;
+        options.SslEndpointIdentification = "none";
+        if (protocol.StartsWith("sasl", StringComparison.Ordinal))
+        {
+            options.SaslUsername = "svc";
+            options.SaslPassword = "pw";
+        }
+
+        string message = Failure(options);
+
+        Assert.That(message, Does.Contain($"FEEDBACK_KAFKA_SSL_CA_LOCATION (Feedback:Kafka:SslCaLocation) is set (and FEEDBACK_KAFKA_SSL_CERTIFICATE_LOCATION")
+            .And.Contain("FEEDBACK_KAFKA_SSL_ENDPOINT_IDENTIFICATION")
+            .And.Contain($"but FEEDBACK_KAFKA_SECURITY_PROTOCOL (Feedback:Kafka:SecurityProtocol) is {protocol}, which does not use TLS"));
+    }
+
+    [Test]
+    public void Endpoint_identification_is_https_or_none()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Failure(new KafkaOptions { SecurityProtocol = "ssl", SslEndpointIdentification = "hostname" }),
+                Does.Contain("FEEDBACK_KAFKA_SSL_ENDPOINT_IDENTIFICATION (Feedback:Kafka:SslEndpointIdentification) is 'hostname'; allowed: https, none."));
+            Assert.That(Validator.Validate(null, new KafkaOptions { SecurityProtocol = "ssl", SslEndpointIdentification = "none" }).Succeeded, Is.True);
+        });
+    }
+
+    [Test]
+    public void SASL_credentials_go_with_a_SASL_protocol_and_only_with_one()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Failure(new KafkaOptions { SecurityProtocol = "sasl_ssl" }),
+                Does.Contain("FEEDBACK_KAFKA_SASL_USERNAME (Feedback:Kafka:SaslUsername) is empty; sasl_ssl needs the SASL user name")
+                    .And.Contain("FEEDBACK_KAFKA_SASL_PASSWORD (Feedback:Kafka:SaslPassword) is empty"));
+            Assert.That(Failure(new KafkaOptions { SaslUsername = "svc", SaslPassword = "pw" }),
+                Does.Contain("FEEDBACK_KAFKA_SASL_USERNAME (Feedback:Kafka:SaslUsername) is set but FEEDBACK_KAFKA_SECURITY_PROTOCOL (Feedback:Kafka:SecurityProtocol) is plaintext, which does not use SASL"));
+            Assert.That(Failure(new KafkaOptions { SecurityProtocol = "sasl_plaintext", SaslUsername = "svc", SaslPassword = "pw", SaslMechanism = "GSSAPI" }),
+                Does.Contain("FEEDBACK_KAFKA_SASL_MECHANISM (Feedback:Kafka:SaslMechanism) is 'GSSAPI'; allowed: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512."));
+        });
+    }
+
+    [Test]
+    public void Topics_are_Kafka_topic_names_and_all_different()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Failure(new KafkaOptions { ReplyTopic = "feedback/reply" }),
+                Does.Contain("FEEDBACK_TOPIC_REPLY (Feedback:Kafka:ReplyTopic) is 'feedback/reply'; allowed: a Kafka topic name"));
+            Assert.That(Failure(new KafkaOptions { DeadLetterTopic = "feedback.reply.received" }),
+                Does.Contain("FEEDBACK_TOPIC_DLQ (Feedback:Kafka:DeadLetterTopic) is 'feedback.reply.received', the same topic as FEEDBACK_TOPIC_REPLY"));
+            Assert.That(Failure(new KafkaOptions { BootstrapServers = " " }), Does.Contain("FEEDBACK_KAFKA_BOOTSTRAP_SERVERS"));
+        });
+    }
+
+    [TestCase("eu/prod")]
+    [TestCase("has space")]
+    [TestCase("caf\u00e9")]
+    public void A_source_id_outside_the_safe_set_is_refused(string sourceId)
+    {
+        Assert.That(Failure(new KafkaOptions { SourceId = sourceId }),
+            Does.Contain($"FEEDBACK_SOURCE_ID (Feedback:Kafka:SourceId) is '{sourceId}'; allowed: 1 to 64 of A-Z a-z 0-9 . _ -, or empty for the Kafka cluster id."));
+    }
+
+    [Test]
+    public void A_source_id_longer_than_64_characters_is_refused_and_64_are_fine()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Failure(new KafkaOptions { SourceId = new string('s', 65) }), Does.Contain("FEEDBACK_SOURCE_ID"));
+            Assert.That(Validator.Validate(null, new KafkaOptions { SourceId = new string('s', 64) }).Succeeded, Is.True);
+            Assert.That(Validator.Validate(null, new KafkaOptions { SourceId = "MkU3OEVBNTcwNTJENDM2Qg" }).Succeeded, Is.True, "a Kafka cluster id is a source id");
+        });
+    }
+
+    [Test]
+    public void A_source_id_that_with_a_long_topic_would_make_ids_over_256_characters_is_refused()
+    {
+        var options = new KafkaOptions { SourceId = new string('s', 64), ReactionTopic = new string('r', 161) };
+
+        Assert.That(Failure(options), Does.Contain("FEEDBACK_SOURCE_ID (Feedback:Kafka:SourceId) with the topic")
+            .And.Contain("makes fallback event ids of up to 257 characters, and event ids may have at most 256"));
+        options.ReactionTopic = new string('r', 160);
+        Assert.That(Validator.Validate(null, options).Succeeded, Is.True, "exactly 256 fits");
+    }
+}
