@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FeedbackRedis.Batching;
 using FeedbackRedis.Sinks;
+using FeedbackRedis.Sinks.MongoDb;
 
 namespace FeedbackRedis.Flushing;
 
@@ -18,6 +19,11 @@ namespace FeedbackRedis.Flushing;
 /// <param name="EventIdsSha256">Lowercase hex SHA-256 of the event ids in arrival order, each as UTF-8 followed by <c>\n</c> (<see cref="Digest"/>).</param>
 /// <param name="AgentIdsOmitted">True when <paramref name="AgentIds"/> was left out (empty) as well.</param>
 /// <param name="AgentIdsSha256">The same digest over the sorted distinct agent ids.</param>
+/// <param name="BatchKey">
+/// <c>batchId@sealedAt</c> (seal time in Unix milliseconds): the batch's identity across Redis data loss, which can hand
+/// a batch id out again. The key the MongoDB sink guards and marks batches by; downstream deduplicates by it. Null only
+/// in announcements written before it was added.
+/// </param>
 public sealed record FlushedBatchMessage(
     string BatchId,
     string? AgentId,
@@ -36,7 +42,8 @@ public sealed record FlushedBatchMessage(
     bool EventIdsOmitted = false,
     string? EventIdsSha256 = null,
     bool AgentIdsOmitted = false,
-    string? AgentIdsSha256 = null)
+    string? AgentIdsSha256 = null,
+    string? BatchKey = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -68,7 +75,8 @@ public sealed record FlushedBatchMessage(
             EventIdsOmitted: false,
             Digest(eventIds),
             AgentIdsOmitted: false,
-            Digest(agentIds));
+            Digest(agentIds),
+            MongoWriteModels.BatchKey(batch));
     }
 
     /// <summary>The message key: the agent, so one agent's announcements keep their order; the batch id for a global lane.</summary>
@@ -119,7 +127,8 @@ public sealed record FlushedBatchMessage(
     /// <summary>
     /// The largest the summary form (both lists left out) of a batch of up to <paramref name="maxEvents"/> events can be:
     /// measured on a message with every field at its longest (a 128-character agent, the longest batch id and trigger,
-    /// every time with seven fractional digits and an offset, the largest attempt, a sink name of 32 characters).
+    /// every time with seven fractional digits and an offset, the largest attempt, a sink name of 32 characters, a batch
+    /// key with the longest seal time).
     /// </summary>
     public static int WorstCaseSummaryBytes(int maxEvents)
     {
@@ -144,7 +153,8 @@ public sealed record FlushedBatchMessage(
             EventIdsOmitted: true,
             new string('f', 64),
             AgentIdsOmitted: true,
-            new string('f', 64));
+            new string('f', 64),
+            $"{agent}:{long.MaxValue}@{long.MaxValue}");
         return summary.JsonBytes();
     }
 

@@ -17,8 +17,8 @@ public sealed partial class KafkaFlushedBatchPublisher : IFlushedBatchPublisher,
 {
     /// <summary>
     /// What an announcement adds to its JSON value on the wire, kept free below <c>message.max.bytes</c>: the key (the
-    /// agent or batch id, at most about 150 bytes), the <c>batchId</c> and <c>attempt</c> headers (about 170 bytes) and the
-    /// record framing (under 100 bytes). 1 KiB leaves ample slack.
+    /// agent or batch id, at most about 150 bytes), the <c>batchId</c>, <c>batchKey</c> and <c>attempt</c> headers (about
+    /// 370 bytes) and the record framing (under 100 bytes). 1 KiB leaves ample slack.
     /// </summary>
     public const int EnvelopeReserveBytes = 1024;
 
@@ -73,6 +73,11 @@ public sealed partial class KafkaFlushedBatchPublisher : IFlushedBatchPublisher,
                 { "attempt", Encoding.UTF8.GetBytes(fitted.Attempt.ToString(CultureInfo.InvariantCulture)) },
             },
         };
+        if (fitted.BatchKey is { } batchKey)
+        {
+            kafkaMessage.Headers.Add("batchKey", Encoding.UTF8.GetBytes(batchKey));
+        }
+
         await _producer.ProduceAsync(_topic, kafkaMessage, cancellationToken);
     }
 

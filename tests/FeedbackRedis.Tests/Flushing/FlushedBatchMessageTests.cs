@@ -4,6 +4,7 @@ using System.Text.Json;
 using FeedbackRedis.Flushing;
 using FeedbackRedis.Items;
 using FeedbackRedis.Sinks;
+using FeedbackRedis.Sinks.MongoDb;
 using FeedbackRedis.Tests.Infrastructure;
 
 namespace FeedbackRedis.Tests.Flushing;
@@ -28,8 +29,9 @@ public sealed class FlushedBatchMessageTests
             {
                 "batchId", "agentId", "agentIds", "eventCount", "trigger", "firstEventAt", "lastEventAt", "eventIds",
                 "openedAt", "sealedAt", "flushedAt", "attempt", "sink",
-                "agentCount", "eventIdsOmitted", "eventIdsSha256", "agentIdsOmitted", "agentIdsSha256",
+                "agentCount", "eventIdsOmitted", "eventIdsSha256", "agentIdsOmitted", "agentIdsSha256", "batchKey",
             }));
+            Assert.That(root.GetProperty("batchKey").GetString(), Is.EqualTo($"agent-7:42@{TestStores.Start.AddSeconds(10).ToUnixTimeMilliseconds()}"));
             Assert.That(root.GetProperty("batchId").GetString(), Is.EqualTo("agent-7:42"));
             Assert.That(root.GetProperty("trigger").GetString(), Is.EqualTo("size"));
             Assert.That(root.GetProperty("eventCount").GetInt32(), Is.EqualTo(2));
@@ -79,6 +81,26 @@ public sealed class FlushedBatchMessageTests
             Assert.That(message.EventIdsOmitted, Is.False);
             Assert.That(message.AgentIdsOmitted, Is.False);
             Assert.That(message.EventIdsSha256, Is.Null);
+            Assert.That(message.BatchKey, Is.Null, "written before batchKey was added");
+        });
+    }
+
+    [Test]
+    public void BatchKey_IsTheKeyTheMongoDbSinkUses_AndTellsApartABatchIdThatRedisHandedOutAgain()
+    {
+        var first = FeedbackBatch.Read(TestFeedback.Claimed("agent-7:42", [TestFeedback.Item("agent-7", "e-1")], sealedAt: TestStores.Start.AddSeconds(10)));
+        var reissued = FeedbackBatch.Read(TestFeedback.Claimed("agent-7:42", [TestFeedback.Item("agent-7", "e-9")], sealedAt: TestStores.Start.AddMinutes(5)));
+
+        var a = FlushedBatchMessage.From(first, "mongodb", TestStores.Start);
+        var b = FlushedBatchMessage.From(reissued, "file", TestStores.Start);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(a.BatchId, Is.EqualTo(b.BatchId), "after Redis data loss the counter hands the id out again");
+            Assert.That(a.BatchKey, Is.Not.EqualTo(b.BatchKey));
+            Assert.That(a.BatchKey, Is.EqualTo(MongoWriteModels.BatchKey(first)));
+            Assert.That(b.BatchKey, Is.EqualTo($"agent-7:42@{TestStores.Start.AddMinutes(5).ToUnixTimeMilliseconds()}"), "whatever the sink");
+            Assert.That(FlushedBatchMessage.FromJson(a.ToJson())!.BatchKey, Is.EqualTo(a.BatchKey));
         });
     }
 
@@ -120,6 +142,7 @@ public sealed class FlushedBatchMessageTests
             Assert.That(read.AgentIdsOmitted, Is.False, "one agent still fits");
             Assert.That(read.AgentIds, Is.EqualTo(new[] { "agent-7" }));
             Assert.That(read.BatchId, Is.EqualTo("agent-7:9"));
+            Assert.That(read.BatchKey, Is.EqualTo(message.BatchKey), "the summary form keeps the batch key");
         });
     }
 

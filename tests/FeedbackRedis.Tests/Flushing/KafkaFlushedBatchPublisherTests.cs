@@ -15,7 +15,7 @@ public sealed class KafkaFlushedBatchPublisherTests
     private const string Topic = "feedback.batch.flushed";
 
     [Test]
-    public async Task Publish_DeliversTheAnnouncementKeyedByAgent_WithBatchHeaders()
+    public async Task Publish_DeliversTheAnnouncementKeyedByAgent_WithBatchIdBatchKeyAndAttemptHeaders()
     {
         using var cluster = MockKafkaCluster.Start(brokers: 1);
         cluster.CreateTopic(Topic, 1);
@@ -32,6 +32,8 @@ public sealed class KafkaFlushedBatchPublisherTests
             Assert.That(FlushedBatchMessage.FromJson(received.Message.Value), Is.EqualTo(message).Using<FlushedBatchMessage>((x, y) => x.ToJson() == y.ToJson()));
             Assert.That(Encoding.UTF8.GetString(received.Message.Headers.GetLastBytes("batchId")), Is.EqualTo("agent-7:42"));
             Assert.That(Encoding.UTF8.GetString(received.Message.Headers.GetLastBytes("attempt")), Is.EqualTo("2"));
+            Assert.That(Encoding.UTF8.GetString(received.Message.Headers.GetLastBytes("batchKey")), Is.EqualTo(message.BatchKey));
+            Assert.That(message.BatchKey, Is.EqualTo($"agent-7:42@{TestStores.Start.AddSeconds(10).ToUnixTimeMilliseconds()}"));
         });
     }
 
@@ -76,6 +78,7 @@ public sealed class KafkaFlushedBatchPublisherTests
             Assert.That(at.EventIdsOmitted, Is.False);
             Assert.That(at.EventIds, Is.EqualTo(message.EventIds));
             Assert.That(above.EventIdsOmitted, Is.True, "one byte over: the ids are left out");
+            Assert.That(at.BatchKey, Does.StartWith($"{agent}:{long.MaxValue}@"), "the longest key, batch id and batch key header all fit the envelope reserve");
         });
     }
 

@@ -9,17 +9,25 @@ namespace FeedbackRedis.Sinks.MongoDb;
 
 /// <summary>
 /// Writes batch groups to MongoDB: event documents keyed by event id (upserts with <c>$setOnInsert</c>), then each
-/// agent's aggregate, counting every event once without a multi-document transaction (docs/SINKS.md). A group costs a
-/// fixed six round trips whatever its size: one unordered bulk write of its events, two reads (first writers, batch
-/// markers), two bulk writes of agent aggregates and one of batch markers. Every call runs through
-/// <see cref="MongoResilience"/>.
+/// (batch, agent) contribution to the agent's aggregate exactly once, at any distance in time, without a multi-document
+/// transaction (docs/FLUSHING.md, "MongoDB: each contribution counted once"). A group normally costs seven round trips
+/// whatever its size: one unordered bulk write of its events, two reads (first writers, batch markers), two bulk writes
+/// of agent aggregates, one read-back of the agents' guards and one bulk write of batch markers; a late replay, a
+/// completion or a compaction adds a few. Every call runs through <see cref="MongoResilience"/>, inside one causally
+/// consistent session whose deciding reads use read concern majority (<see cref="MongoReads"/>).
 /// </summary>
 public sealed partial class MongoFeedbackSink : IFeedbackSink
 {
     private static readonly BulkWriteOptions Unordered = new() { IsOrdered = false };
+    private readonly IMongoClient _client;
     private readonly IMongoCollection<BsonDocument> _events;
     private readonly IMongoCollection<BsonDocument> _agents;
     private readonly IMongoCollection<BsonDocument> _batches;
+    private readonly IMongoCollection<BsonDocument> _contributions;
+    private readonly IMongoCollection<BsonDocument> _eventsRead;
+    private readonly IMongoCollection<BsonDocument> _agentsRead;
+    private readonly IMongoCollection<BsonDocument> _batchesRead;
+    private readonly IMongoCollection<BsonDocument> _contributionsRead;
     private readonly MongoSinkOptions _options;
     private readonly ResiliencePipeline _pipeline;
     private readonly TimeProvider _time;
@@ -35,18 +43,27 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
             throw new ArgumentException($"write concern '{_options.WriteConcern}' is not majority or 1 to 50", nameof(options));
         }
 
+        _client = client;
         var database = client.GetDatabase(_options.Database)
             .WithWriteConcern(writeConcern)
             .WithReadPreference(ReadPreference.Primary);
         _events = database.GetCollection<BsonDocument>(_options.EventsCollection);
         _agents = database.GetCollection<BsonDocument>(_options.AgentsCollection);
         _batches = database.GetCollection<BsonDocument>(_options.BatchesCollection);
+        _contributions = database.GetCollection<BsonDocument>(_options.ContributionsCollection);
+        _eventsRead = MongoReads.Deciding(_events);
+        _agentsRead = MongoReads.Deciding(_agents);
+        _batchesRead = MongoReads.Deciding(_batches);
+        _contributionsRead = MongoReads.Deciding(_contributions);
         _pipeline = MongoResilience.Create(_options, time);
         _time = time;
         _logger = logger;
     }
 
     public string Name => "mongodb";
+
+    /// <summary>The collections every deciding read goes through (for tests: their read concern is majority).</summary>
+    internal IReadOnlyList<IMongoCollection<BsonDocument>> DecidingReads => [_eventsRead, _agentsRead, _batchesRead, _contributionsRead];
 
     public async Task<string?> CheckAsync(CancellationToken cancellationToken)
     {
@@ -67,7 +84,20 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
     {
         await RunAsync(ct => _events.Indexes.CreateManyAsync(MongoIndexes.Events, ct), cancellationToken);
         await RunAsync(ct => _batches.Indexes.CreateManyAsync(MongoIndexes.Batches, ct), cancellationToken);
-        LogIndexesReady(_options.Database, _options.EventsCollection, _options.AgentsCollection, _options.BatchesCollection);
+        var lifetime = MongoRetention.RecordLifetime(_options);
+        try
+        {
+            await RunAsync(ct => _contributions.Indexes.CreateManyAsync(MongoIndexes.Contributions(lifetime), ct), cancellationToken);
+        }
+        catch (MongoCommandException ex) when (ex.Code == MongoIndexes.IndexOptionsConflict)
+        {
+            await RunAsync(
+                ct => _contributions.Database.RunCommandAsync<BsonDocument>(MongoIndexes.RetentionChange(_options.ContributionsCollection, lifetime), cancellationToken: ct),
+                cancellationToken);
+            LogRetentionChanged(_options.ContributionsCollection, _options.ContributionRetentionDays);
+        }
+
+        LogIndexesReady(_options.Database, _options.EventsCollection, _options.AgentsCollection, _options.BatchesCollection, _options.ContributionsCollection);
     }
 
     public async Task<IReadOnlyList<BatchWriteResult>> WriteAsync(IReadOnlyList<FeedbackBatch> batches, CancellationToken cancellationToken)
@@ -76,10 +106,27 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
         var write = new GroupWrite(batches);
         var now = _time.GetUtcNow().UtcDateTime;
 
-        await WriteEventsAsync(write, now, cancellationToken);
-        if (write.Live.Count > 0)
+        IClientSessionHandle? session = null;
+        try
         {
-            await ApplyAggregatesAsync(write, now, cancellationToken);
+            session = await RunAsync(ct => _client.StartSessionAsync(MongoReads.SessionOptions(), ct), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            write.FailAll(MongoErrorClassifier.Classify(ex), $"starting a session: {ex.Message}");
+            LogStepFailed(ex, "session", batches.Count);
+        }
+
+        if (session is not null)
+        {
+            using (session)
+            {
+                await WriteEventsAsync(write, session, now, cancellationToken);
+                if (write.Live.Count > 0)
+                {
+                    await ApplyAggregatesAsync(write, batches, session, now, cancellationToken);
+                }
+            }
         }
 
         var results = write.Results();
@@ -98,7 +145,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
     /// Step 1: every event of the group in one unordered bulk of upserts. An event whose document cannot be built, or
     /// whose document the server refuses for its own data, is refused alone (<see cref="GroupWrite.Reject"/>).
     /// </summary>
-    private async Task WriteEventsAsync(GroupWrite write, DateTime now, CancellationToken cancellationToken)
+    private async Task WriteEventsAsync(GroupWrite write, IClientSessionHandle session, DateTime now, CancellationToken cancellationToken)
     {
         var models = new List<WriteModel<BsonDocument>>();
         var owners = new List<FeedbackBatch>();
@@ -116,7 +163,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
             }
         }
 
-        await BulkAsync(_events, models, owners, write, "events", cancellationToken, events);
+        await BulkAsync(_events, session, models, owners, write, "events", cancellationToken, events);
     }
 
     /// <summary>
@@ -137,79 +184,6 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
         }
     }
 
-    /// <summary>Steps 2 to 4: find what each batch wrote first, add it to the agents once, then mark the batch.</summary>
-    private async Task ApplyAggregatesAsync(GroupWrite write, DateTime now, CancellationToken cancellationToken)
-    {
-        List<BsonDocument> firstWriters, markers;
-        try
-        {
-            var ids = write.Live.SelectMany(write.Kept).Select(e => e.EventId).Distinct(StringComparer.Ordinal).ToList();
-            firstWriters = await RunAsync(
-                ct => _events.Find(MongoWriteModels.EventsByIdFilter(ids)).Project(MongoWriteModels.FirstWriterProjection()).ToListAsync(ct),
-                cancellationToken);
-            var keys = write.Live.Select(MongoWriteModels.BatchKey).ToList();
-            markers = await RunAsync(
-                ct => _batches.Find(MongoWriteModels.EventsByIdFilter(keys)).Project(new BsonDocument("_id", 1)).ToListAsync(ct),
-                cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            write.FailAll(MongoErrorClassifier.Classify(ex), $"reading first writers: {ex.Message}");
-            LogStepFailed(ex, "read", write.Live.Count);
-            return;
-        }
-
-        var byId = firstWriters.ToDictionary(d => d["_id"].AsString, StringComparer.Ordinal);
-        var applied = markers.Select(d => d["_id"].AsString).ToHashSet(StringComparer.Ordinal);
-        var pending = new List<(FeedbackBatch Batch, IReadOnlyList<AgentContribution> Contributions)>();
-        foreach (var batch in write.Live.Where(b => !applied.Contains(MongoWriteModels.BatchKey(b))))
-        {
-            var kept = write.Kept(batch).ToList();
-            var owned = kept
-                .Where(e => byId.TryGetValue(e.EventId, out var doc) && MongoWriteModels.WrittenFirstBy(doc, batch))
-                .Select(e => e.EventId)
-                .ToHashSet(StringComparer.Ordinal);
-            pending.Add((batch, MongoWriteModels.Contributions(kept, owned)));
-        }
-
-        var ensures = new List<WriteModel<BsonDocument>>();
-        var ensureOwners = new List<FeedbackBatch>();
-        var applies = new List<WriteModel<BsonDocument>>();
-        var applyOwners = new List<FeedbackBatch>();
-        foreach (var (batch, contributions) in pending)
-        {
-            string key = MongoWriteModels.BatchKey(batch);
-            foreach (var contribution in contributions)
-            {
-                ensures.Add(MongoWriteModels.EnsureAgent(contribution.AgentId, now));
-                ensureOwners.Add(batch);
-                applies.Add(MongoWriteModels.ApplyContribution(contribution, key, _options.AppliedBatchesKept, _options.MaxReactionNames, now));
-                applyOwners.Add(batch);
-            }
-        }
-
-        await BulkAsync(_agents, ensures, ensureOwners, write, "agents (ensure)", cancellationToken);
-        KeepLive(applies, applyOwners, write);
-        await BulkAsync(_agents, applies, applyOwners, write, "agents (apply)", cancellationToken);
-
-        var marks = new List<WriteModel<BsonDocument>>();
-        var markOwners = new List<FeedbackBatch>();
-        foreach (var (batch, contributions) in pending.Where(p => write.IsLive(p.Batch)))
-        {
-            marks.Add(MongoWriteModels.BatchMarker(batch, contributions.Sum(c => c.Events), contributions.Select(c => c.AgentId), write.Rejected(batch).Count, now));
-            markOwners.Add(batch);
-        }
-
-        await BulkAsync(_batches, marks, markOwners, write, "batch markers", cancellationToken);
-        if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            var live = write.Live;
-            int events = live.Sum(b => b.Events.Count);
-            long counted = pending.Sum(p => p.Contributions.Sum(c => c.Events));
-            LogGroupWritten(live.Count, events, counted);
-        }
-    }
-
     /// <summary>
     /// One unordered bulk write; each write error fails only the batch whose operation it was (a duplicate key is
     /// success: the document is there), or, in the event step (<paramref name="events"/> given), refuses only the item
@@ -218,6 +192,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
     /// </summary>
     private async Task BulkAsync(
         IMongoCollection<BsonDocument> collection,
+        IClientSessionHandle session,
         List<WriteModel<BsonDocument>> models,
         List<FeedbackBatch> owners,
         GroupWrite write,
@@ -233,7 +208,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
 
         try
         {
-            await RunAsync(ct => collection.BulkWriteAsync(models, Unordered, ct), cancellationToken);
+            await RunAsync(ct => collection.BulkWriteAsync(session, models, Unordered, ct), cancellationToken);
         }
         catch (MongoBulkWriteException ex) when (ex.WriteConcernError is null)
         {

@@ -39,10 +39,32 @@ public sealed class MongoSinkOptions
     public int MaxRetryAttempts { get; set; } = 3;
 
     /// <summary>
-    /// Applied batch keys each agent document keeps as its double-count guard (newest kept). Default 1,000;
-    /// 10 to 100,000. See docs/SINKS.md for what it bounds.
+    /// One apply record per (batch, agent) whose contribution was applied and then compacted out of the agent document
+    /// (<c>Feedback:MongoDb:ContributionsCollection</c>). Default <c>applied_contributions</c>. See docs/FLUSHING.md.
+    /// </summary>
+    public string ContributionsCollection { get; set; } = "applied_contributions";
+
+    /// <summary>
+    /// Batch keys an agent document holds before the oldest are compacted into <see cref="ContributionsCollection"/>
+    /// (the newest half stays). Default 1,000; 10 to 100,000. It bounds the document, not the guard: a compacted key is
+    /// guarded by its apply record (docs/FLUSHING.md).
     /// </summary>
     public int AppliedBatchesKept { get; set; } = 1_000;
+
+    /// <summary>
+    /// How long apply records are kept after their batch was sealed (a TTL index), in days. Default 30; 2 to 3,650. The
+    /// sink refuses to apply the aggregates of a batch sealed more than this minus one day ago (the batch is rejected
+    /// with the reason), so a record is only ever dropped once nothing can ask for it. Replay dead batches within it.
+    /// </summary>
+    public int ContributionRetentionDays { get; set; } = 30;
+
+    /// <summary>
+    /// After how long (minutes since its seal) a batch that wrote an event first but never counted it for that agent is
+    /// presumed gone (dropped, or lost with Redis), so that a later batch carrying one of its events counts its share
+    /// for it. Default 60; 5 to 10,080, and less than the retention minus one day. Completing a batch that is in fact
+    /// alive is still counted once; the delay keeps that rare (docs/FLUSHING.md).
+    /// </summary>
+    public int CompleteOwnersAfterMinutes { get; set; } = 60;
 
     /// <summary>
     /// Distinct reaction names each agent document keeps under <c>reactions</c> (<c>FEEDBACK_MAX_REACTION_NAMES</c>).

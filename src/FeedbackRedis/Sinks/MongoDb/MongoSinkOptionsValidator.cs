@@ -18,6 +18,7 @@ public sealed class MongoSinkOptionsValidator : IValidateOptions<MongoSinkOption
             (nameof(options.EventsCollection), options.EventsCollection),
             (nameof(options.AgentsCollection), options.AgentsCollection),
             (nameof(options.BatchesCollection), options.BatchesCollection),
+            (nameof(options.ContributionsCollection), options.ContributionsCollection),
         })
         {
             check.Require(property, value, IsName(value, 120, "$") && !value.StartsWith("system.", StringComparison.Ordinal), "1 to 120 characters without $, not system.*");
@@ -27,6 +28,13 @@ public sealed class MongoSinkOptionsValidator : IValidateOptions<MongoSinkOption
         check.Range(nameof(options.MaxRetryAttempts), options.MaxRetryAttempts, 0, 10);
         check.Range(nameof(options.AppliedBatchesKept), options.AppliedBatchesKept, 10, 100_000);
         check.Range(nameof(options.MaxReactionNames), options.MaxReactionNames, 1, 10_000);
+        check.Range(nameof(options.ContributionRetentionDays), options.ContributionRetentionDays, 2, 3_650);
+        check.Range(nameof(options.CompleteOwnersAfterMinutes), options.CompleteOwnersAfterMinutes, 5, 10_080);
+        check.Require(
+            nameof(options.CompleteOwnersAfterMinutes),
+            options.CompleteOwnersAfterMinutes,
+            TimeSpan.FromMinutes(options.CompleteOwnersAfterMinutes) < MongoRetention.Horizon(options),
+            $"less than {nameof(options.ContributionRetentionDays)} minus one day ({MongoRetention.Horizon(options).TotalMinutes:N0} minutes)");
         return check.Result();
     }
 

@@ -7,7 +7,8 @@ namespace FeedbackRedis.Sinks.MongoDb;
 
 /// <summary>
 /// The write models the MongoDB sink sends, built as plain <see cref="BsonDocument"/>s so that tests can assert
-/// exactly what the driver will send. The exactly-once argument they implement is in docs/SINKS.md.
+/// exactly what the driver will send. The exactly-once argument they implement is in docs/SINKS.md
+/// and, for the apply guard, records and completions, docs/FLUSHING.md.
 /// </summary>
 internal static class MongoWriteModels
 {
@@ -18,8 +19,40 @@ internal static class MongoWriteModels
     /// A batch's identity across Redis data loss: its id plus its seal time. Batch ids come from a Redis counter, which
     /// a Redis that lost writes could hand out again; the seal time tells the two batches apart.
     /// </summary>
-    public static string BatchKey(FeedbackBatch batch) =>
-        $"{batch.BatchId}@{batch.Claim.SealedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}";
+    /// <remarks>The <c>feedback.batch.flushed</c> announcement carries it as <c>batchKey</c> (field and header).</remarks>
+    public static string BatchKey(FeedbackBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return BatchKey(batch.BatchId, SealedAtMs(batch));
+    }
+
+    /// <summary>The batch key of batch <paramref name="batchId"/> sealed at <paramref name="sealedAtMs"/> (Unix ms).</summary>
+    public static string BatchKey(string batchId, long sealedAtMs) =>
+        $"{batchId}@{sealedAtMs.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The batch's seal time in Unix milliseconds, as its key and the guard's floor use it.</summary>
+    public static long SealedAtMs(FeedbackBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return batch.Claim.SealedAt.ToUnixTimeMilliseconds();
+    }
+
+    /// <summary>
+    /// The key of the batch that wrote <paramref name="document"/> (an event read back with
+    /// <see cref="FirstWriterProjection"/>) first, with its seal time; null when the document does not say.
+    /// </summary>
+    public static (string BatchId, DateTime SealedAt, string Key)? FirstWriterOf(BsonDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        if (document.TryGetValue("batchId", out var id) && id.IsString
+            && document.TryGetValue("batchSealedAt", out var sealedAt) && sealedAt.IsValidDateTime)
+        {
+            var at = sealedAt.ToUniversalTime();
+            return (id.AsString, at, BatchKey(id.AsString, new DateTimeOffset(at).ToUnixTimeMilliseconds()));
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// The event's document, without <c>_id</c>: every field of the item (event id as <c>_id</c> instead of
@@ -57,8 +90,8 @@ internal static class MongoWriteModels
     public static BsonDocument EventsByIdFilter(IEnumerable<string> eventIds) =>
         new("_id", new BsonDocument("$in", new BsonArray(eventIds)));
 
-    /// <summary>Projection of <see cref="EventsByIdFilter"/>: the first writer only.</summary>
-    public static BsonDocument FirstWriterProjection() => new() { { "batchId", 1 }, { "batchSealedAt", 1 } };
+    /// <summary>Projection of <see cref="EventsByIdFilter"/>: the first writer, and the agent it counts for.</summary>
+    public static BsonDocument FirstWriterProjection() => new() { { "batchId", 1 }, { "batchSealedAt", 1 }, { "agentId", 1 } };
 
     /// <summary>True when <paramref name="document"/> (an event read back) was first written by <paramref name="batch"/>.</summary>
     public static bool WrittenFirstBy(BsonDocument document, FeedbackBatch batch) =>
@@ -124,19 +157,21 @@ internal static class MongoWriteModels
         new(new BsonDocument("_id", agentId), new BsonDocument("$setOnInsert", new BsonDocument("createdAt", now))) { IsUpsert = true };
 
     /// <summary>
-    /// Adds one batch's contribution to one agent, at most once: the filter matches only while the agent's
-    /// <c>appliedBatches</c> lacks the batch key, and the same update pushes the key (keeping the newest
-    /// <paramref name="keep"/>). Filter and update touch one document, so the check and the increment are atomic;
-    /// when it was applied before, nothing matches and nothing changes. Not an upsert (<see cref="EnsureAgent"/> runs first).
+    /// Adds one batch's contribution to one agent, at most once: the filter (<see cref="AppliedGuard.Filter"/>) matches
+    /// only while the agent's window <c>appliedBatches</c> lacks the batch key (and the floor or the epoch allows it),
+    /// and the same update appends the key. Filter and update touch one document, so the check and the increment are
+    /// atomic; when it was applied before, nothing matches and nothing changes. Not an upsert
+    /// (<see cref="EnsureAgent"/> runs first). Whether it matched is read back (<see cref="AppliedGuard.StateProjection"/>).
     /// </summary>
     /// <remarks>
     /// The update is a one-stage aggregation pipeline (<c>[{$set: ...}]</c>), so that the reaction counters can be capped
     /// at <paramref name="maxReactionNames"/> distinct names inside the same atomic update (<see cref="ReactionCap"/>);
     /// <c>events</c> and <c>replies</c> are added to (as <c>$inc</c> would), <c>lastFeedbackAt</c> takes the later time
-    /// (as <c>$max</c> would), and <c>appliedBatches</c> gets the key appended and is cut to the newest
-    /// <paramref name="keep"/> (as <c>$push</c> with <c>$slice</c> would). Needs MongoDB 5.0 or later.
+    /// (as <c>$max</c> would), and <c>appliedBatches</c> gets the key appended (as <c>$push</c> would). The window is
+    /// never cut here: only compaction removes keys, after writing their apply records (<see cref="AppliedContributions"/>).
+    /// Needs MongoDB 5.0 or later.
     /// </remarks>
-    public static UpdateOneModel<BsonDocument> ApplyContribution(AgentContribution c, string batchKey, int keep, int maxReactionNames, DateTime now)
+    public static UpdateOneModel<BsonDocument> ApplyContribution(AgentContribution c, ApplyGuard guard, int maxReactionNames, DateTime now)
     {
         ArgumentNullException.ThrowIfNull(c);
         var set = new BsonDocument
@@ -155,19 +190,14 @@ internal static class MongoWriteModels
         }
 
         set.Add("updatedAt", new BsonDocument("$literal", now));
-        set.Add("appliedBatches", new BsonDocument("$slice", new BsonArray
+        set.Add(AppliedGuard.KeysField, new BsonDocument("$concatArrays", new BsonArray
         {
-            new BsonDocument("$concatArrays", new BsonArray
-            {
-                new BsonDocument("$ifNull", new BsonArray { "$appliedBatches", new BsonArray() }),
-                new BsonArray { new BsonDocument("$literal", batchKey) },
-            }),
-            -keep,
+            new BsonDocument("$ifNull", new BsonArray { "$" + AppliedGuard.KeysField, new BsonArray() }),
+            new BsonArray { new BsonDocument("$literal", guard.BatchKey) },
         }));
 
-        var filter = new BsonDocument { { "_id", c.AgentId }, { "appliedBatches", new BsonDocument("$ne", batchKey) } };
         var pipeline = PipelineDefinition<BsonDocument, BsonDocument>.Create(new BsonDocument("$set", set));
-        return new UpdateOneModel<BsonDocument>(filter, new PipelineUpdateDefinition<BsonDocument>(pipeline)) { IsUpsert = false };
+        return new UpdateOneModel<BsonDocument>(AppliedGuard.Filter(c.AgentId, guard), new PipelineUpdateDefinition<BsonDocument>(pipeline)) { IsUpsert = false };
     }
 
     /// <summary>
@@ -215,9 +245,33 @@ internal static class MongoWriteModels
         return chars.Count == 0 ? StoredItem.UnknownReaction : new string([.. chars]);
     }
 
+    /// <summary>
+    /// An event document (read back with <see cref="OwnerCompletion.EventsProjection"/>) as the event it stores, for
+    /// <see cref="Contributions(IEnumerable{BatchedEvent}, IReadOnlySet{string})"/>: id, agent, type, reaction and times;
+    /// null when the document lacks what counting needs (a hand edit).
+    /// </summary>
+    public static BatchedEvent? EventOfDocument(BsonDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        if (!document.TryGetValue("_id", out var id) || !id.IsString
+            || !document.TryGetValue("agentId", out var agent) || !agent.IsString
+            || !document.TryGetValue("type", out var type) || !type.IsString || type.AsString is not ("reply" or "reaction"))
+        {
+            return null;
+        }
+
+        bool reply = type.AsString == "reply";
+        string? reaction = reply ? null
+            : document.TryGetValue("reaction", out var r) && r.IsString ? r.AsString : StoredItem.UnknownReaction;
+        return new BatchedEvent(id.AsString, agent.AsString, reply ? FeedbackType.Reply : FeedbackType.Reaction, reaction, DateOf(document, "occurredAt"), DateOf(document, "receivedAt"), default);
+    }
+
     /// <summary><c>{$add: [{$ifNull: [field, 0]}, amount]}</c>: what <c>$inc</c> does, inside a pipeline.</summary>
     private static BsonDocument AddTo(string field, long amount) =>
         new("$add", new BsonArray { new BsonDocument("$ifNull", new BsonArray { field, 0 }), amount });
+
+    private static DateTimeOffset? DateOf(BsonDocument document, string name) =>
+        document.TryGetValue(name, out var value) && value.IsValidDateTime ? new DateTimeOffset(value.ToUniversalTime(), TimeSpan.Zero) : null;
 
     private static void SetDate(BsonDocument fields, string name, DateTimeOffset? value)
     {

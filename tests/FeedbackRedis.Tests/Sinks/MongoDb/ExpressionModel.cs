@@ -141,6 +141,19 @@ internal static class ExpressionModel
                 return n >= 0 ? new BsonArray(array.Take(n)) : new BsonArray(array.Skip(Math.Max(0, array.Count + n)));
             }
 
+            case "$setIntersection":
+            {
+                // Elements present in every input array, each once (MongoDB leaves the order unspecified).
+                var arrays = args.AsBsonArray.Select(a => Evaluate(a, root, vars)).ToList();
+                if (arrays.Any(a => a is null or BsonNull))
+                {
+                    return BsonNull.Value;
+                }
+
+                var first = arrays[0]!.AsBsonArray.Distinct().ToList();
+                return new BsonArray(first.Where(v => arrays.Skip(1).All(a => a!.AsBsonArray.Any(w => Compare(v, w) == 0))));
+            }
+
             case "$filter":
             case "$map":
             {

@@ -103,7 +103,7 @@ public sealed class MongoFeedbackSinkTests
         await Events.BulkWriteAsync(b.Events.Select(e => MongoWriteModels.EventUpsert(e, b, now)));
         await Agents.BulkWriteAsync([MongoWriteModels.EnsureAgent("agent-1", now)]);
         await Agents.BulkWriteAsync([MongoWriteModels.ApplyContribution(
-            MongoWriteModels.Contributions(b, new HashSet<string> { "b-1" }).Single(), MongoWriteModels.BatchKey(b), 1000, 100, now)]);
+            MongoWriteModels.Contributions(b, new HashSet<string> { "b-1" }).Single(), ApplyGuard.Fast(MongoWriteModels.BatchKey(b), MongoWriteModels.SealedAtMs(b)), 100, now)]);
         // c: fully written before; re-flushed after its ack was lost
         await Sink().WriteAsync([c], CancellationToken.None);
 

@@ -63,4 +63,48 @@ public sealed class MongoSinkOptionsValidatorTests
             Assert.That(options?.MaxReactionNames, Is.EqualTo(250));
         });
     }
+
+    [TestCase(1)]
+    [TestCase(3_651)]
+    public void ContributionRetentionDaysOutOfRange_FailsNamingTheSettingAndRange(int days)
+    {
+        var result = new MongoSinkOptionsValidator().Validate(null, new MongoSinkOptions { ContributionRetentionDays = days, CompleteOwnersAfterMinutes = 5 });
+
+        Assert.That(result.FailureMessage, Does.Contain($"Feedback:MongoDb:ContributionRetentionDays is {days}; allowed: 2 to 3,650."));
+    }
+
+    [TestCase(4)]
+    [TestCase(10_081)]
+    public void CompleteOwnersAfterMinutesOutOfRange_FailsNamingTheSettingAndRange(int minutes)
+    {
+        var result = new MongoSinkOptionsValidator().Validate(null, new MongoSinkOptions { CompleteOwnersAfterMinutes = minutes });
+
+        Assert.That(result.FailureMessage, Does.Contain($"Feedback:MongoDb:CompleteOwnersAfterMinutes is {minutes}; allowed: 5 to 10,080."));
+    }
+
+    [Test]
+    public void CompletingOwnersNoEarlierThanTheRetentionHorizon_Fails_AndJustBeforeItPasses()
+    {
+        var atHorizon = new MongoSinkOptionsValidator().Validate(null, new MongoSinkOptions { ContributionRetentionDays = 2, CompleteOwnersAfterMinutes = 1_440 });
+        var before = new MongoSinkOptionsValidator().Validate(null, new MongoSinkOptions { ContributionRetentionDays = 2, CompleteOwnersAfterMinutes = 1_439 });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(atHorizon.FailureMessage, Does.Contain("Feedback:MongoDb:CompleteOwnersAfterMinutes is '1440'; allowed: less than ContributionRetentionDays minus one day (1,440 minutes)."));
+            Assert.That(before.Succeeded, Is.True);
+        });
+    }
+
+    [Test]
+    public void ContributionsCollection_IsCheckedLikeTheOtherCollections_AndDefaultsToAppliedContributions()
+    {
+        var result = new MongoSinkOptionsValidator().Validate(null, new MongoSinkOptions { ContributionsCollection = "system.x" });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.FailureMessage, Does.Contain("Feedback:MongoDb:ContributionsCollection"));
+            Assert.That(new MongoSinkOptions().ContributionsCollection, Is.EqualTo("applied_contributions"));
+            Assert.That((new MongoSinkOptions().ContributionRetentionDays, new MongoSinkOptions().CompleteOwnersAfterMinutes), Is.EqualTo((30, 60)));
+        });
+    }
 }

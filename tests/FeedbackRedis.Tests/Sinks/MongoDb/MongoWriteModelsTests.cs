@@ -1,3 +1,4 @@
+using FeedbackRedis.Items;
 using FeedbackRedis.Sinks;
 using FeedbackRedis.Sinks.MongoDb;
 using FeedbackRedis.Tests.Infrastructure;
@@ -63,22 +64,21 @@ public sealed class MongoWriteModelsTests
     }
 
     [Test]
-    public void ApplyContribution_IncrementsOnlyWhileTheBatchKeyIsAbsent_AndPushesItBounded_InOnePipelineStage()
+    public void ApplyContribution_Fast_IncrementsOnlyWhileTheKeyIsAbsentAndTheBatchIsAfterTheFloor_AndAppendsTheKey_InOnePipelineStage()
     {
         var contribution = new AgentContribution("agent-1", 5, 2, new Dictionary<string, long> { ["like"] = 2, ["heart"] = 1 }, At);
 
-        var model = MongoWriteModels.ApplyContribution(contribution, "agent-1:7@1795435210000", keep: 1000, maxReactionNames: 100, Now);
+        var model = MongoWriteModels.ApplyContribution(contribution, ApplyGuard.Fast("agent-1:7@1795435210000", 1795435210000), maxReactionNames: 100, Now);
 
         var update = Render(model.Update).AsBsonArray;
         var set = update.Single()["$set"].AsBsonDocument;
         Assert.Multiple(() =>
         {
             Assert.That(model.IsUpsert, Is.False, "EnsureAgent creates the document; an upsert here could insert a second copy");
-            Assert.That(Render(model.Filter), Is.EqualTo(new BsonDocument
-            {
-                { "_id", "agent-1" },
-                { "appliedBatches", new BsonDocument("$ne", "agent-1:7@1795435210000") },
-            }));
+            Assert.That(Render(model.Filter), Is.EqualTo(BsonDocument.Parse("""
+                { "_id": "agent-1", "appliedBatches": { "$ne": "agent-1:7@1795435210000" },
+                  "appliedFloor": { "$not": { "$gte": { "$numberLong": "1795435210000" } } } }
+                """)));
             Assert.That(update, Has.Count.EqualTo(1), "one stage: the whole update is one atomic write of one document");
             Assert.That(set.Names, Is.EqualTo(new[] { "events", "replies", "reactions", "lastFeedbackAt", "updatedAt", "appliedBatches" }));
             Assert.That(set["events"], Is.EqualTo(BsonDocument.Parse("""{ "$add": [{ "$ifNull": ["$events", 0] }, { "$numberLong": "5" }] }""")));
@@ -88,7 +88,28 @@ public sealed class MongoWriteModelsTests
             Assert.That(set["lastFeedbackAt"], Is.EqualTo(new BsonDocument("$max", new BsonArray { "$lastFeedbackAt", At.UtcDateTime })));
             Assert.That(set["updatedAt"], Is.EqualTo(new BsonDocument("$literal", Now)));
             Assert.That(set["appliedBatches"], Is.EqualTo(BsonDocument.Parse(
-                """{ "$slice": [{ "$concatArrays": [{ "$ifNull": ["$appliedBatches", []] }, [{ "$literal": "agent-1:7@1795435210000" }]] }, -1000] }""")));
+                """{ "$concatArrays": [{ "$ifNull": ["$appliedBatches", []] }, [{ "$literal": "agent-1:7@1795435210000" }]] }""")),
+                "appended, never cut here: only compaction removes keys, after writing their records");
+        });
+    }
+
+    [Test]
+    public void ApplyContribution_Guarded_AllowsABatchAtOrBeforeTheFloorOnlyWhileTheEpochIsTheOneRead()
+    {
+        var contribution = new AgentContribution("agent-1", 1, 1, new Dictionary<string, long>(), null);
+
+        var guarded = MongoWriteModels.ApplyContribution(contribution, ApplyGuard.Guarded("agent-1:7@1000", 1000, 4L), 100, Now);
+        var noEpochYet = MongoWriteModels.ApplyContribution(contribution, ApplyGuard.Guarded("agent-1:7@1000", 1000, BsonNull.Value), 100, Now);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Render(guarded.Filter), Is.EqualTo(BsonDocument.Parse("""
+                { "_id": "agent-1", "appliedBatches": { "$ne": "agent-1:7@1000" },
+                  "$or": [ { "appliedFloor": { "$not": { "$gte": { "$numberLong": "1000" } } } },
+                           { "appliedEpoch": { "$numberLong": "4" } } ] }
+                """)));
+            Assert.That(Render(noEpochYet.Filter)["$or"][1], Is.EqualTo(new BsonDocument("appliedEpoch", BsonNull.Value)), "matches a document without an epoch, as MongoDB's null does");
+            Assert.That(Render(guarded.Update), Is.EqualTo(Render(noEpochYet.Update)), "the update is the same; only the filter differs");
         });
     }
 
@@ -97,7 +118,7 @@ public sealed class MongoWriteModelsTests
     {
         var contribution = new AgentContribution("agent-1", 2, 2, new Dictionary<string, long>(), null);
 
-        var set = Render(MongoWriteModels.ApplyContribution(contribution, "k", keep: 10, maxReactionNames: 100, Now).Update).AsBsonArray.Single()["$set"].AsBsonDocument;
+        var set = Render(MongoWriteModels.ApplyContribution(contribution, ApplyGuard.Fast("k@1", 1), maxReactionNames: 100, Now).Update).AsBsonArray.Single()["$set"].AsBsonDocument;
 
         Assert.That(set.Names, Is.EqualTo(new[] { "events", "replies", "updatedAt", "appliedBatches" }));
     }
@@ -107,9 +128,9 @@ public sealed class MongoWriteModelsTests
     {
         var contribution = new AgentContribution("agent-1", 1, 1, new Dictionary<string, long>(), null);
 
-        var set = Render(MongoWriteModels.ApplyContribution(contribution, "$events", keep: 10, maxReactionNames: 100, Now).Update).AsBsonArray.Single()["$set"];
+        var set = Render(MongoWriteModels.ApplyContribution(contribution, ApplyGuard.Fast("$events", 1), maxReactionNames: 100, Now).Update).AsBsonArray.Single()["$set"];
 
-        Assert.That(set["appliedBatches"]["$slice"][0]["$concatArrays"][1], Is.EqualTo(new BsonArray { new BsonDocument("$literal", "$events") }));
+        Assert.That(set["appliedBatches"]["$concatArrays"][1], Is.EqualTo(new BsonArray { new BsonDocument("$literal", "$events") }));
     }
 
     [Test]
@@ -209,6 +230,45 @@ public sealed class MongoWriteModelsTests
             Assert.That(update.Names, Is.EqualTo(new[] { "$setOnInsert" }));
             Assert.That(update["$setOnInsert"]["counted"], Is.EqualTo(new BsonInt64(1)));
             Assert.That(update["$setOnInsert"]["rejected"], Is.EqualTo(new BsonInt32(2)), "items quarantined one by one, for operators");
+        });
+    }
+
+    [Test]
+    public void FirstWriterOf_GivesTheOwnersIdSealTimeAndKey_OrNullWhenTheDocumentDoesNotSay()
+    {
+        var sealedAt = new DateTime(2026, 11, 23, 12, 0, 10, 123, DateTimeKind.Utc);
+
+        var owner = MongoWriteModels.FirstWriterOf(new BsonDocument { { "batchId", "agent-1:7" }, { "batchSealedAt", sealedAt } });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(owner, Is.EqualTo(("agent-1:7", sealedAt, $"agent-1:7@{new DateTimeOffset(sealedAt).ToUnixTimeMilliseconds()}")));
+            Assert.That(owner!.Value.Key, Is.EqualTo(MongoWriteModels.BatchKey(FeedbackBatch.Read(TestFeedback.Claimed("agent-1:7", [], sealedAt: new DateTimeOffset(sealedAt))))), "the key the owner itself uses");
+            Assert.That(MongoWriteModels.FirstWriterOf(new BsonDocument("batchId", "agent-1:7")), Is.Null);
+            Assert.That(MongoWriteModels.FirstWriterOf(new BsonDocument { { "batchId", 7 }, { "batchSealedAt", sealedAt } }), Is.Null);
+        });
+    }
+
+    [Test]
+    public void EventOfDocument_ReadsWhatCountingNeeds_AndCountsLikeTheItemItWasWrittenFrom()
+    {
+        var batch = Batch(
+            "agent-1:7",
+            TestFeedback.Item("agent-1", "e-1", occurredAt: At),
+            TestFeedback.Item("agent-1", "e-2", "reaction", "a.b", At.AddSeconds(3)),
+            """{"eventId":"e-3","agentId":"agent-1","type":"reaction"}""");
+        var docs = batch.Events.Select(e => MongoWriteModels.EventFields(e, batch, Now).Add("_id", e.EventId)).ToList();
+        var ids = batch.Events.Select(e => e.EventId).ToHashSet();
+
+        var fromDocs = MongoWriteModels.Contributions(docs.Select(MongoWriteModels.EventOfDocument).OfType<BatchedEvent>(), ids).Single();
+        var fromItems = MongoWriteModels.Contributions(batch, ids).Single();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((fromDocs.Events, fromDocs.Replies, fromDocs.LastFeedbackAt), Is.EqualTo((fromItems.Events, fromItems.Replies, fromItems.LastFeedbackAt)));
+            Assert.That(fromDocs.Reactions, Is.EqualTo(fromItems.Reactions));
+            Assert.That(fromDocs.Reactions.Keys, Is.EquivalentTo(new[] { "a_b", "unknown" }));
+            Assert.That(MongoWriteModels.EventOfDocument(new BsonDocument { { "_id", "e-9" }, { "agentId", "a" }, { "type", "vote" } }), Is.Null, "a hand edit is not counted");
         });
     }
 

@@ -121,7 +121,7 @@ public sealed class ReactionCapTests
             .ToDictionary(i => $"{i:D6}" + new string('\u20ac', 58), _ => 1_000_000_000_000L);
         var contribution = new AgentContribution("agent-1", reactions.Count, 0, reactions, null);
 
-        var update = Render(MongoWriteModels.ApplyContribution(contribution, "agent-1:7@1795435210000", 100_000, 10_000, Now).Update);
+        var update = Render(MongoWriteModels.ApplyContribution(contribution, ApplyGuard.Fast("agent-1:7@1795435210000", 1795435210000), 10_000, Now).Update);
 
         Assert.That(new BsonDocument("u", update).ToBson().Length, Is.LessThan(12 * 1024 * 1024), "16 MB is MongoDB's limit for one statement");
     }
@@ -204,17 +204,17 @@ public sealed class ReactionCapTests
     }
 
     [Test]
-    public void Model_AddsEventsAndReplies_KeepsTheLaterTime_AndTheNewestBatchKeys()
+    public void Model_AddsEventsAndReplies_KeepsTheLaterTime_AndAppendsTheBatchKeyWithoutCuttingTheWindow()
     {
         var earlier = new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc);
         var later = new DateTime(2026, 11, 2, 0, 0, 0, DateTimeKind.Utc);
         var existing = new BsonDocument
         {
             { "_id", "agent-1" }, { "events", 10L }, { "replies", 4L }, { "lastFeedbackAt", later },
-            { "appliedBatches", new BsonArray { "k1", "k2", "k3" } },
+            { "appliedBatches", new BsonArray { "k1@1", "k2@2", "k3@3" } },
         };
         var contribution = new AgentContribution("agent-1", 3, 1, new Dictionary<string, long> { ["like"] = 2 }, new DateTimeOffset(earlier));
-        var update = Render(MongoWriteModels.ApplyContribution(contribution, "k4", keep: 3, maxReactionNames: 100, Now).Update).AsBsonArray;
+        var update = Render(MongoWriteModels.ApplyContribution(contribution, ApplyGuard.Fast("k4@4", 4), maxReactionNames: 100, Now).Update).AsBsonArray;
 
         var fresh = ExpressionModel.ApplySetPipeline(update, new BsonDocument("_id", "agent-1"));
         var grown = ExpressionModel.ApplySetPipeline(update, existing);
@@ -224,11 +224,11 @@ public sealed class ReactionCapTests
             Assert.That(grown["events"].ToInt64(), Is.EqualTo(13));
             Assert.That(grown["replies"].ToInt64(), Is.EqualTo(5));
             Assert.That(grown["lastFeedbackAt"].ToUniversalTime(), Is.EqualTo(later), "an older batch never moves the time back");
-            Assert.That(grown["appliedBatches"], Is.EqualTo(new BsonArray { "k2", "k3", "k4" }), "the newest keep keys");
+            Assert.That(grown["appliedBatches"], Is.EqualTo(new BsonArray { "k1@1", "k2@2", "k3@3", "k4@4" }), "only compaction removes keys, after writing their records");
             Assert.That(grown["updatedAt"].ToUniversalTime(), Is.EqualTo(Now));
             Assert.That(fresh["events"].ToInt64(), Is.EqualTo(3), "a document just made by EnsureAgent has no counters yet");
             Assert.That(fresh["lastFeedbackAt"].ToUniversalTime(), Is.EqualTo(earlier));
-            Assert.That(fresh["appliedBatches"], Is.EqualTo(new BsonArray { "k4" }));
+            Assert.That(fresh["appliedBatches"], Is.EqualTo(new BsonArray { "k4@4" }));
             Assert.That(fresh["reactions"], Is.EqualTo(new BsonDocument("like", 2L)));
         });
     }
@@ -255,7 +255,7 @@ public sealed class ReactionCapTests
     private static BsonDocument ApplyThroughModel(BsonDocument agent, IReadOnlyDictionary<string, long> reactions, int cap)
     {
         var contribution = new AgentContribution("agent-1", reactions.Values.Sum(), 0, reactions, null);
-        var update = Render(MongoWriteModels.ApplyContribution(contribution, "agent-1:7@1795435210000", 1000, cap, Now).Update).AsBsonArray;
+        var update = Render(MongoWriteModels.ApplyContribution(contribution, ApplyGuard.Fast("agent-1:7@1795435210000", 1795435210000), cap, Now).Update).AsBsonArray;
         return ExpressionModel.ApplySetPipeline(update, agent);
     }
 
