@@ -48,6 +48,8 @@ public sealed partial class FeedbackConsumer
                     }
 
                     _positions.Resolved(partition, last);
+                    // Kafka's commit catches up with what Redis holds even if nothing more ever arrives on the partition.
+                    _ledger.Acknowledged([new TopicPartitionOffset(partition, new Offset(last + 1))], _time.GetUtcNow());
                     fromRedis.Add($"{kafkaPartition}@{last + 1}");
                 }
                 else
