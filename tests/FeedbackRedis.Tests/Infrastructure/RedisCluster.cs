@@ -77,12 +77,16 @@ public sealed class RedisCluster : IAsyncDisposable
             }
         }
 
-        await Eventually.WaitAsync(async () =>
+        // Every node, not just the first: until gossip has reached a node it answers CLUSTERDOWN (seen on a loaded CI run).
+        foreach (int port in cluster.Ports)
         {
-            await using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{cluster.Ports[0]},allowAdmin=true");
-            var info = (string?)await probe.GetDatabase().ExecuteAsync("CLUSTER", "INFO");
-            return info is not null && info.Contains("cluster_state:ok", StringComparison.Ordinal);
-        }, TimeSpan.FromSeconds(30), "the cluster reports cluster_state:ok");
+            await Eventually.WaitAsync(async () =>
+            {
+                await using var probe = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
+                var info = (string?)await probe.GetDatabase().ExecuteAsync("CLUSTER", "INFO");
+                return info is not null && info.Contains("cluster_state:ok", StringComparison.Ordinal);
+            }, TimeSpan.FromSeconds(30), $"cluster node {port} reports cluster_state:ok");
+        }
     }
 
     /// <summary>The hash slot of <paramref name="key"/>, as the cluster computes it (CLUSTER KEYSLOT).</summary>
