@@ -17,6 +17,7 @@ public sealed class FlusherMetrics
     private readonly Counter<long> _publishes;
     private readonly Counter<long> _settled;
     private readonly Counter<long> _quarantined;
+    private readonly Counter<long> _idConflicts;
 
     public FlusherMetrics(IMeterFactory meterFactory)
     {
@@ -30,6 +31,7 @@ public sealed class FlusherMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800] });
         _writeDuration = meter.CreateHistogram<double>("feedback.sink.write.duration", "s", "Time of one sink bulk write (a claim group), by sink.");
         _sinkResults = meter.CreateCounter<long>("feedback.sink.writes", "{batch}", "Batches the sink was asked to write, by sink and outcome (written, unavailable, failed, rejected, invalid).");
+        _idConflicts = meter.CreateCounter<long>("feedback.sink.id_conflicts", "{event}", "Events whose id the sink already held for another agent (two producers reusing one id): kept and counted once, for the agent stored first, by sink.");
         _publishes = meter.CreateCounter<long>("feedback.flushed_publishes", "{message}", "feedback.batch.flushed announcements, by outcome (ok, failed).");
         _quarantined = meter.CreateCounter<long>("feedback.items_quarantined", "{item}", "Items moved out of a written batch into a dead batch of their own (unreadable, or refused by the sink one by one).");
         _settled = meter.CreateCounter<long>("feedback.batches_released", "{batch}", "Claimed batches not acked, by what became of them (retry, returned, dead, lost).");
@@ -52,6 +54,10 @@ public sealed class FlusherMetrics
         foreach (var result in results)
         {
             _sinkResults.Add(1, new("sink", sink), new("outcome", result.Outcome.ToString().ToLowerInvariant()));
+            if (result.IdConflicts > 0)
+            {
+                _idConflicts.Add(result.IdConflicts, new KeyValuePair<string, object?>("sink", sink));
+            }
         }
     }
 

@@ -12,6 +12,12 @@ public sealed record BatchWriteResult(string BatchId, SinkOutcome Outcome, strin
     /// </summary>
     public IReadOnlyList<RejectedItem> RejectedItems { get; init; } = [];
 
+    /// <summary>
+    /// Events of the batch whose id the sink already holds for another agent (two producers reusing one id): stored and
+    /// counted once, for the agent written first; the flusher counts them in <c>feedback.sink.id_conflicts</c>.
+    /// </summary>
+    public int IdConflicts { get; init; }
+
     public static BatchWriteResult Written(string batchId) => new(batchId, SinkOutcome.Written);
 
     /// <summary>Written, except <paramref name="rejected"/> (none: plain <see cref="Written(string)"/>).</summary>

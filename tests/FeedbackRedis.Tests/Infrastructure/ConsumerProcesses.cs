@@ -108,6 +108,9 @@ public sealed partial class ConsumerProcesses : IAsyncDisposable
     public long DuplicatesSkipped() =>
         _started.Sum(p => SkippedPattern().Matches(p.Log).Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
 
+    /// <summary>Appends retried after a failed attempt (whose first try Redis may have taken), counted from every log.</summary>
+    public long AppendRetries() => _started.Sum(p => RetryPattern().Count(p.Log));
+
     /// <summary>Every process's log, for failure messages.</summary>
     public string Logs() => string.Join("\n", _started.Select((p, i) => $"--- consumer {i} (pid {p.Id}, exited: {p.HasExited}) ---\n{Tail(p.Log)}"));
 
@@ -123,4 +126,7 @@ public sealed partial class ConsumerProcesses : IAsyncDisposable
 
     [GeneratedRegex(@"Skipped (\d+) of \d+ events already appended")]
     private static partial Regex SkippedPattern();
+
+    [GeneratedRegex(@"Append retry \d+ in")]
+    private static partial Regex RetryPattern();
 }

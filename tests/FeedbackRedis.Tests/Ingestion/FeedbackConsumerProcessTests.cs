@@ -80,7 +80,13 @@ public sealed class FeedbackConsumerProcessTests
         await consumers.AssertEveryEventExactlyOnceAsync(Ids(events), Patience);
         Assert.Multiple(() =>
         {
-            Assert.That(consumers.DuplicatesSkipped(), Is.LessThanOrEqualTo(500), "re-appended events: at most the killed process's last micro-batch\n" + consumers.Logs());
+            // An append retried after a client-side timeout whose first attempt Redis did take is re-appended too (the
+            // guard skips it): one micro-batch per logged retry on a loaded machine.
+            long retries = consumers.AppendRetries();
+            Assert.That(
+                consumers.DuplicatesSkipped(),
+                Is.LessThanOrEqualTo(500 * (1 + retries)),
+                $"re-appended events: at most the killed process's last micro-batch, plus one per append retry ({retries})\n" + consumers.Logs());
             Assert.That(processes[1].Log + restarted.Log, Does.Match(@"Positioned [1-9]\d* assigned partitions after the offsets Redis recorded"), consumers.Logs());
         });
     }

@@ -14,6 +14,7 @@ internal sealed class GroupWrite(IReadOnlyList<FeedbackBatch> batches)
 
     private readonly Dictionary<string, BatchWriteResult> _failed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedDictionary<int, RejectedItem>> _rejected = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _idConflicts = new(StringComparer.Ordinal);
 
     /// <summary>Batches with no failure so far, in group order.</summary>
     public IReadOnlyList<FeedbackBatch> Live => [.. batches.Where(IsLive)];
@@ -58,6 +59,9 @@ internal sealed class GroupWrite(IReadOnlyList<FeedbackBatch> batches)
     /// <summary>The items of <paramref name="batch"/> refused so far, by item index.</summary>
     public IReadOnlyList<RejectedItem> Rejected(FeedbackBatch batch) =>
         _rejected.TryGetValue(batch.BatchId, out var items) ? [.. items.Values] : [];
+
+    /// <summary>Notes that <paramref name="events"/> events of <paramref name="batch"/> carry an id already stored for another agent.</summary>
+    public void IdConflicts(FeedbackBatch batch, int events) => _idConflicts[batch.BatchId] = events;
 
     /// <summary>
     /// Charges the write errors of one bulk write: operation <c>i</c> was sent for <c>owners[i]</c> (and, in the
@@ -118,8 +122,8 @@ internal sealed class GroupWrite(IReadOnlyList<FeedbackBatch> batches)
     public IReadOnlyList<BatchWriteResult> Results() =>
         [.. batches.Select(b =>
             _failed.TryGetValue(b.BatchId, out var failure) ? failure
-            : _rejected.ContainsKey(b.BatchId) ? BatchWriteResult.WrittenExcept(b.BatchId, Rejected(b))
-            : BatchWriteResult.Written(b.BatchId))];
+            : (_rejected.ContainsKey(b.BatchId) ? BatchWriteResult.WrittenExcept(b.BatchId, Rejected(b)) : BatchWriteResult.Written(b.BatchId))
+                with { IdConflicts = _idConflicts.GetValueOrDefault(b.BatchId) })];
 
     private static string Bounded(string? message) =>
         message is null ? "" : message.Length <= MaxMessageLength ? message : message[..MaxMessageLength] + "...";

@@ -41,6 +41,12 @@ public sealed partial class MongoFeedbackSink
         foreach (var batch in write.Live.Where(b => !marked.Contains(MongoWriteModels.BatchKey(b))))
         {
             var kept = write.Kept(batch).ToList();
+            if (MongoWriteModels.IdConflicts(kept, byId) is { Count: > 0 } conflicts)
+            {
+                write.IdConflicts(batch, conflicts.Count);
+                LogIdConflicts(conflicts.Count, batch.BatchId, conflicts[0].Event.EventId, conflicts[0].Event.AgentId, conflicts[0].StoredAgentId);
+            }
+
             var owned = kept
                 .Where(e => byId.TryGetValue(e.EventId, out var doc) && MongoWriteModels.WrittenFirstBy(doc, batch))
                 .Select(e => e.EventId)

@@ -37,4 +37,7 @@ public sealed partial class MongoFeedbackSink
 
     [LoggerMessage(EventId = 5110, Level = LogLevel.Warning, Message = "MongoDB sink could not complete {Completions} owner share(s) in this write; a later batch carrying their events tries again")]
     private partial void LogCompletionFailed(Exception exception, int completions);
+
+    [LoggerMessage(EventId = 5111, Level = LogLevel.Warning, Message = "MongoDB sink found {Events} event(s) of batch {BatchId} whose id is already stored for another agent; the first stored is kept and counted, these are not. First: {EventId} for {AgentId}, stored for {StoredAgentId}")]
+    private partial void LogIdConflicts(int events, string batchId, string eventId, string agentId, string storedAgentId);
 }

@@ -91,6 +91,24 @@ internal static class MongoWriteModels
         new("_id", new BsonDocument("$in", new BsonArray(eventIds)));
 
     /// <summary>Projection of <see cref="EventsByIdFilter"/>: the first writer, and the agent it counts for.</summary>
+    /// <summary>
+    /// The events of <paramref name="kept"/> whose stored document (from <see cref="FirstWriterProjection"/>, by id)
+    /// names another agent: an id two producers both used. The first stored stays; the later one is neither stored nor
+    /// counted, and is reported.
+    /// </summary>
+    public static IReadOnlyList<(BatchedEvent Event, string StoredAgentId)> IdConflicts(IEnumerable<BatchedEvent> kept, IReadOnlyDictionary<string, BsonDocument> stored)
+    {
+        ArgumentNullException.ThrowIfNull(kept);
+        ArgumentNullException.ThrowIfNull(stored);
+        return
+        [
+            .. kept
+                .Select(e => (Event: e, Doc: stored.GetValueOrDefault(e.EventId)))
+                .Where(x => x.Doc is not null && x.Doc.TryGetValue("agentId", out var agent) && agent.IsString && !string.Equals(agent.AsString, x.Event.AgentId, StringComparison.Ordinal))
+                .Select(x => (x.Event, x.Doc!["agentId"].AsString)),
+        ];
+    }
+
     public static BsonDocument FirstWriterProjection() => new() { { "batchId", 1 }, { "batchSealedAt", 1 }, { "agentId", 1 } };
 
     /// <summary>True when <paramref name="document"/> (an event read back) was first written by <paramref name="batch"/>.</summary>

@@ -137,6 +137,25 @@ public sealed class GroupWriteTests
     private static (GroupWrite Write, List<FeedbackBatch> Owners, List<BatchedEvent> Events) EventStep(params FeedbackBatch[] batches) =>
         (new GroupWrite(batches), [.. batches.SelectMany(b => b.Events.Select(_ => b))], [.. batches.SelectMany(b => b.Events)]);
 
+    [Test]
+    public void IdConflicts_AreReportedInTheBatchsResult_WrittenOrRefusedItems_AndNotForAFailedBatch()
+    {
+        var (write, owners, events) = EventStep(A, B, C);
+        write.Charge(Bulk(WriteError(3, ServerErrorCategory.Uncategorized, 121, "Document failed validation")).WriteErrors, owners, events, "events");
+        write.Fail(C, SinkOutcome.Failed, "boom");
+
+        write.IdConflicts(A, 2);
+        write.IdConflicts(B, 1);
+        write.IdConflicts(C, 1);
+
+        var results = write.Results();
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Select(r => r.IdConflicts), Is.EqualTo(new[] { 2, 1, 0 }));
+            Assert.That(results[1].RejectedItems, Has.Count.EqualTo(1), "the refused item is still reported");
+        });
+    }
+
     private static FeedbackBatch Batch(string batchId, string agent, int events) =>
         FeedbackBatch.Read(TestFeedback.Claimed(batchId, Enumerable.Range(0, events).Select(i => TestFeedback.Item(agent, $"{agent}-{i}"))));
 }

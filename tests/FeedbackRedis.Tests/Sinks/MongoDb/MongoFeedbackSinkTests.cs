@@ -71,6 +71,25 @@ public sealed class MongoFeedbackSinkTests
     }
 
     [Test]
+    public async Task AnIdAlreadyStoredForAnotherAgent_KeepsTheFirst_CountsItOnce_AndIsReportedAsAConflict()
+    {
+        var sink = Sink();
+        await sink.WriteAsync([Batch("agent-1:1", 1, TestFeedback.Item("agent-1", "e-1"))], CancellationToken.None);
+
+        var results = await sink.WriteAsync([Batch("agent-2:1", 2, TestFeedback.Item("agent-2", "e-1"), TestFeedback.Item("agent-2", "e-2"))], CancellationToken.None);
+
+        var e1 = await Events.Find(new BsonDocument("_id", "e-1")).SingleAsync();
+        var agent2 = await Agents.Find(new BsonDocument("_id", "agent-2")).SingleAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Single().Outcome, Is.EqualTo(SinkOutcome.Written));
+            Assert.That(results.Single().IdConflicts, Is.EqualTo(1));
+            Assert.That(e1["agentId"].AsString, Is.EqualTo("agent-1"), "the first stored stays");
+            Assert.That(agent2["events"].ToInt64(), Is.EqualTo(1), "only e-2 counts for agent-2");
+        });
+    }
+
+    [Test]
     public async Task ReplayOfAWrittenBatch_ChangesNoDocument()
     {
         var sink = Sink();

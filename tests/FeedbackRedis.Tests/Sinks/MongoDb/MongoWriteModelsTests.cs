@@ -198,6 +198,21 @@ public sealed class MongoWriteModelsTests
     }
 
     [Test]
+    public void IdConflicts_AreTheEventsStoredUnderAnotherAgent_NotTheNewOnes_NorTheSameAgentsRedeliveries()
+    {
+        var batch = Batch("agent-1:7", TestFeedback.Item("agent-1", "e-1"), TestFeedback.Item("agent-1", "e-2"), TestFeedback.Item("agent-1", "e-3"));
+        var stored = new Dictionary<string, BsonDocument>
+        {
+            ["e-1"] = new() { { "_id", "e-1" }, { "agentId", "agent-1" } },
+            ["e-2"] = new() { { "_id", "e-2" }, { "agentId", "agent-2" } },
+        };
+
+        var conflicts = MongoWriteModels.IdConflicts(batch.Events, stored);
+
+        Assert.That(conflicts.Select(c => (c.Event.EventId, c.StoredAgentId)), Is.EqualTo(new[] { ("e-2", "agent-2") }));
+    }
+
+    [Test]
     public void WrittenFirstBy_NeedsTheSameBatchIdAndSealTime()
     {
         var batch = Batch("agent-1:7", TestFeedback.Item("agent-1", "e-1"));
