@@ -2,6 +2,7 @@ using FeedbackRedis.Batching;
 
 namespace FeedbackRedis.Tests.Batching;
 
+[Category(TestCategories.Unit)]
 public sealed class BatchingOptionsValidatorTests
 {
     private static readonly BatchingOptionsValidator Validator = new();

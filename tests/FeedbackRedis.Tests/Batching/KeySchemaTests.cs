@@ -3,6 +3,7 @@ using FeedbackRedis.Batching;
 
 namespace FeedbackRedis.Tests.Batching;
 
+[Category(TestCategories.Unit)]
 public sealed class KeySchemaTests
 {
     [Test]

@@ -3,6 +3,7 @@ using FeedbackRedis.Configuration;
 
 namespace FeedbackRedis.Tests.Batching;
 
+[Category(TestCategories.Unit)]
 public sealed class RedisConnectionTests
 {
     [Test]

@@ -5,6 +5,7 @@ using FeedbackRedis.Batching;
 namespace FeedbackRedis.Tests.Batching;
 
 /// <summary>Every script is documented where it is read: a header naming its KEYS, its ARGV and what it returns.</summary>
+[Category(TestCategories.Unit)]
 public sealed partial class RedisScriptsTests
 {
     private static IEnumerable<RedisScript> Scripts() =>

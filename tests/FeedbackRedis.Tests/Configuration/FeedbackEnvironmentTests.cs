@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace FeedbackRedis.Tests.Configuration;
 
+[Category(TestCategories.Unit)]
 public sealed class FeedbackEnvironmentTests
 {
     private static BatchingOptions Resolve(Dictionary<string, string?> environment)

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace FeedbackRedis.Tests.Flushing;
 
+[Category(TestCategories.Unit)]
 public sealed class AnnouncementSizeValidatorTests
 {
     private static readonly AnnouncementSizeValidator FullBatches = new(Options.Create(new BatchingOptions { BatchSize = 100_000 }));

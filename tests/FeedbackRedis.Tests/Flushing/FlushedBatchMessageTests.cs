@@ -9,6 +9,7 @@ using FeedbackRedis.Tests.Infrastructure;
 
 namespace FeedbackRedis.Tests.Flushing;
 
+[Category(TestCategories.Unit)]
 public sealed class FlushedBatchMessageTests
 {
     /// <summary>The JSON budget under the default producer limit.</summary>

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace FeedbackRedis.Tests.Flushing;
 
+[Category(TestCategories.Unit)]
 public sealed class FlusherMetricsTests
 {
     [Test]

@@ -2,6 +2,7 @@ using FeedbackRedis.Flushing;
 
 namespace FeedbackRedis.Tests.Flushing;
 
+[Category(TestCategories.Unit)]
 public sealed class FlusherOptionsValidatorTests
 {
     [Test]

@@ -2,6 +2,7 @@ using FeedbackRedis.Flushing;
 
 namespace FeedbackRedis.Tests.Flushing;
 
+[Category(TestCategories.Unit)]
 public sealed class RetryBackoffTests
 {
     [TestCase(1, 0.0, 500)]

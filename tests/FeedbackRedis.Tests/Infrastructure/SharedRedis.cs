@@ -4,37 +4,37 @@ using StackExchange.Redis;
 namespace FeedbackRedis.Tests;
 
 /// <summary>
-/// One Redis for the whole run; every test works under its own key prefix (<see cref="TestKeys.Prefix"/>). It persists
-/// as the README recommends (AOF, everysec), so the service processes started against it pass the start-up check.
+/// One Redis for the whole run, started by the first test that asks for it (so tests that need no server run without
+/// one); every test works under its own key prefix (<see cref="TestKeys.Prefix"/>). It persists as the README
+/// recommends (AOF, everysec), so the service processes started against it pass the start-up check.
 /// </summary>
 [SetUpFixture]
 public sealed class SharedRedis
 {
-    private static RedisServer? _server;
-    private static ConnectionMultiplexer? _connection;
+    private static readonly Lazy<Task<(RedisServer Server, ConnectionMultiplexer Connection)>> Started = new(StartAsync);
 
-    public static RedisServer Server => _server ?? throw new InvalidOperationException("SharedRedis was not set up");
+    public static RedisServer Server => Get().Server;
 
-    public static ConnectionMultiplexer Connection => _connection ?? throw new InvalidOperationException("SharedRedis was not set up");
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _server = await RedisServer.StartAsync(settings: RedisServer.Recommended);
-        _connection = await ConnectionMultiplexer.ConnectAsync(_server.ConnectionString);
-    }
+    public static ConnectionMultiplexer Connection => Get().Connection;
 
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        if (_connection is not null)
+        if (!Started.IsValueCreated || !Started.Value.IsCompletedSuccessfully)
         {
-            await _connection.DisposeAsync();
+            return;
         }
 
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
+        var (server, connection) = Started.Value.Result;
+        await connection.DisposeAsync();
+        await server.DisposeAsync();
+    }
+
+    private static (RedisServer Server, ConnectionMultiplexer Connection) Get() => Started.Value.GetAwaiter().GetResult();
+
+    private static async Task<(RedisServer, ConnectionMultiplexer)> StartAsync()
+    {
+        var server = await RedisServer.StartAsync(settings: RedisServer.Recommended);
+        return (server, await ConnectionMultiplexer.ConnectAsync(server.ConnectionString));
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace FeedbackRedis.Tests.Ingestion;
 
+[Category(TestCategories.Unit)]
 public sealed class AppendRetryTests
 {
     [Test]

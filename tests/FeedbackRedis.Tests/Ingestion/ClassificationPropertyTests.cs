@@ -16,6 +16,7 @@ namespace FeedbackRedis.Tests.Ingestion;
 /// Properties over generated hostile messages (<see cref="HostileMessages"/>), 100,000 cases each: classification is
 /// total, and everything it accepts goes through every later step unchanged in meaning.
 /// </summary>
+[Category(TestCategories.Unit)]
 public sealed class ClassificationPropertyTests
 {
     private const int MaxItemBytes = 65_536;

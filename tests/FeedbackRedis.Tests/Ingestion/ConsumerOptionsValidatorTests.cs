@@ -2,6 +2,7 @@ using FeedbackRedis.Ingestion;
 
 namespace FeedbackRedis.Tests.Ingestion;
 
+[Category(TestCategories.Unit)]
 public sealed class ConsumerOptionsValidatorTests
 {
     private static readonly ConsumerOptionsValidator Validator = new();

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace FeedbackRedis.Tests.Ingestion;
 
 [FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
+[Category(TestCategories.Unit)]
 public sealed class ConsumerProgressTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));

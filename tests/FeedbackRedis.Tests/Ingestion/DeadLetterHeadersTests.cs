@@ -4,6 +4,7 @@ using FeedbackRedis.Ingestion;
 
 namespace FeedbackRedis.Tests.Ingestion;
 
+[Category(TestCategories.Unit)]
 public sealed class DeadLetterHeadersTests
 {
     [Test]

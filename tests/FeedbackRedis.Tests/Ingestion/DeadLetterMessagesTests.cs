@@ -4,6 +4,7 @@ using FeedbackRedis.Ingestion;
 
 namespace FeedbackRedis.Tests.Ingestion;
 
+[Category(TestCategories.Unit)]
 public sealed class DeadLetterMessagesTests
 {
     private static readonly Classification TooLarge = Classification.Reject(DeadLetterReason.TooLarge, "the message is too large");

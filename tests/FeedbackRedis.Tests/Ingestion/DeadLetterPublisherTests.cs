@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging.Testing;
 namespace FeedbackRedis.Tests.Ingestion;
 
 /// <summary>The dead-letter publisher against a fake producer: no broker, every refusal chosen by the test.</summary>
+[Category(TestCategories.Unit)]
 public sealed class DeadLetterPublisherTests
 {
     private const string Topic = "test.dlq";

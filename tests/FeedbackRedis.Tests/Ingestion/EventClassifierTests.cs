@@ -7,6 +7,7 @@ using FeedbackRedis.Tests.Infrastructure;
 
 namespace FeedbackRedis.Tests.Ingestion;
 
+[Category(TestCategories.Unit)]
 public sealed class EventClassifierTests
 {
     private const int MaxItemBytes = 2048;

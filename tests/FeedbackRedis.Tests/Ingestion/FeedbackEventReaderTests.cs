@@ -4,6 +4,7 @@ using FeedbackRedis.Ingestion;
 
 namespace FeedbackRedis.Tests.Ingestion;
 
+[Category(TestCategories.Unit)]
 public sealed class FeedbackEventReaderTests
 {
     private static FeedbackEvent? Read(string json, FeedbackType type, out Classification? failure) =>

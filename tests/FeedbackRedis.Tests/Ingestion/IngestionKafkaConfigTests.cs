@@ -5,6 +5,7 @@ using FeedbackRedis.Kafka;
 
 namespace FeedbackRedis.Tests.Ingestion;
 
+[Category(TestCategories.Unit)]
 public sealed class IngestionKafkaConfigTests
 {
     [Test]

@@ -5,6 +5,7 @@ using System.Diagnostics.Metrics;
 
 namespace FeedbackRedis.Tests.Ingestion;
 
+[Category(TestCategories.Unit)]
 public sealed class IngestionMetricsTests
 {
     [Test]

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace FeedbackRedis.Tests.Ingestion;
 
+[Category(TestCategories.Unit)]
 public sealed class MicroBatchTests
 {
     private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(50);

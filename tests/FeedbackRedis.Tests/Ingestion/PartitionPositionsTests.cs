@@ -3,6 +3,7 @@ using FeedbackRedis.Ingestion;
 
 namespace FeedbackRedis.Tests.Ingestion;
 
+[Category(TestCategories.Unit)]
 public sealed class PartitionPositionsTests
 {
     private static readonly TopicPartition A = new("t", new Partition(0));

@@ -2,6 +2,7 @@ using FeedbackRedis.Items;
 
 namespace FeedbackRedis.Tests.Items;
 
+[Category(TestCategories.Unit)]
 public sealed class AgentIdsTests
 {
     [TestCase("a")]

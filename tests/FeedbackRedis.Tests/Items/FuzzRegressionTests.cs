@@ -17,6 +17,7 @@ namespace FeedbackRedis.Tests.Items;
 /// runs. A classify input is a Kafka message as the target reads it: the first byte picks the topic (even: reply, odd:
 /// reaction), the rest is the value.
 /// </summary>
+[Category(TestCategories.Unit)]
 public sealed class FuzzRegressionTests
 {
     private static readonly FeedbackTopics Topics = new("feedback.reply.received", "feedback.reaction.received");

@@ -4,6 +4,7 @@ using FeedbackRedis.Tests.Infrastructure;
 
 namespace FeedbackRedis.Tests.Items;
 
+[Category(TestCategories.Unit)]
 public sealed class StoredItemTests
 {
     [Test]

@@ -4,6 +4,7 @@ using FeedbackRedis.Items;
 namespace FeedbackRedis.Tests.Items;
 
 /// <summary>The writer half of <see cref="StoredItem"/> (StoredItem.Writer.cs): the exact layout and size of an item.</summary>
+[Category(TestCategories.Unit)]
 public sealed class StoredItemWriterTests
 {
     private static readonly DateTimeOffset ReceivedAt = new(2026, 11, 23, 12, 0, 1, 234, TimeSpan.Zero);

@@ -12,6 +12,7 @@ namespace FeedbackRedis.Tests.Kafka;
 /// announcement producer, health check) gets the same connection and security entries, and librdkafka builds each of
 /// them with real certificate and key material (it loads and checks the files and PEM when a client is created).
 /// </summary>
+[Category(TestCategories.Unit)]
 public sealed class KafkaClientSettingsTests
 {
     private TestCertificates _pki = null!;

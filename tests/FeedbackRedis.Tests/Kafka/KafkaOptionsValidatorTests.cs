@@ -3,6 +3,7 @@ using FeedbackRedis.Tests.Infrastructure;
 
 namespace FeedbackRedis.Tests.Kafka;
 
+[Category(TestCategories.Unit)]
 public sealed class KafkaOptionsValidatorTests
 {
     private static readonly KafkaOptionsValidator Validator = new();

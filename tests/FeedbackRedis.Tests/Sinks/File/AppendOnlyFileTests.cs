@@ -3,6 +3,7 @@ using FeedbackRedis.Sinks.File;
 
 namespace FeedbackRedis.Tests.Sinks.File;
 
+[Category(TestCategories.Unit)]
 public sealed class AppendOnlyFileTests
 {
     private const int NoSpace = 28; // ENOSPC

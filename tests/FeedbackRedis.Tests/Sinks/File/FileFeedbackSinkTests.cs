@@ -10,6 +10,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace FeedbackRedis.Tests.Sinks.File;
 
+[Category(TestCategories.Unit)]
 public sealed class FileFeedbackSinkTests
 {
     private string _dir = "";

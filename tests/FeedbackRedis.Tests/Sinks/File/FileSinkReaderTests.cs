@@ -2,6 +2,7 @@ using FeedbackRedis.Sinks.File;
 
 namespace FeedbackRedis.Tests.Sinks.File;
 
+[Category(TestCategories.Unit)]
 public sealed class FileSinkReaderTests
 {
     [Test]

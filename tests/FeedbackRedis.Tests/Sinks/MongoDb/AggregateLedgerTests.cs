@@ -9,6 +9,7 @@ namespace FeedbackRedis.Tests.Sinks.MongoDb;
 /// What a group write sends next, given what it read: the (batch, agent) bookkeeping of <see cref="AggregateLedger"/> as
 /// pure code. No server.
 /// </summary>
+[Category(TestCategories.Unit)]
 public sealed class AggregateLedgerTests
 {
     private static readonly FeedbackBatch A = Batch("#global-0:1", 1, ("a-1", "agent-1"), ("a-2", "agent-2"));

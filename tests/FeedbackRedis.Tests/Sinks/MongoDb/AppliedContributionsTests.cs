@@ -7,6 +7,7 @@ using MongoDB.Driver;
 namespace FeedbackRedis.Tests.Sinks.MongoDb;
 
 /// <summary>The per-(batch, agent) apply records, compaction and their TTL, as the driver will send them. No server.</summary>
+[Category(TestCategories.Unit)]
 public sealed class AppliedContributionsTests
 {
     private static readonly DateTime Now = new(2026, 11, 23, 12, 0, 11, DateTimeKind.Utc);

@@ -4,6 +4,7 @@ using MongoDB.Bson;
 namespace FeedbackRedis.Tests.Sinks.MongoDb;
 
 /// <summary>The guard kept in each agent document: its read-back and the decisions made on it. No server.</summary>
+[Category(TestCategories.Unit)]
 public sealed class AppliedGuardTests
 {
     [Test]

@@ -8,6 +8,7 @@ using static FeedbackRedis.Tests.Sinks.MongoDb.DriverErrors;
 namespace FeedbackRedis.Tests.Sinks.MongoDb;
 
 /// <summary>How one group write charges the driver's write errors to batches and items, without a server.</summary>
+[Category(TestCategories.Unit)]
 public sealed class GroupWriteTests
 {
     private static readonly FeedbackBatch A = Batch("agent-a:1", "a", 3);

@@ -17,6 +17,7 @@ namespace FeedbackRedis.Tests.Sinks.MongoDb;
 /// one server operation; a read sees every write acknowledged before it (what majority reads in one causally
 /// consistent session give the argument in docs/FLUSHING.md). No server.
 /// </summary>
+[Category(TestCategories.Unit)]
 public sealed class GuardProtocolModelTests
 {
     private const int Kept = 4;

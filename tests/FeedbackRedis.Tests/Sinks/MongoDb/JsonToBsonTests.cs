@@ -5,6 +5,7 @@ using MongoDB.Bson;
 
 namespace FeedbackRedis.Tests.Sinks.MongoDb;
 
+[Category(TestCategories.Unit)]
 public sealed class JsonToBsonTests
 {
     [TestCase("1", BsonType.Int32)]

@@ -8,6 +8,7 @@ using static FeedbackRedis.Tests.Sinks.MongoDb.DriverErrors;
 namespace FeedbackRedis.Tests.Sinks.MongoDb;
 
 /// <summary>Classification of the driver's real exception types, constructed as the driver constructs them.</summary>
+[Category(TestCategories.Unit)]
 public sealed class MongoErrorClassifierTests
 {
     [Test]

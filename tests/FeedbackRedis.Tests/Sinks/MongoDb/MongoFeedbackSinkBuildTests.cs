@@ -5,6 +5,7 @@ using FeedbackRedis.Tests.Infrastructure;
 namespace FeedbackRedis.Tests.Sinks.MongoDb;
 
 /// <summary>The sink's first step before any call: one event whose document cannot be built is refused alone. No server.</summary>
+[Category(TestCategories.Unit)]
 public sealed class MongoFeedbackSinkBuildTests
 {
     [Test]

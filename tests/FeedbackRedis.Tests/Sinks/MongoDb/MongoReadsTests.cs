@@ -8,6 +8,7 @@ using MongoDB.Driver;
 namespace FeedbackRedis.Tests.Sinks.MongoDb;
 
 /// <summary>The read concern and session of every read that decides to skip a write. No server (nothing is sent).</summary>
+[Category(TestCategories.Unit)]
 public sealed class MongoReadsTests
 {
     [Test]

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace FeedbackRedis.Tests.Sinks.MongoDb;
 
+[Category(TestCategories.Unit)]
 public sealed class MongoSinkOptionsValidatorTests
 {
     [Test]

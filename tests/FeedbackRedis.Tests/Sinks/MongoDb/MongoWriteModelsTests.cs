@@ -10,6 +10,7 @@ using MongoDB.Driver;
 namespace FeedbackRedis.Tests.Sinks.MongoDb;
 
 /// <summary>The exact documents the driver will send, rendered through the driver's own definitions. No server needed.</summary>
+[Category(TestCategories.Unit)]
 public sealed class MongoWriteModelsTests
 {
     private static readonly DateTime Now = new(2026, 11, 23, 12, 0, 11, DateTimeKind.Utc);

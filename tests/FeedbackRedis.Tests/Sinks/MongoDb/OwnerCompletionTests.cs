@@ -6,6 +6,7 @@ using MongoDB.Bson;
 namespace FeedbackRedis.Tests.Sinks.MongoDb;
 
 /// <summary>Which gone owners a group write completes, and how an owner's share is counted from its documents. No server.</summary>
+[Category(TestCategories.Unit)]
 public sealed class OwnerCompletionTests
 {
     private static readonly MongoSinkOptions Options = new() { CompleteOwnersAfterMinutes = 60, ContributionRetentionDays = 30 };

@@ -10,6 +10,7 @@ namespace FeedbackRedis.Tests.Sinks.MongoDb;
 /// The capped reaction counters of <see cref="MongoWriteModels.ApplyContribution"/>, without a server: the pipeline's
 /// structure, and its logic run through <see cref="ExpressionModel"/> against applying the names one by one.
 /// </summary>
+[Category(TestCategories.Unit)]
 public sealed class ReactionCapTests
 {
     private static readonly DateTime Now = new(2026, 11, 23, 12, 0, 11, DateTimeKind.Utc);
