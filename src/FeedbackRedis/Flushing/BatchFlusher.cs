@@ -32,9 +32,6 @@ public sealed partial class BatchFlusher(
     /// <summary>The lease owner name this flusher claims with.</summary>
     public string Owner => identity.Owner;
 
-    /// <summary>While the sink or the announcement topic is unavailable, claiming pauses until this time.</summary>
-    public DateTimeOffset PausedUntil => _pausedUntil;
-
     /// <summary>
     /// Runs one round. Once <paramref name="stoppingToken"/> is cancelled no new group is claimed; a group in hand gets
     /// <see cref="FlusherOptions.DrainTimeout"/> to finish before its leases are given back.
