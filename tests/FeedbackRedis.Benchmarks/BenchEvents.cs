@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using FeedbackRedis.Batching;
 using FeedbackRedis.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -9,6 +11,9 @@ namespace FeedbackRedis.Benchmarks;
 /// <summary>Events shaped like the consumer's items, over agents with a hot-agent skew, and stores to append them to.</summary>
 internal static class BenchEvents
 {
+    /// <summary>The engine records its metrics as in the service; nothing here exports them.</summary>
+    public static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+
     /// <summary>
     /// <paramref name="count"/> events over <paramref name="agents"/> agents (20% of them to the hottest 1%), each item
     /// a JSON object like the consumer's, padded to <paramref name="itemBytes"/> bytes (ASCII) where it is shorter.
@@ -37,7 +42,7 @@ internal static class BenchEvents
     }
 
     public static RedisBatchStore Store(IConnectionMultiplexer redis, BatchingOptions options) =>
-        new(redis, Options.Create(options), TimeProvider.System);
+        new(redis, Options.Create(options), TimeProvider.System, new StoreMetrics(Meters));
 
     public static IConnectionMultiplexer Connect(string endpoint) =>
         RedisConnection.Connect(new RedisOptions { ConnectionString = endpoint + ",allowAdmin=true,syncTimeout=30000,asyncTimeout=30000" }, "feedback-bench");

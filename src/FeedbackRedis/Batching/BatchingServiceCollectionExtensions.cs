@@ -9,7 +9,7 @@ public static class BatchingServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the batch engine: <see cref="BatchingOptions"/> and <see cref="RedisOptions"/> bound from configuration and
-    /// validated at start-up, one Redis connection, and the <see cref="RedisBatchStore"/>.
+    /// validated at start-up, one Redis connection, the <see cref="RedisBatchStore"/> and its <see cref="StoreMetrics"/>.
     /// </summary>
     public static IServiceCollection AddBatchEngine(this IServiceCollection services)
     {
@@ -18,6 +18,8 @@ public static class BatchingServiceCollectionExtensions
         services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.Section).ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<StackExchange.Redis.IConnectionMultiplexer>(sp => RedisConnection.Connect(sp.GetRequiredService<IOptions<RedisOptions>>().Value));
+        services.AddMetrics();
+        services.TryAddSingleton<StoreMetrics>();
         services.TryAddSingleton<RedisBatchStore>();
         return services;
     }

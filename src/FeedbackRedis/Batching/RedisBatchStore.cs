@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using FeedbackRedis.Diagnostics;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -16,12 +15,13 @@ public sealed partial class RedisBatchStore
     private readonly IDatabase _db;
     private readonly BatchingOptions _options;
     private readonly TimeProvider _time;
-    private readonly StoreMetrics? _metrics;
+    private readonly StoreMetrics _metrics;
 
-    public RedisBatchStore(IConnectionMultiplexer redis, IOptions<BatchingOptions> options, TimeProvider time, StoreMetrics? metrics = null)
+    public RedisBatchStore(IConnectionMultiplexer redis, IOptions<BatchingOptions> options, TimeProvider time, StoreMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(metrics);
         _redis = redis;
         _db = redis.GetDatabase();
         _options = options.Value;
@@ -87,7 +87,7 @@ public sealed partial class RedisBatchStore
         }
         finally
         {
-            _metrics?.RecordRedis(operation, Stopwatch.GetElapsedTime(start), ok);
+            _metrics.RecordRedis(operation, Stopwatch.GetElapsedTime(start), ok);
         }
     }
 

@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FeedbackRedis.Batching;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -10,6 +12,9 @@ namespace FeedbackRedis.Control;
 /// <summary>Makes the per-invocation context: the store, the writers and the output format.</summary>
 internal sealed class CtlContextFactory(CtlConnection connection, TextWriter output, TextWriter error)
 {
+    /// <summary>The store's metrics are recorded in every process; feedbackctl exports none.</summary>
+    private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+
     public CtlConnection Connection => connection;
 
     public CtlContext Open(ParseResult parse)
@@ -20,7 +25,7 @@ internal sealed class CtlContextFactory(CtlConnection connection, TextWriter out
         config.ConnectTimeout = Math.Min(config.ConnectTimeout, 5_000);
         config.ClientName ??= "feedbackctl";
         var multiplexer = ConnectionMultiplexer.Connect(config);
-        var store = new RedisBatchStore(multiplexer, Options.Create(batching), TimeProvider.System);
+        var store = new RedisBatchStore(multiplexer, Options.Create(batching), TimeProvider.System, new StoreMetrics(Meters));
         return new CtlContext(multiplexer, store, output, error, parse.GetValue(connection.Json));
     }
 

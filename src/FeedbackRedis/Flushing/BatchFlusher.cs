@@ -19,7 +19,7 @@ public sealed partial class BatchFlusher(
     FlusherIdentity identity,
     TimeProvider time,
     ILogger<BatchFlusher> logger,
-    FlusherMetrics? metrics = null)
+    FlusherMetrics metrics)
 {
     /// <summary>Groups one round may claim before it lets the timer seal due batches again.</summary>
     public const int MaxGroupsPerRound = 16;
@@ -137,7 +137,7 @@ public sealed partial class BatchFlusher(
             results = [.. batches.Select(b => new BatchWriteResult(b.BatchId, SinkOutcome.Failed, $"{sink.Name} sink threw: {ex.GetType().Name}: {ex.Message}"))];
         }
 
-        metrics?.SinkWrite(sink.Name, time.GetElapsedTime(writeStarted), results);
+        metrics.SinkWrite(sink.Name, time.GetElapsedTime(writeStarted), results);
 
         var outcomes = results.ToDictionary(r => r.BatchId, StringComparer.Ordinal);
         var written = new List<FeedbackBatch>(batches.Count);
@@ -240,7 +240,7 @@ public sealed partial class BatchFlusher(
             {
                 case true:
                     tally.Acked++;
-                    metrics?.Flushed(toAck[i], ackedAt);
+                    metrics.Flushed(toAck[i], ackedAt);
                     break;
                 case false:
                     tally.Lost++;
@@ -288,7 +288,7 @@ public sealed partial class BatchFlusher(
         }
 
         tally.Quarantined += rejected.Count;
-        metrics?.Quarantined(rejected.Count);
+        metrics.Quarantined(rejected.Count);
         LogItemsQuarantined(rejected.Count, batch.BatchId, done.DeadBatchId, reason);
         var gone = rejected.Select(r => r.ItemIndex).ToHashSet();
         return new FeedbackBatch(done.Remaining, [.. batch.Events.Where(e => !gone.Contains(e.ItemIndex))]);
@@ -300,12 +300,12 @@ public sealed partial class BatchFlusher(
         try
         {
             await publisher.PublishAsync(FlushedBatchMessage.From(batch, sink.Name, flushedAt), abort);
-            metrics?.Published(ok: true);
+            metrics.Published(ok: true);
             return null;
         }
         catch (Exception ex)
         {
-            metrics?.Published(ok: false);
+            metrics.Published(ok: false);
             LogPublishFailed(ex, batch.BatchId);
             return ex is OperationCanceledException ? "announcement cancelled (lease lost or shutting down)" : ex.Message;
         }
@@ -349,7 +349,7 @@ public sealed partial class BatchFlusher(
             return;
         }
 
-        metrics?.Released(mode, released);
+        metrics.Released(mode, released);
 
         switch (released)
         {

@@ -33,6 +33,7 @@ public static class FlushingServiceCollectionExtensions
             _ => ActivatorUtilities.CreateInstance<MongoFeedbackSink>(sp),
         });
         services.TryAddSingleton<IFlushedBatchPublisher, KafkaFlushedBatchPublisher>();
+        services.AddMetrics();
         services.TryAddSingleton<FlusherMetrics>();
         services.TryAddSingleton<BatchFlusher>();
         services.AddHealthChecks().AddCheck<SinkHealthCheck>("sink", tags: [HealthTags.Ready]);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using FeedbackRedis.Diagnostics;
 using FeedbackRedis.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,7 +34,7 @@ public sealed partial class KafkaFlushedBatchPublisher : IFlushedBatchPublisher,
         ArgumentNullException.ThrowIfNull(flusher);
         _logger = logger;
         _producer = new ProducerBuilder<string, string>(ProducerConfig(kafka.Value, flusher.Value))
-            .SetLogHandler((_, m) => OnKafkaLog(m))
+            .SetLogHandler(KafkaClientLog.Handler(logger, "announcement-producer"))
             .SetErrorHandler((_, e) => LogKafkaError(e.Code, e.Reason, e.IsFatal))
             .Build();
         _topic = kafka.Value.FlushedTopic;
@@ -85,22 +86,5 @@ public sealed partial class KafkaFlushedBatchPublisher : IFlushedBatchPublisher,
     {
         _producer.Flush(TimeSpan.FromSeconds(5));
         _producer.Dispose();
-    }
-
-    [LoggerMessage(EventId = 4900, Level = LogLevel.Debug,
-        Message = "Announcement of batch {BatchId} ({Events} events, {Agents} agents) leaves out its event ids (agent ids too: {AgentIdsOmitted}) to fit {MaxJsonBytes} bytes")]
-    private partial void LogListsOmitted(string batchId, int events, int agents, bool agentIdsOmitted, int maxJsonBytes);
-
-    [LoggerMessage(EventId = 4901, Level = LogLevel.Warning, Message = "Kafka announcement producer error {Code} (fatal: {Fatal}): {Reason}")]
-    private partial void LogKafkaError(ErrorCode code, string reason, bool fatal);
-
-    [LoggerMessage(EventId = 4902, Message = "librdkafka {Facility}: {Text}")]
-    private partial void LogKafkaClient(LogLevel level, string facility, string text);
-
-    /// <summary>librdkafka's own log, at the level <see cref="KafkaLogLevels"/> maps it to.</summary>
-    private void OnKafkaLog(LogMessage message)
-    {
-        var level = KafkaLogLevels.Of(message.Level);
-        LogKafkaClient(level, message.Facility, message.Message);
     }
 }

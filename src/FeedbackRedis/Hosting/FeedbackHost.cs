@@ -48,7 +48,6 @@ public static class FeedbackHost
         // Registration order is start order: the eviction and persistence checks run before any role touches Redis.
         builder.Services.AddHostedService<RedisStartupCheck>();
         builder.Services.AddBatchEngine();
-        builder.Services.AddSingleton<StoreMetrics>();
         builder.Services.AddHostedService<StoreGaugeRefresher>();
         builder.Services.AddKafkaOptions();
 

@@ -25,7 +25,7 @@ public sealed partial class RedisStartupCheck(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         string redacted = RedisConnection.Redacted(options.Value);
-        LogRedis(logger, redacted);
+        LogRedis(redacted);
         var refusals = new List<string>();
         await using var admin = await ConnectAdminAsync();
         foreach (var server in admin.GetServers().Where(s => !s.IsReplica))
@@ -44,8 +44,8 @@ public sealed partial class RedisStartupCheck(
             catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
             {
                 string reason = $"Redis {node} unreachable at start-up; the check runs at the next start";
-                LogPolicyUnreadable(logger, reason);
-                LogPersistenceUnreadable(logger, reason);
+                LogPolicyUnreadable(reason);
+                LogPersistenceUnreadable(reason);
             }
         }
 
@@ -79,7 +79,7 @@ public sealed partial class RedisStartupCheck(
         }
         catch (RedisServerException ex)
         {
-            LogPolicyUnreadable(logger, ex.Message);
+            LogPolicyUnreadable(ex.Message);
             return null;
         }
 
@@ -95,7 +95,7 @@ public sealed partial class RedisStartupCheck(
             return problem;
         }
 
-        LogEvictingRedis(logger, problem);
+        LogEvictingRedis(problem);
         return null;
     }
 
@@ -115,7 +115,7 @@ public sealed partial class RedisStartupCheck(
         }
         catch (RedisServerException ex)
         {
-            LogPersistenceUnreadable(logger, ex.Message);
+            LogPersistenceUnreadable(ex.Message);
             return refusals;
         }
 
@@ -127,10 +127,10 @@ public sealed partial class RedisStartupCheck(
                     refusals.Add(finding.Message);
                     break;
                 case PersistenceRisk.Refuse or PersistenceRisk.Warn:
-                    LogPersistenceRisk(logger, finding.Message);
+                    LogPersistenceRisk(finding.Message);
                     break;
                 default:
-                    LogPersistenceCovered(logger, finding.Message);
+                    LogPersistenceCovered(finding.Message);
                     break;
             }
         }

@@ -106,7 +106,7 @@ public sealed partial class DeadLetterPublisher(
         {
             message.DeadLetterOutcome = DeadLetterOutcome.Dropped;
             metrics.DeadLetterDropped(classification.Reason, ex.Error.Code);
-            LogDeadLetterDropped(logger, source.Topic, source.Partition.Value, source.Offset.Value, classification.Reason.Name(),
+            LogDeadLetterDropped(source.Topic, source.Partition.Value, source.Offset.Value, classification.Reason.Name(),
                 originalBytes, refusal.Error.Reason, ex.Error.Reason);
             return null;
         }
@@ -121,7 +121,7 @@ public sealed partial class DeadLetterPublisher(
             metrics.DeadLetterTruncated(classification.Reason);
         }
 
-        LogDeadLetterResent(logger, source.Topic, source.Partition.Value, source.Offset.Value, classification.Reason.Name(),
+        LogDeadLetterResent(source.Topic, source.Partition.Value, source.Offset.Value, classification.Reason.Name(),
             refusal.Error.Reason, truncated, reduced.Value?.Length ?? 0, originalBytes);
         return null;
     }

@@ -53,7 +53,7 @@ public sealed partial class FeedbackConsumer
                 if (!_paused)
                 {
                     _metrics.Paused(_gate.Reasons);
-                    LogPaused(assignment.Count, _gate.Reasons.ToString(), _gate.LastPending);
+                    LogPaused(assignment.Count, PauseReasonNames.Describe(_gate.Reasons), _gate.LastPending);
                 }
 
                 _paused = true;

@@ -1,10 +1,14 @@
 using Confluent.Kafka;
-using FeedbackRedis.Kafka;
+using FeedbackRedis.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace FeedbackRedis.Ingestion;
 
-/// <summary>The consumer's log events. Method names are the event names: part of the telemetry contract.</summary>
+/// <summary>
+/// The consumer's log events. Method names are the event names: part of the telemetry contract. 3018 (its librdkafka
+/// log) is retired: that is <see cref="KafkaClientLog"/>'s 7000 now; 3029-3039 are the dead-letter publisher's.
+/// </summary>
+[LogEventRange("consumer", 3000, 3099)]
 public sealed partial class FeedbackConsumer
 {
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information,
@@ -78,9 +82,6 @@ public sealed partial class FeedbackConsumer
     [LoggerMessage(EventId = 3017, Level = LogLevel.Warning, Message = "Kafka {Client} error {Code} (fatal: {Fatal}): {Reason}")]
     private partial void LogKafkaError(string client, ErrorCode code, string reason, bool fatal);
 
-    [LoggerMessage(EventId = 3018, Message = "librdkafka {Facility}: {Text}")]
-    private partial void LogKafkaClient(LogLevel level, string facility, string text);
-
     [LoggerMessage(EventId = 3019, Level = LogLevel.Error, Message = "A consumer turn failed; held messages stay held and are retried")]
     private partial void LogTurnFailed(Exception exception);
 
@@ -98,13 +99,6 @@ public sealed partial class FeedbackConsumer
 
     [LoggerMessage(EventId = 3024, Level = LogLevel.Information, Message = "Consumer stopped")]
     private partial void LogStopped();
-
-    /// <summary>librdkafka's own log, at the level <see cref="KafkaLogLevels"/> maps it to.</summary>
-    private void OnKafkaLog(LogMessage message)
-    {
-        var level = KafkaLogLevels.Of(message.Level);
-        LogKafkaClient(level, message.Facility, message.Message);
-    }
 
     [LoggerMessage(EventId = 3040, Level = LogLevel.Critical, Message = "Consumer stuck, liveness now fails so the pod is restarted: {Why}")]
     private partial void LogStuck(string why);

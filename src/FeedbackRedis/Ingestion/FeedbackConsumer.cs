@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using FeedbackRedis.Batching;
+using FeedbackRedis.Diagnostics;
 using FeedbackRedis.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -80,11 +81,11 @@ public sealed partial class FeedbackConsumer : BackgroundService
     {
         await Task.Yield();
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(IngestionKafkaConfig.DeadLetterProducer(_kafka, _options))
-            .SetLogHandler((_, m) => OnKafkaLog(m))
+            .SetLogHandler(KafkaClientLog.Handler(_logger, "dlq-producer"))
             .SetErrorHandler((_, e) => LogKafkaError("dlq-producer", e.Code, e.Reason, e.IsFatal))
             .Build();
         using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(IngestionKafkaConfig.Consumer(_kafka, _options))
-            .SetLogHandler((_, m) => OnKafkaLog(m))
+            .SetLogHandler(KafkaClientLog.Handler(_logger, "consumer"))
             .SetErrorHandler((_, e) => LogKafkaError("consumer", e.Code, e.Reason, e.IsFatal))
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked([.. partitions.Select(p => p.TopicPartition)]))

@@ -24,7 +24,7 @@ public sealed partial class SourceIdResolver(
         if (kafka.SourceId.Length > 0)
         {
             identity.Set(kafka.SourceId);
-            LogConfigured(logger, kafka.SourceId);
+            LogConfigured(kafka.SourceId);
             return;
         }
 
@@ -41,16 +41,8 @@ public sealed partial class SourceIdResolver(
         }
 
         identity.Set(clusterId);
-        LogLearnt(logger, clusterId);
+        LogLearnt(clusterId);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(EventId = 7100, Level = LogLevel.Information,
-        Message = "Source id of fallback event ids: {SourceId} (FEEDBACK_SOURCE_ID)")]
-    private static partial void LogConfigured(ILogger logger, string sourceId);
-
-    [LoggerMessage(EventId = 7101, Level = LogLevel.Information,
-        Message = "Source id of fallback event ids: {SourceId}, the Kafka cluster id (FEEDBACK_SOURCE_ID is not set)")]
-    private static partial void LogLearnt(ILogger logger, string sourceId);
 }

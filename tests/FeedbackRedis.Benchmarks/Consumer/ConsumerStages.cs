@@ -57,7 +57,7 @@ internal static class ConsumerStages
                 Mode = mode == "agent" ? BatchingMode.Agent : BatchingMode.Hybrid,
                 BatchSize = batchSize,
                 MaxOpenBatches = 100_000,
-            }), TimeProvider.System);
+            }), TimeProvider.System, new StoreMetrics(BenchEvents.Meters));
             var clock = Stopwatch.StartNew();
             Task? previous = null;
             for (int from = 0; from < events; from += batch)

@@ -165,7 +165,7 @@ internal sealed class BatchStoreModelRun
     private async Task ConnectAsync(ModelClient client, bool fresh = false)
     {
         client.Connection = fresh ? await _connections.RenewAsync(client.Name) : await _connections.GetAsync(client.Name);
-        client.Store = new RedisBatchStore(client.Connection, Options.Create(_options), _clock);
+        client.Store = new RedisBatchStore(client.Connection, Options.Create(_options), _clock, TestMetrics.Store());
     }
 
     private static ModelOp Pick(int roll)

@@ -39,7 +39,8 @@ internal sealed class FlusherFixture
             Microsoft.Extensions.Options.Options.Create(Options),
             new FlusherIdentity(owner),
             Time,
-            NullLogger<BatchFlusher>.Instance);
+            NullLogger<BatchFlusher>.Instance,
+            TestMetrics.Flusher());
 
     /// <summary>Runs rounds, advancing the clock by <paramref name="step"/> after each, until <paramref name="done"/> or the round limit.</summary>
     public async Task<FlushRound> RunUntilAsync(Func<Task<bool>> done, TimeSpan step, int maxRounds = 200)

@@ -33,7 +33,7 @@ public sealed class FlusherServiceTests
             return Task.FromResult(FakeSink.AllWritten(batches));
         });
         var options = Options.Create(new FlusherOptions { PollInterval = Poll });
-        var flusher = new BatchFlusher(store, sink, new RecordingPublisher(), options, new FlusherIdentity("lateness"), time, NullLogger<BatchFlusher>.Instance);
+        var flusher = new BatchFlusher(store, sink, new RecordingPublisher(), options, new FlusherIdentity("lateness"), time, NullLogger<BatchFlusher>.Instance, TestMetrics.Flusher());
         using var service = new FlusherService(flusher, sink, options, time, NullLogger<FlusherService>.Instance);
         const int agents = 300;
         var random = new Random(7);
@@ -75,7 +75,7 @@ public sealed class FlusherServiceTests
         var store = TestStores.Create(o => o.BatchSize = 2, time);
         var sink = new FakeSink();
         var options = Options.Create(new FlusherOptions { PollInterval = TimeSpan.FromMilliseconds(50) });
-        var flusher = new BatchFlusher(store, sink, new RecordingPublisher(), options, new FlusherIdentity("svc"), time, NullLogger<BatchFlusher>.Instance);
+        var flusher = new BatchFlusher(store, sink, new RecordingPublisher(), options, new FlusherIdentity("svc"), time, NullLogger<BatchFlusher>.Instance, TestMetrics.Flusher());
         using var service = new FlusherService(flusher, sink, options, time, NullLogger<FlusherService>.Instance);
 
         await service.StartAsync(CancellationToken.None);

@@ -29,7 +29,7 @@ public sealed class FullBatchTests
         using var sink = new FileFeedbackSink(MsOptions.Create(flusherOptions), time, NullLogger<FileFeedbackSink>.Instance);
         using var publisher = new KafkaFlushedBatchPublisher(
             MsOptions.Create(new KafkaOptions { BootstrapServers = kafka.BootstrapServers }), MsOptions.Create(flusherOptions), NullLogger<KafkaFlushedBatchPublisher>.Instance);
-        var flusher = new BatchFlusher(store, sink, publisher, MsOptions.Create(flusherOptions), new FlusherIdentity("flusher-full"), time, NullLogger<BatchFlusher>.Instance);
+        var flusher = new BatchFlusher(store, sink, publisher, MsOptions.Create(flusherOptions), new FlusherIdentity("flusher-full"), time, NullLogger<BatchFlusher>.Instance, TestMetrics.Flusher());
         try
         {
             for (int first = 0; first < size; first += 10_000)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using FeedbackRedis.Batching;
+using FeedbackRedis.Diagnostics;
 using FeedbackRedis.Kafka;
 using FeedbackRedis.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -42,24 +43,42 @@ public sealed partial class ServiceHostTests
         await Eventually(async () =>
         {
             after = await ScrapeAsync(baseUri);
-            return Value(after, "feedback_flushes_total", "trigger=\"size\"") == 3
-                && Value(after, "feedback_batches", "state=\"ready\"") == 0;
+            return Value(after, "feedback_flusher_batches_flushed_total", "trigger=\"size\"") == 3
+                && Value(after, "feedback_store_batches", "state=\"ready\"") == 0;
         }, "flush counters and store gauges reflect the three batches");
 
         Assert.Multiple(() =>
         {
-            Assert.That(Value(before, "feedback_flushes_total", "trigger=\"size\""), Is.Null.Or.Zero);
-            Assert.That(Value(after, "feedback_flushed_events_total", "trigger=\"size\""), Is.EqualTo(30));
-            Assert.That(Value(after, "feedback_batch_size_count", "trigger=\"size\""), Is.EqualTo(3));
-            Assert.That(Value(after, "feedback_batch_size_sum", "trigger=\"size\""), Is.EqualTo(30));
-            Assert.That(Value(after, "feedback_batch_age_seconds_count", "trigger=\"size\""), Is.EqualTo(3));
+            Assert.That(Value(before, "feedback_flusher_batches_flushed_total", "trigger=\"size\""), Is.Null.Or.Zero);
+            Assert.That(Value(after, "feedback_flusher_events_flushed_total", "trigger=\"size\""), Is.EqualTo(30));
+            Assert.That(Value(after, "feedback_flusher_batch_size_count", "trigger=\"size\""), Is.EqualTo(3));
+            Assert.That(Value(after, "feedback_flusher_batch_size_sum", "trigger=\"size\""), Is.EqualTo(30));
+            Assert.That(Value(after, "feedback_flusher_batch_age_seconds_count", "trigger=\"size\""), Is.EqualTo(3));
             Assert.That(Value(after, "feedback_sink_writes_total", "outcome=\"written\""), Is.EqualTo(3));
             Assert.That(Value(after, "feedback_sink_write_duration_seconds_count", "sink=\"file\""), Is.GreaterThanOrEqualTo(1));
-            Assert.That(Value(after, "feedback_flushed_publishes_total", "outcome=\"ok\""), Is.EqualTo(3));
+            Assert.That(Value(after, "feedback_flusher_announcements_total", "outcome=\"ok\""), Is.EqualTo(3));
             Assert.That(Value(after, "feedback_redis_duration_seconds_count", "operation=\"claim\""), Is.GreaterThan(0));
-            Assert.That(Value(after, "feedback_pending_events", ""), Is.Zero);
-            Assert.That(Value(after, "feedback_guarded_ids", ""), Is.Zero, "the flusher's acks released every id");
-            Assert.That(Value(after, "feedback_batches", "state=\"dead\""), Is.Zero);
+            Assert.That(Value(after, "feedback_redis_duration_seconds_count", "operation=\"seal-due\""), Is.GreaterThan(0), "kebab-case operation");
+            Assert.That(Value(after, "feedback_store_pending_events", ""), Is.Zero);
+            Assert.That(Value(after, "feedback_store_guarded_ids", ""), Is.Zero, "the flusher's acks released every id");
+            Assert.That(Value(after, "feedback_store_batches", "state=\"dead\""), Is.Zero);
+
+            // The old names, for one release: the same values, described as deprecated.
+            Assert.That(Value(after, "feedback_flushes_total", "trigger=\"size\""), Is.EqualTo(3));
+            Assert.That(Value(after, "feedback_batch_size_sum", "trigger=\"size\""), Is.EqualTo(30));
+            Assert.That(Value(after, "feedback_flushed_publishes_total", "outcome=\"ok\""), Is.EqualTo(3));
+            Assert.That(Value(after, "feedback_batches", "state=\"ready\""), Is.Zero);
+            Assert.That(after, Does.Match(@"(?m)^# HELP feedback_flushes(_total)? Deprecated: use feedback\.flusher\.batches_flushed "));
+
+            // Every series the exporter wrote is one of the catalogue's, under the Prometheus name the catalogue states.
+            var known = FeedbackInstruments.Emitted
+                .SelectMany(i => i.Kind == InstrumentKind.Histogram
+                    ? new[] { i.PrometheusName + "_bucket", i.PrometheusName + "_sum", i.PrometheusName + "_count" }
+                    : [i.PrometheusName])
+                .ToHashSet(StringComparer.Ordinal);
+            var written = Sample().Matches(after).Select(m => m.Groups["name"].Value).Where(n => n.StartsWith("feedback_", StringComparison.Ordinal)).ToHashSet();
+            Assert.That(written, Has.Count.GreaterThan(20));
+            Assert.That(written, Is.SubsetOf(known));
         });
     }
 

@@ -28,7 +28,7 @@ public static class TestStores
             MaxAttempts = 3,
         };
         configure?.Invoke(options);
-        return new RedisBatchStore(connection ?? SharedRedis.Connection, Options.Create(options), time ?? new FakeTimeProvider(Start));
+        return new RedisBatchStore(connection ?? SharedRedis.Connection, Options.Create(options), time ?? new FakeTimeProvider(Start), TestMetrics.Store());
     }
 
     /// <summary>Every key under the store's prefix (all shards).</summary>

@@ -81,7 +81,7 @@ public sealed class DeadLetterPublisherTests
             var dropped = t.Dropped.GetMeasurementSnapshot();
             Assert.That(dropped.Sum(m => m.Value), Is.EqualTo(1));
             Assert.That(dropped.Single().Tags["reason"], Is.EqualTo("too-large"));
-            Assert.That(dropped.Single().Tags["error"], Is.EqualTo(nameof(ErrorCode.InvalidRecord)));
+            Assert.That(dropped.Single().Tags["error"], Is.EqualTo("invalid-record"), "ErrorCode.InvalidRecord, in kebab-case");
             var log = t.Logs.Single(l => l.Id.Id == 3030);
             Assert.That(log.Level, Is.EqualTo(LogLevel.Error));
             Assert.That(log.Id.Name, Is.EqualTo("LogDeadLetterDropped"));

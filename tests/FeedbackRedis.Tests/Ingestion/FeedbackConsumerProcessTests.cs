@@ -186,7 +186,7 @@ public sealed class FeedbackConsumerProcessTests
         await redis.KillAsync();
         var stopped = System.Diagnostics.Stopwatch.StartNew();
         await Eventually.WaitAsync(
-            () => consumers.All.Any(p => p.Log.Contains("partitions: RedisUnavailable", StringComparison.Ordinal)),
+            () => consumers.All.Any(p => p.Log.Contains("partitions: redis-unavailable", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(30),
             consumers.Logs);
         if (stopped.Elapsed < TimeSpan.FromSeconds(10))
@@ -198,7 +198,7 @@ public sealed class FeedbackConsumerProcessTests
         await producing;
 
         await consumers.AssertEveryEventExactlyOnceAsync(Ids(events), Patience);
-        var paused = consumers.All.Where(p => p.Log.Contains("partitions: RedisUnavailable", StringComparison.Ordinal)).ToList();
+        var paused = consumers.All.Where(p => p.Log.Contains("partitions: redis-unavailable", StringComparison.Ordinal)).ToList();
         Assert.That(paused, Is.Not.Empty);
         Assert.That(paused.Count(p => p.Log.Contains("Resumed", StringComparison.Ordinal)), Is.EqualTo(paused.Count), "every paused consumer resumed:\n" + consumers.Logs());
     }

@@ -180,7 +180,7 @@ public sealed class FeedbackConsumerTests
         long stillPaused = await RedisItems.PendingAsync(SharedRedis.Connection, prefix);
         Assert.That(atPause, Is.InRange(50, 50 + 10 - 1), "paused within one micro-batch (10) of the high-water mark");
         Assert.That(stillPaused, Is.EqualTo(atPause), "no appends while paused");
-        Assert.That(host.LogText, Does.Match(@"Paused \d partitions: HighWater \(pending events 5\d\)"));
+        Assert.That(host.LogText, Does.Match(@"Paused \d partitions: high-water \(pending events 5\d\)"));
 
         // a flusher drains Redis: pending falls below the low-water mark and the consumer resumes
         var store = TestStores.Create(o => { o.Clock = ClockSource.Redis; o.BatchSize = 10_000; }, TimeProvider.System, prefix: prefix);

@@ -1,17 +1,20 @@
 using Confluent.Kafka;
+using FeedbackRedis.Diagnostics;
 using FeedbackRedis.Kafka;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FeedbackRedis.Hosting.Health;
 
 /// <summary>Ready while a Kafka broker answers a metadata request within 3 s. One admin client for the process.</summary>
-public sealed class KafkaHealthCheck(IOptions<KafkaOptions> options) : IHealthCheck, IDisposable
+/// <param name="logger">Takes librdkafka's log of the admin client (<see cref="KafkaClientLog"/>).</param>
+public sealed class KafkaHealthCheck(IOptions<KafkaOptions> options, ILogger<KafkaHealthCheck> logger) : IHealthCheck, IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
     private readonly Lazy<IAdminClient> _admin = new(() =>
         new AdminClientBuilder(Config(options.Value))
-            .SetLogHandler((_, _) => { })
+            .SetLogHandler(KafkaClientLog.Handler(logger, "health-check"))
             .Build());
 
     /// <summary>The health client's settings: the service's shared client settings (TLS and SASL included), quiet on closed connections.</summary>

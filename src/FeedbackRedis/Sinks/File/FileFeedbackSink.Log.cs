@@ -1,7 +1,9 @@
+using FeedbackRedis.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace FeedbackRedis.Sinks.File;
 
+[LogEventRange("file sink", 6000, 6099)]
 public sealed partial class FileFeedbackSink
 {
     [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "File sink appends JSON lines to {Path}")]

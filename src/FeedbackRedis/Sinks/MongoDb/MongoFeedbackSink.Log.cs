@@ -1,8 +1,10 @@
+using FeedbackRedis.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace FeedbackRedis.Sinks.MongoDb;
 
 /// <remarks>EventIds 5100 to 5199 belong to the MongoDB sink; names and numbers are frozen once shipped.</remarks>
+[LogEventRange("MongoDB sink", 5100, 5199)]
 public sealed partial class MongoFeedbackSink
 {
     [LoggerMessage(EventId = 5100, Level = LogLevel.Information, Message = "MongoDB sink ready: database {Database}, collections {Events}, {Agents}, {Batches}, {Contributions}; indexes in place")]

@@ -1,8 +1,7 @@
-using FeedbackRedis.Batching;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace FeedbackRedis.Diagnostics;
+namespace FeedbackRedis.Batching;
 
 /// <summary>Reads the store's counts every 5 s for the gauges in <see cref="StoreMetrics"/>.</summary>
 public sealed partial class StoreGaugeRefresher(RedisBatchStore store, StoreMetrics metrics, TimeProvider time, ILogger<StoreGaugeRefresher> logger)
@@ -22,12 +21,9 @@ public sealed partial class StoreGaugeRefresher(RedisBatchStore store, StoreMetr
             }
             catch (BatchStoreUnavailableException ex)
             {
-                LogCountsUnavailable(logger, ex.Message);
+                LogCountsUnavailable(ex.Message);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
-
-    [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Store counts for the gauges could not be read: {Reason}")]
-    private static partial void LogCountsUnavailable(ILogger logger, string reason);
 }
