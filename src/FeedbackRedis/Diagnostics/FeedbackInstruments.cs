@@ -17,6 +17,9 @@ public static class FeedbackInstruments
     public static readonly IReadOnlySet<string> VerbatimLabels = new HashSet<string>(StringComparer.Ordinal) { "topic" };
 
     // The consumer (Ingestion/IngestionMetrics.cs).
+    /// <summary>Bucket bounds of the latency histograms, in seconds: 0.5 ms to 10 s (the append alert reads 0.05).</summary>
+    private static readonly double[] LatencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
     public static readonly InstrumentDefinition ConsumerDeadLetters = Counter(
         "feedback.consumer.dead_letters", "{message}", "Messages sent to the dead-letter topic, by reason.", "reason");
 
@@ -61,7 +64,10 @@ public static class FeedbackInstruments
 
     // The batch engine (Batching/StoreMetrics.cs).
     public static readonly InstrumentDefinition RedisDuration = Histogram(
-        "feedback.redis.duration", "s", "Round-trip time of batch-engine operations on Redis, by operation and outcome.", "operation", "outcome");
+        "feedback.redis.duration", "s", "Round-trip time of batch-engine operations on Redis, by operation and outcome.", "operation", "outcome") with
+    {
+        Buckets = LatencyBuckets,
+    };
 
     public static readonly InstrumentDefinition StoreBatches = Gauge(
         "feedback.store.batches", "{batch}",
@@ -122,7 +128,10 @@ public static class FeedbackInstruments
     /// same for both, so no alias is emitted (it would be a second series of that name).
     /// </summary>
     public static readonly InstrumentDefinition SinkWriteDuration = Histogram(
-        "feedback.sink.write_duration", "s", "Time of one sink bulk write (a claim group), by sink.", "sink");
+        "feedback.sink.write_duration", "s", "Time of one sink bulk write (a claim group), by sink.", "sink") with
+    {
+        Buckets = LatencyBuckets,
+    };
 
     public static readonly InstrumentDefinition SinkWrites = Counter(
         "feedback.sink.writes", "{batch}",
