@@ -5,7 +5,10 @@ Called by scripts/test-chart.sh, which provides helm, yamllint and PyYAML (Debia
 /usr/bin/python3). Prints one `ok - <name>` or `not ok - <name>` line per check, then
 `# checks complete: N` so the caller can tell a crash from a finished run.
 
-usage: test-chart-render.py --helm PATH --root REPO_ROOT
+With --out DIR every rendered manifest is kept there (one file per scenario, for the schema validation) together
+with rules.yaml, the PrometheusRule's groups for promtool.
+
+usage: test-chart-render.py --helm PATH --root REPO_ROOT [--out DIR]
 """
 
 import argparse
@@ -100,7 +103,10 @@ CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n"
 CERT_PEM = "-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----\n"
 KEY_PEM = "-----BEGIN PRIVATE KEY-----\nMIIEkey\n-----END PRIVATE KEY-----\n"
 DEFAULT_RESOURCES = {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}
-READY_QUERY = 'max(feedback_batches{state="ready"})'
+READY_QUERY = 'max(feedback_store_batches{state="ready"})'
+# The CRDs of a cluster with the Prometheus Operator, for scenarios that render its objects.
+OPERATOR_APIS = ["--api-versions", "monitoring.coreos.com/v1/ServiceMonitor",
+                 "--api-versions", "monitoring.coreos.com/v1/PrometheusRule"]
 # Values documented as one row of the README table, not leaf by leaf.
 OPAQUE_VALUES = {"consumer.resources", "flusher.resources", "podSecurityContext", "securityContext"}
 
@@ -114,6 +120,7 @@ class Runner:
         self.failed = 0
         self.tmp = tempfile.mkdtemp(prefix="chart-test-")
         self.rendered_files = {}
+        self.ci_used = set()
 
     # --- reporting -------------------------------------------------------------------------------------------
     def check(self, name, fn):
@@ -154,6 +161,14 @@ class Runner:
             f.write(out)
         self.rendered_files[scenario] = path
         return Manifests([d for d in yaml.safe_load_all(out) if d])
+
+    def ci(self, name):
+        """The tested value set charts/feedback-redis/ci/<name>-values.yaml, as helm arguments."""
+        path = os.path.join(self.chart, "ci", f"{name}-values.yaml")
+        if not os.path.isfile(path):
+            raise FileNotFoundError(path)
+        self.ci_used.add(os.path.basename(path))
+        return ["-f", path]
 
     def values_file(self, name, data):
         path = os.path.join(self.tmp, f"{name}.values.yaml")
@@ -307,25 +322,7 @@ def test_roles_disabled(t):
 
 
 def test_config_changes(t, defaults):
-    values = t.values_file("custom", {
-        "shutdownTimeoutMs": 60000,
-        "config": {"batchSize": 200, "batchingMode": "global", "pendingHighWater": 2000000,
-                   "pendingLowWater": 1500000, "redisShards": 3, "keyPrefix": "fb", "clock": "local",
-                   "redisPersistenceCheck": "warn", "redisWaitReplicas": 1, "redisWaitTimeoutMs": 250},
-        "extraConfig": {"DOTNET_gcServer": "1"},
-        "image": {"repository": "registry.example/feedback-redis", "tag": "1.2.3"},
-        "consumer": {"replicas": 5, "nodeSelector": {"pool": "kafka"},
-                     "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "kafka",
-                                      "effect": "NoSchedule"}],
-                     "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
-                         "weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
-                                                            "labelSelector": {"matchLabels": {
-                                                                "app.kubernetes.io/component": "consumer"}}}}]}},
-                     "pdb": {"maxUnavailable": None, "minAvailable": 1}},
-        "flusher": {"replicas": 0, "resources": {"requests": {"cpu": "1", "memory": "1Gi"},
-                                                  "limits": {"memory": "2Gi"}}},
-    })
-    m = t.render("custom", ["-f", values])
+    m = t.render("custom", t.ci("custom"))
     if m is None:
         return
     t.check("custom: ConfigMap reflects the values", lambda: (subset({
@@ -369,8 +366,7 @@ def test_config_changes(t, defaults):
 
 
 def test_autoscaling(t):
-    m = t.render("hpa", ["--set", "consumer.hpa.enabled=true", "--set", "flusher.hpa.enabled=true",
-                         "--set", "flusher.hpa.targetMemoryUtilizationPercentage=80"])
+    m = t.render("hpa", t.ci("hpa"))
     if m is not None:
         for role in ROLES:
             t.check(f"hpa/{role}: autoscaling/v2 HPA targets the {role} Deployment", lambda role=role: (
@@ -388,7 +384,7 @@ def test_autoscaling(t):
             == ["cpu", "memory"]))
         t.check("hpa: no ScaledObject", lambda: not m.all("ScaledObject"))
 
-    m = t.render("keda", ["--set", "consumer.keda.enabled=true", "--set", "flusher.keda.enabled=true"])
+    m = t.render("keda", t.ci("keda"))
     if m is not None:
         so = lambda role: m.get("ScaledObject", f"{FULL}-{role}")
         t.check("keda: no HPA of the chart's own", lambda: not m.all("HorizontalPodAutoscaler"))
@@ -413,10 +409,11 @@ def test_autoscaling(t):
             and [tr["type"] for tr in so("flusher")["spec"]["triggers"]] == ["prometheus"]
             and so("flusher")["spec"]["triggers"][0]["metadata"]["query"] == READY_QUERY
             and so("flusher")["spec"]["triggers"][0]["metadata"]["threshold"] == "100"))
+        t.check("keda/consumer: lag options off by default", lambda: all(
+            tr["metadata"]["limitToPartitionsWithLag"] == "false" and tr["metadata"]["excludePersistentLag"] == "false"
+            and tr["metadata"]["allowIdleConsumers"] == "false" for tr in so("consumer")["spec"]["triggers"]))
 
-    m = t.render("keda-sasl", ["--set", "consumer.keda.enabled=true", "--set", "config.kafkaSecurityProtocol=sasl_ssl",
-                               "--set", "config.kafkaSaslMechanism=SCRAM-SHA-512",
-                               "--set", "connections.kafkaSaslUsername=svc", "--set", "connections.kafkaSaslPassword=pw"])
+    m = t.render("keda-sasl", t.ci("keda-sasl"))
     if m is not None:
         ta = f"{FULL}-consumer-kafka"
         t.check("keda-sasl: Secret carries the SASL credentials", lambda: subset(
@@ -429,13 +426,15 @@ def test_autoscaling(t):
             tr["metadata"]["sasl"] == "scram_sha512" and tr["metadata"]["tls"] == "enable"
             and tr["authenticationRef"] == {"name": ta}
             for tr in m.get("ScaledObject", f"{FULL}-consumer")["spec"]["triggers"]))
+        t.check("keda-sasl: limitToPartitionsWithLag and excludePersistentLag reach the triggers", lambda: all(
+            tr["metadata"]["limitToPartitionsWithLag"] == "true" and tr["metadata"]["excludePersistentLag"] == "true"
+            for tr in m.get("ScaledObject", f"{FULL}-consumer")["spec"]["triggers"]))
         t.check("keda-sasl: no flusher ScaledObject when only the consumer's is on",
                 lambda: not m.has("ScaledObject", f"{FULL}-flusher"))
 
 
 def test_existing_secret(t):
-    m = t.render("existing-secret", ["--set", "existingSecret=feedback-conn", "--set", "consumer.keda.enabled=true",
-                                     "--set", "config.kafkaSecurityProtocol=sasl_plaintext"])
+    m = t.render("existing-secret", t.ci("existing-secret"))
     if m is None:
         return
     t.check("existing-secret: chart renders no Secret", lambda: (not m.all("Secret"), m.kinds()))
@@ -449,14 +448,7 @@ def test_existing_secret(t):
 
 
 def test_kafka_tls(t):
-    values = t.values_file("kafka-tls-files", {
-        "config": {"kafkaSecurityProtocol": "ssl", "sourceId": "eu-prod.2"},
-        "connections": {"kafkaSslKeyPassword": "key-pw"},
-        "kafkaTls": {"ca": {"secretName": "kafka-cluster-ca-cert"},
-                     "client": {"secretName": "feedback-user", "certificateKey": "user.crt", "keyKey": "user.key"}},
-        "consumer": {"keda": {"enabled": True}},
-    })
-    m = t.render("kafka-tls-files", ["-f", values])
+    m = t.render("kafka-tls-files", t.ci("kafka-tls-files"))
     if m is not None:
         t.check("kafka-tls-files: ConfigMap points the *_LOCATION variables at the mounted files", lambda: (subset({
             "FEEDBACK_KAFKA_SECURITY_PROTOCOL": "ssl",
@@ -492,13 +484,7 @@ def test_kafka_tls(t):
             and all(tr["metadata"]["tls"] == "enable" and tr["authenticationRef"] == {"name": f"{FULL}-consumer-kafka"}
                     for tr in m.get("ScaledObject", f"{FULL}-consumer")["spec"]["triggers"])))
 
-    values = t.values_file("kafka-tls-pem", {
-        "config": {"kafkaSecurityProtocol": "sasl_ssl", "kafkaSslEndpointIdentification": "none"},
-        "connections": {"kafkaSaslUsername": "svc", "kafkaSaslPassword": "pw", "kafkaSslCaPem": CA_PEM,
-                        "kafkaSslCertificatePem": CERT_PEM, "kafkaSslKeyPem": KEY_PEM},
-        "consumer": {"keda": {"enabled": True}},
-    })
-    m = t.render("kafka-tls-pem", ["-f", values])
+    m = t.render("kafka-tls-pem", t.ci("kafka-tls-pem"))
     if m is not None:
         t.check("kafka-tls-pem: the Secret carries the PEM text as given", lambda: (subset({
             "FEEDBACK_KAFKA_SSL_CA_PEM": CA_PEM, "FEEDBACK_KAFKA_SSL_CERTIFICATE_PEM": CERT_PEM,
@@ -534,8 +520,7 @@ def test_file_sink(t):
         t.check("file-sink: consumer has no /data", lambda: "/data" not in mounts(m.container("consumer")))
         t.check("file-sink: FEEDBACK_SINK_FILE_PATH is under the mounted /data",
                 lambda: m.config()["FEEDBACK_SINK_FILE_PATH"].startswith("/data/"))
-    m = t.render("file-sink-pvc", ["--set", "config.sink=file",
-                                   "--set", "flusher.dataVolume.persistentVolumeClaim.claimName=feedback-data"])
+    m = t.render("file-sink-pvc", t.ci("file-sink-pvc"))
     if m is not None:
         t.check("file-sink-pvc: /data from the given claim", lambda: volumes(m.deployment("flusher"))["data"] == {
             "name": "data", "persistentVolumeClaim": {"claimName": "feedback-data"}})
@@ -561,6 +546,178 @@ def test_service_monitor(t):
         t.check("servicemonitor: extra labels and the role as a target label", lambda: (
             sm()["metadata"]["labels"].get("release") == "kps"
             and sm()["spec"]["podTargetLabels"] == ["app.kubernetes.io/component"]))
+
+
+def github_anchors(markdown):
+    """The heading anchors GitHub makes: lower case, punctuation dropped, spaces to hyphens."""
+    anchors = set()
+    for line in markdown.splitlines():
+        m = re.match(r"^#{1,6}\s+(.*?)\s*$", line)
+        if m:
+            text = re.sub(r"[`*_]", "", m.group(1)).lower()
+            anchors.add(re.sub(r"[^a-z0-9 -]", "", text).replace(" ", "-"))
+    return anchors
+
+
+def metric_names(text):
+    """feedback_* names in PromQL text, without the histogram series suffixes."""
+    return {re.sub(r"_(bucket|sum|count)$", "", n) for n in re.findall(r"feedback_[a-z_]+", text)}
+
+
+def rule_list(m):
+    rule = m.get("PrometheusRule", FULL)
+    return [r for g in rule["spec"]["groups"] for r in g["rules"]]
+
+
+def test_prometheus_rule(t, out):
+    m = t.render("prometheusrule-no-crd", ["--set", "metrics.prometheusRule.enabled=true"])
+    if m is not None:
+        t.check("prometheusrule-no-crd: enabled but CRD absent renders none", lambda: not m.all("PrometheusRule"))
+    m = t.render("prometheusrule-disabled", OPERATOR_APIS)
+    if m is not None:
+        t.check("prometheusrule-disabled: CRD present but disabled renders none", lambda: not m.all("PrometheusRule"))
+    m = t.render("prometheusrule", ["--set", "metrics.prometheusRule.enabled=true", *OPERATOR_APIS])
+    if m is None:
+        return
+    rules = lambda: rule_list(m)
+    if out:
+        with open(os.path.join(out, "rules.yaml"), "w", encoding="utf-8") as f:
+            yaml.safe_dump(m.get("PrometheusRule", FULL)["spec"], f, sort_keys=False)
+    with open(os.path.join(t.root, "docs", "OPERATIONS.md"), encoding="utf-8") as f:
+        anchors = github_anchors(f.read())
+    t.check("prometheusrule: 26 alerts, each named FeedbackRedis*, none twice", lambda: (
+        len(rules()) == 26 and len({r["alert"] for r in rules()}) == 26
+        and all(re.fullmatch("FeedbackRedis[A-Za-z]+", r["alert"]) for r in rules()), [r["alert"] for r in rules()]))
+    t.check("prometheusrule: every alert has a severity (critical, warning), a summary and a description", lambda: all(
+        r["labels"]["severity"] in ("critical", "warning") and r["annotations"]["summary"] and r["annotations"]["description"]
+        for r in rules()))
+    t.check("prometheusrule: runbook_url is docs/OPERATIONS.md#<alert>, a heading of docs/OPERATIONS.md", lambda: (
+        all(r["annotations"]["runbook_url"] == f"docs/OPERATIONS.md#{r['alert'].lower()}"
+            and r["alert"].lower() in anchors for r in rules()),
+        [r["alert"] for r in rules() if r["alert"].lower() not in anchors]))
+    t.check("prometheusrule: every series selector carries this release's job and namespace", lambda: all(
+        all('job="rel-feedback-redis",namespace="fb"' in sel for sel in re.findall(r"feedback_[a-z_]+\{[^}]*\}", r["expr"]))
+        and re.search(r"feedback_[a-z_]+\{", r["expr"]) for r in rules()))
+    t.check("prometheusrule: thresholds from the default config (80% of 1,000,000 pending, 2 x 300 s, lease / 3)", lambda: (
+        "> 800000" in next(r["expr"] for r in rules() if r["alert"] == "FeedbackRedisPendingNearHighWater")
+        and "> 500000" in next(r["expr"] for r in rules() if r["alert"] == "FeedbackRedisDeadEventsNearMark")
+        and "> 600" in next(r["expr"] for r in rules() if r["alert"] == "FeedbackRedisOldestOpenBatchTooOld")
+        and "> 332" in next(r["expr"] for r in rules() if r["alert"] == "FeedbackRedisBatchAgeHigh")
+        and "> 10" in next(r["expr"] for r in rules() if r["alert"] == "FeedbackRedisSinkWritesSlow")))
+    with open(os.path.join(t.chart, "templates", "prometheusrule.yaml"), encoding="utf-8") as f:
+        template_names = metric_names(f.read())
+    rendered_names = set().union(*(metric_names(r["expr"]) for r in rules()))
+    t.check("prometheusrule: the metric names rendered are exactly those written in the template "
+            "(what tests/FeedbackRedis.Tests/Chart/MetricNamesTests.cs checks against a scrape)",
+            lambda: (rendered_names == template_names, sorted(rendered_names ^ template_names)))
+
+    m = t.render("prometheusrule-tuned", ["--set", "metrics.prometheusRule.enabled=true", *OPERATOR_APIS,
+                                          "--set", "config.pendingHighWater=2000000", "--set", "config.pendingLowWater=1000000",
+                                          "--set", "config.deadHighWater=0", "--set", "config.batchTimeMs=60000",
+                                          "--set", "config.leaseMs=90000",
+                                          "--set", "metrics.prometheusRule.disabled={FeedbackRedisSinkIdConflicts}",
+                                          "--set-string", 'metrics.prometheusRule.seriesSelector=service="fb-a"',
+                                          "--set", "metrics.prometheusRule.runbookBaseUrl=https://runbooks.example/feedback/"])
+    if m is not None:
+        by = lambda name: next((r for r in rule_list(m) if r["alert"] == name), None)
+        t.check("prometheusrule-tuned: thresholds follow config (1,600,000 pending, 120 s open age, lease 30 s)", lambda: (
+            "> 1600000" in by("FeedbackRedisPendingNearHighWater")["expr"]
+            and "> 120" in by("FeedbackRedisOldestOpenBatchTooOld")["expr"]
+            and "> 30" in by("FeedbackRedisSinkWritesSlow")["expr"]
+            and "> 152" in by("FeedbackRedisBatchAgeHigh")["expr"]))
+        t.check("prometheusrule-tuned: no dead-events alert when config.deadHighWater is 0 (off), and disabled alerts left out",
+                lambda: by("FeedbackRedisDeadEventsNearMark") is None and by("FeedbackRedisSinkIdConflicts") is None
+                and len(rule_list(m)) == 24)
+        t.check("prometheusrule-tuned: seriesSelector replaces the default matchers", lambda: all(
+            'service="fb-a"' in r["expr"] and "rel-feedback-redis" not in r["expr"] for r in rule_list(m)))
+        t.check("prometheusrule-tuned: runbook base URL without its trailing slash", lambda: all(
+            r["annotations"]["runbook_url"] == f"https://runbooks.example/feedback#{r['alert'].lower()}" for r in rule_list(m)))
+
+
+def test_observability(t):
+    m = t.render("observability", [*t.ci("observability"), *OPERATOR_APIS])
+    if m is None:
+        return
+    t.check("observability: PrometheusRule with the operator's release label, alerts with the team label", lambda: (
+        m.get("PrometheusRule", FULL)["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+        and all(r["labels"]["team"] == "platform" for r in rule_list(m))
+        and all(r["annotations"]["runbook_url"].startswith(
+            "https://git.example.com/feedback-redis/blob/main/docs/OPERATIONS.md#") for r in rule_list(m))))
+    dash = lambda: m.get("ConfigMap", f"{FULL}-dashboard")
+    with open(os.path.join(t.chart, "dashboards", "feedback-redis.json"), encoding="utf-8") as f:
+        shipped = json.load(f)
+    t.check("observability: dashboard ConfigMap labelled grafana_dashboard \"1\", folder annotation", lambda: (
+        dash()["metadata"]["labels"]["grafana_dashboard"] == "1"
+        and dash()["metadata"]["annotations"]["grafana_folder"] == "FeedbackRedis"))
+    t.check("observability: the ConfigMap holds dashboards/feedback-redis.json unchanged",
+            lambda: json.loads(dash()["data"]["feedback-redis.json"]) == shipped)
+    panels = [p for p in shipped["panels"] if p["type"] != "row"]
+    exprs = " ".join(tg["expr"] for p in panels for tg in p["targets"])
+    t.check("dashboard: panels for flow, batches by state and trigger, batch age, sink, Redis, lag, pauses", lambda: all(
+        n in exprs for n in ("feedback_consumer_appended_total", "feedback_consumer_dead_letters_total",
+                             "feedback_flusher_events_flushed_total", "feedback_store_batches",
+                             "feedback_flusher_batches_flushed_total", "feedback_flusher_batch_age_seconds_bucket",
+                             "feedback_sink_write_duration_seconds_bucket", "feedback_sink_writes_total",
+                             "feedback_redis_duration_seconds_count", "feedback_consumer_lag",
+                             "feedback_consumer_pauses_total")))
+    t.check("dashboard: every query uses the data source variable and the namespace and job variables", lambda: all(
+        p["datasource"]["uid"] == "${datasource}" and all('namespace="$ns"' in tg["expr"] and 'job=~"$job"' in tg["expr"]
+                                                          for tg in p["targets"]) for p in panels))
+    t.check("dashboard: unique panel ids, uid feedback-redis", lambda: (
+        len({p["id"] for p in shipped["panels"]}) == len(shipped["panels"]) and shipped["uid"] == "feedback-redis"))
+    for role in ROLES:
+        t.check(f"observability/{role}: OTEL_* variables from otel.*", lambda role=role: (
+            {e["name"]: e["value"] for e in m.container(role)["env"] if e["name"].startswith("OTEL_")} == {
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.monitoring.svc:4317",
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_SERVICE_NAME": "feedback-redis",
+                "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment.name=prod,service.namespace=feedback"},
+            m.container(role)["env"]))
+        t.check(f"observability/{role}: commonLabels on the pods, not in the selector", lambda role=role: (
+            m.deployment(role)["spec"]["template"]["metadata"]["labels"]["team"] == "platform"
+            and "team" not in m.deployment(role)["spec"]["selector"]["matchLabels"]))
+    t.check("observability: commonLabels and commonAnnotations on every object", lambda: (
+        all(d["metadata"]["labels"].get("team") == "platform"
+            and d["metadata"].get("annotations", {}).get("owner") == "feedback-team@example.com" for d in m.docs),
+        [f"{d['kind']}/{d['metadata']['name']}" for d in m.docs if d["metadata"].get("annotations", {}).get("owner") is None]))
+    np = lambda: m.get("NetworkPolicy", FULL)["spec"]
+    t.check("observability: NetworkPolicy selects both roles' pods", lambda: all(
+        subset(np()["podSelector"]["matchLabels"], m.deployment(r)["spec"]["template"]["metadata"]["labels"]) for r in ROLES))
+    t.check("observability: ingress to the http port from the monitoring namespace only", lambda: np()["ingress"] == [{
+        "ports": [{"port": "http", "protocol": "TCP"}],
+        "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]}])
+    t.check("observability: egress restricted to DNS plus Redis, Kafka and the collector", lambda: (
+        np()["policyTypes"] == ["Ingress", "Egress"] and len(np()["egress"]) == 4
+        and np()["egress"][0]["ports"] == [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]))
+
+    m = t.render("networkpolicy-open-egress", ["--set", "networkPolicy.enabled=true"])
+    if m is not None:
+        t.check("networkpolicy-open-egress: Ingress only, http from anywhere", lambda: (
+            m.get("NetworkPolicy", FULL)["spec"]["policyTypes"] == ["Ingress"]
+            and m.get("NetworkPolicy", FULL)["spec"]["ingress"] == [{"ports": [{"port": "http", "protocol": "TCP"}]}]
+            and "egress" not in m.get("NetworkPolicy", FULL)["spec"]))
+    m = t.render("otel-endpoint-only", ["--set", "otel.endpoint=http://collector:4318"])
+    if m is not None:
+        t.check("otel-endpoint-only: only OTEL_EXPORTER_OTLP_ENDPOINT is set", lambda: all(
+            [e["name"] for e in m.container(r)["env"] if e["name"].startswith("OTEL_")] == ["OTEL_EXPORTER_OTLP_ENDPOINT"]
+            for r in ROLES))
+
+
+def test_off_by_default(t, defaults):
+    if defaults is None:
+        return
+    t.check("defaults: no OTEL_* variables, no NetworkPolicy, dashboard or PrometheusRule", lambda: (
+        all(not any(e["name"].startswith("OTEL_") for e in defaults.container(r)["env"]) for r in ROLES)
+        and not defaults.all("NetworkPolicy") and not defaults.all("PrometheusRule")
+        and not defaults.has("ConfigMap", f"{FULL}-dashboard")))
+    t.check("defaults: no object carries annotations of commonAnnotations (none set)", lambda: all(
+        "annotations" not in d["metadata"] for d in defaults.docs if d["kind"] not in ("Service", "ServiceAccount")))
+
+
+def test_ci_values(t):
+    folder = os.path.join(t.chart, "ci")
+    files = sorted(f for f in os.listdir(folder) if f.endswith("-values.yaml"))
+    t.check("every ci/*-values.yaml is a rendered and asserted scenario",
+            lambda: (bool(files) and set(files) == t.ci_used, sorted(set(files) ^ t.ci_used)))
 
 
 def test_notes(t):
@@ -593,6 +750,9 @@ def test_notes(t):
     t.check("notes: warns when a ServiceMonitor was asked for but the CRD is missing", lambda: (
         "WARNING: serviceMonitor.enabled" in notes_for(["--set", "serviceMonitor.enabled=true"])
         and "WARNING" not in notes_for([])))
+    t.check("notes: warns when a PrometheusRule was asked for but the CRD is missing", lambda: (
+        "WARNING: metrics.prometheusRule.enabled" in notes_for(["--set", "metrics.prometheusRule.enabled=true"])
+        and "WARNING" not in notes_for(["--set", "metrics.prometheusRule.enabled=true", *OPERATOR_APIS])))
 
 
 # Values the chart must refuse, each with fragments its error message must contain.
@@ -682,6 +842,19 @@ REFUSALS = [
     ("PEM text that is not PEM", ["--set", "config.kafkaSecurityProtocol=ssl", "--set", "connections.kafkaSslCaPem=/etc/ca.crt"],
      ["connections.kafkaSslCaPem", "Does not match pattern"]),
     ("a source id with a slash", ["--set", "config.sourceId=eu/prod"], ["config.sourceId", "Does not match pattern"]),
+    ("commonLabels repeating a chart label", ["--set-string", "commonLabels.app\\.kubernetes\\.io/name=other"],
+     ["commonLabels.app.kubernetes.io/name is a label the chart sets itself"]),
+    ("KEDA limitToPartitionsWithLag with allowIdleConsumers",
+     ["--set", "consumer.keda.limitToPartitionsWithLag=true", "--set", "consumer.keda.allowIdleConsumers=true"],
+     ["consumer.keda.limitToPartitionsWithLag and consumer.keda.allowIdleConsumers are both true"]),
+    ("otel.protocol bogus", ["--set", "otel.protocol=thrift"], ["otel.protocol", '"grpc", "http/protobuf"']),
+    ("otel.endpoint without a scheme", ["--set", "otel.endpoint=collector:4317"], ["otel.endpoint", "Does not match pattern"]),
+    ("otel.resourceAttributes value with a comma", ["--set-string", "otel.resourceAttributes.team=a\\,b"],
+     ["otel.resourceAttributes.team", "Does not match pattern"]),
+    ("metrics.prometheusRule.seriesSelector not PromQL matchers", ["--set-string", "metrics.prometheusRule.seriesSelector=job"],
+     ["metrics.prometheusRule.seriesSelector", "Does not match pattern"]),
+    ("unknown key metrics.prometheusRule.enable", ["--set", "metrics.prometheusRule.enable=true"],
+     ["Additional property enable is not allowed"]),
     ("SASL without credentials", ["--set", "config.kafkaSecurityProtocol=sasl_ssl",
                                   "--set", "connections.kafkaSaslUsername=svc"],
      ["config.kafkaSecurityProtocol=sasl_ssl needs connections.kafkaSaslUsername and connections.kafkaSaslPassword"]),
@@ -789,18 +962,25 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--helm", required=True)
     parser.add_argument("--root", required=True)
+    parser.add_argument("--out", help="keep every rendered manifest (and rules.yaml) in this folder")
     args = parser.parse_args()
     t = Runner(args.helm, args.root)
     try:
         defaults = test_defaults(t)
         sections = [test_roles_disabled, lambda t: test_config_changes(t, defaults), test_autoscaling,
-                    test_existing_secret, test_kafka_tls, test_file_sink, test_service_monitor, test_notes, test_refusals,
+                    test_existing_secret, test_kafka_tls, test_file_sink, test_service_monitor,
+                    lambda t: test_prometheus_rule(t, args.out), test_observability,
+                    lambda t: test_off_by_default(t, defaults), test_ci_values, test_notes, test_refusals,
                     test_yamllint, test_chart_files, test_compose, test_dockerfile]
         for section in sections:
             try:
                 section(t)
             except Exception as exc:  # noqa: BLE001 - e.g. a missing file: report it and go on
                 t.check(f"{getattr(section, '__name__', 'section')} could run", lambda exc=exc: (False, repr(exc)))
+        if args.out:
+            os.makedirs(args.out, exist_ok=True)
+            for scenario, path in t.rendered_files.items():
+                shutil.copy(path, os.path.join(args.out, f"{scenario}.yaml"))
     finally:
         shutil.rmtree(t.tmp, ignore_errors=True)
     print(f"# checks complete: {t.passed + t.failed}")

@@ -27,12 +27,30 @@ app.kubernetes.io/name: {{ include "feedback-redis.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
-{{- define "feedback-redis.labels" -}}
+{{/* The labels the chart sets itself; commonLabels may not repeat one of them (_validate.tpl). */}}
+{{- define "feedback-redis.ownLabels" -}}
 helm.sh/chart: {{ include "feedback-redis.chart" . }}
 {{ include "feedback-redis.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: feedback-redis
+{{- end }}
+
+{{- define "feedback-redis.labels" -}}
+{{ include "feedback-redis.ownLabels" . }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+An object's metadata.annotations: commonAnnotations merged with the object's own (which win on a clash), or nothing
+when both are empty. Takes (dict "root" $ "own" .Values.service.annotations); the output starts with its own line
+break at metadata's indentation, so call it as {{- include ... }} right after the labels.
+*/}}
+{{- define "feedback-redis.annotations" -}}
+{{- $all := merge (deepCopy (default (dict) .own)) (deepCopy (default (dict) .root.Values.commonAnnotations)) }}
+{{- with $all }}{{ printf "\n  annotations:%s" (toYaml . | nindent 4) }}{{ end }}
 {{- end }}
 
 {{/*
@@ -110,4 +128,37 @@ app.kubernetes.io/component: {{ .role }}
 
 {{- define "feedback-redis.kafkaTlsKeyFile" -}}
 {{- with .Values.kafkaTls }}{{ if .client.secretName }}{{ printf "%s/client/%s" .mountPath .client.keyKey }}{{ end }}{{ end }}
+{{- end }}
+
+{{/*
+OpenTelemetry's standard variables from otel.*, each only when its value is set (the service exports nothing without
+an endpoint). Container env entries, or nothing.
+*/}}
+{{- define "feedback-redis.otelEnv" -}}
+{{- $o := .Values.otel }}
+{{- $env := list }}
+{{- with $o.endpoint }}{{ $env = append $env (dict "name" "OTEL_EXPORTER_OTLP_ENDPOINT" "value" .) }}{{ end }}
+{{- with $o.protocol }}{{ $env = append $env (dict "name" "OTEL_EXPORTER_OTLP_PROTOCOL" "value" .) }}{{ end }}
+{{- with $o.serviceName }}{{ $env = append $env (dict "name" "OTEL_SERVICE_NAME" "value" .) }}{{ end }}
+{{- with $o.resourceAttributes }}
+{{- $pairs := list }}
+{{- range $k := keys . | sortAlpha }}{{ $pairs = append $pairs (printf "%s=%s" $k (toString (get $o.resourceAttributes $k))) }}{{ end }}
+{{- $env = append $env (dict "name" "OTEL_RESOURCE_ATTRIBUTES" "value" (join "," $pairs)) }}
+{{- end }}
+{{- with $env }}{{ toYaml . }}{{ end }}
+{{- end }}
+
+{{/*
+PromQL for "the counter moved within the window", per group: its increase, or a series that appeared within the
+window (the service creates a counter's series at its first increment, which increase() alone cannot see).
+Takes (dict "m" METRIC "s" SELECTOR "by" LABELS "w" WINDOW).
+*/}}
+{{- define "feedback-redis.rules.seen" -}}
+(
+  sum by ({{ .by }}) (increase({{ .m }}{ {{- .s -}} }[{{ .w }}])) > 0
+  or sum by ({{ .by }}) (
+    {{ .m }}{ {{- .s -}} }
+    unless {{ .m }}{ {{- .s -}} } offset {{ .w }}
+  )
+)
 {{- end }}

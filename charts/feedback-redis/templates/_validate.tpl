@@ -38,6 +38,15 @@ Included once from configmap.yaml, which every release renders.
 {{- fail (printf "feedback-redis: %s.pdb.enabled is true but neither %s.pdb.minAvailable nor %s.pdb.maxUnavailable is set." $role $role $role) }}
 {{- end }}
 {{- end }}
+{{- if and $v.consumer.keda.limitToPartitionsWithLag $v.consumer.keda.allowIdleConsumers }}
+{{- fail "feedback-redis: consumer.keda.limitToPartitionsWithLag and consumer.keda.allowIdleConsumers are both true; KEDA's kafka scaler refuses the two together. Choose one." }}
+{{- end }}
+{{- $own := include "feedback-redis.ownLabels" . | fromYaml }}
+{{- range $k, $_ := $v.commonLabels }}
+{{- if or (hasKey $own $k) (eq $k "app.kubernetes.io/component") (eq $k "grafana_dashboard") }}
+{{- fail (printf "feedback-redis: commonLabels.%s is a label the chart sets itself (selectors and tools rely on it); leave it out of commonLabels." $k) }}
+{{- end }}
+{{- end }}
 {{- $tlsProtocol := has $v.config.kafkaSecurityProtocol (list "ssl" "sasl_ssl") }}
 {{- $conn := ternary (dict) $v.connections (not (empty $v.existingSecret)) }}
 {{- $tlsGiven := list }}
