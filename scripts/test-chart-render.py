@@ -246,9 +246,10 @@ def test_defaults(t):
             lambda: (m.config() == DEFAULT_CONFIG,
                      {k: (m.config().get(k), DEFAULT_CONFIG.get(k)) for k in set(m.config()) | set(DEFAULT_CONFIG)
                       if m.config().get(k) != DEFAULT_CONFIG.get(k)}))
-    known = set(re.findall(r'new\("(FEEDBACK_[A-Z0-9_]+)"', open(os.path.join(t.root, "src/FeedbackRedis/Configuration/FeedbackEnvironment.cs")).read()))
+    known = set(re.findall(r'"Feedback:[A-Za-z]+:[A-Za-z]+", "(FEEDBACK_[A-Z0-9_]+)"',
+                           open(os.path.join(t.root, "src/FeedbackRedis/Configuration/FeedbackSettings.cs")).read()))
     every = set(m.config()) | CONNECTION_KEYS | OPTIONAL_CONFIG_KEYS
-    t.check("defaults: every FEEDBACK_* the chart sets is one the service reads (Configuration/FeedbackEnvironment.cs)",
+    t.check("defaults: every FEEDBACK_* the chart sets is one the service reads (Configuration/FeedbackSettings.cs)",
             lambda: (bool(known) and every <= known, sorted(every - known)))
     t.check("defaults: ConfigMap carries no role and no connection setting",
             lambda: not ({"FEEDBACK_ROLE"} | CONNECTION_KEYS) & set(m.config()))

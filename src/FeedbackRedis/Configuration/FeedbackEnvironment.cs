@@ -6,91 +6,14 @@ namespace FeedbackRedis.Configuration;
 
 /// <summary>
 /// The <c>FEEDBACK_*</c> environment names operators know (from the service this one replaces), mapped onto
-/// configuration paths. Values are type-checked here, so <c>FEEDBACK_BATCH_SIZE=abc</c> stops start-up with a
-/// sentence naming the variable; ranges are checked by each options validator.
+/// configuration paths by <see cref="FeedbackSettings.All"/>. Values are type-checked here, so
+/// <c>FEEDBACK_BATCH_SIZE=abc</c> stops start-up with a sentence naming the variable; ranges are checked by each options
+/// validator, from the same table.
 /// </summary>
 public static class FeedbackEnvironment
 {
-    private static readonly Setting[] Settings =
-    [
-        new("FEEDBACK_BATCH_SIZE", "Feedback:Batching:BatchSize", Kind.Integer),
-        new("FEEDBACK_BATCH_TIME_MS", "Feedback:Batching:BatchTime", Kind.Milliseconds),
-        new("FEEDBACK_MAX_BATCHES", "Feedback:Batching:MaxOpenBatches", Kind.Integer),
-        new("FEEDBACK_BATCHING_MODE", "Feedback:Batching:Mode", Kind.Choice, ["agent", "global", "hybrid"]),
-        new("FEEDBACK_GLOBAL_BATCH_SIZE", "Feedback:Batching:GlobalBatchSize", Kind.Integer),
-        new("FEEDBACK_GLOBAL_SHARDS", "Feedback:Batching:GlobalShards", Kind.Integer),
-        new("FEEDBACK_LEASE_MS", "Feedback:Batching:LeaseDuration", Kind.Milliseconds),
-        new("FEEDBACK_MAX_ATTEMPTS", "Feedback:Batching:MaxAttempts", Kind.Integer),
-        new("FEEDBACK_MAX_ITEM_BYTES", "Feedback:Batching:MaxItemBytes", Kind.Integer),
-        new("FEEDBACK_KEY_PREFIX", "Feedback:Batching:KeyPrefix", Kind.Text),
-        new("FEEDBACK_REDIS_SHARDS", "Feedback:Batching:RedisShards", Kind.Integer),
-        new("FEEDBACK_REDIS_WAIT_REPLICAS", "Feedback:Batching:WaitReplicas", Kind.Integer),
-        new("FEEDBACK_REDIS_WAIT_TIMEOUT_MS", "Feedback:Batching:WaitTimeout", Kind.Milliseconds),
-        new("FEEDBACK_CLOCK", "Feedback:Batching:Clock", Kind.Choice, ["redis", "local"]),
-        new("FEEDBACK_REDIS_CONNECTION", "Feedback:Redis:ConnectionString", Kind.Secret),
-        new("FEEDBACK_REDIS_EVICTION_CHECK", "Feedback:Redis:EvictionCheck", Kind.Choice, ["refuse", "warn"]),
-        new("FEEDBACK_REDIS_PERSISTENCE_CHECK", "Feedback:Redis:PersistenceCheck", Kind.Choice, ["refuse", "warn"]),
-        new("FEEDBACK_ROLE", "Feedback:Host:Role", Kind.Choice, ["consumer", "flusher", "all"]),
-        new("FEEDBACK_HTTP_PORT", "Feedback:Host:HttpPort", Kind.Integer),
-        new("FEEDBACK_SHUTDOWN_TIMEOUT_MS", "Feedback:Host:ShutdownTimeout", Kind.Milliseconds),
-        new("FEEDBACK_KAFKA_BOOTSTRAP_SERVERS", "Feedback:Kafka:BootstrapServers", Kind.Text),
-        new("FEEDBACK_KAFKA_SECURITY_PROTOCOL", "Feedback:Kafka:SecurityProtocol", Kind.Choice, ["plaintext", "ssl", "sasl_plaintext", "sasl_ssl"]),
-        new("FEEDBACK_KAFKA_SASL_MECHANISM", "Feedback:Kafka:SaslMechanism", Kind.Choice, ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]),
-        new("FEEDBACK_KAFKA_SASL_USERNAME", "Feedback:Kafka:SaslUsername", Kind.Secret),
-        new("FEEDBACK_KAFKA_SASL_PASSWORD", "Feedback:Kafka:SaslPassword", Kind.Secret),
-        new("FEEDBACK_KAFKA_SSL_CA_LOCATION", "Feedback:Kafka:SslCaLocation", Kind.Text),
-        new("FEEDBACK_KAFKA_SSL_CA_PEM", "Feedback:Kafka:SslCaPem", Kind.Text),
-        new("FEEDBACK_KAFKA_SSL_CERTIFICATE_LOCATION", "Feedback:Kafka:SslCertificateLocation", Kind.Text),
-        new("FEEDBACK_KAFKA_SSL_CERTIFICATE_PEM", "Feedback:Kafka:SslCertificatePem", Kind.Text),
-        new("FEEDBACK_KAFKA_SSL_KEY_LOCATION", "Feedback:Kafka:SslKeyLocation", Kind.Text),
-        new("FEEDBACK_KAFKA_SSL_KEY_PEM", "Feedback:Kafka:SslKeyPem", Kind.Secret),
-        new("FEEDBACK_KAFKA_SSL_KEY_PASSWORD", "Feedback:Kafka:SslKeyPassword", Kind.Secret),
-        new("FEEDBACK_KAFKA_SSL_ENDPOINT_IDENTIFICATION", "Feedback:Kafka:SslEndpointIdentification", Kind.Choice, ["https", "none"]),
-        new("FEEDBACK_SOURCE_ID", "Feedback:Kafka:SourceId", Kind.Text),
-        new("FEEDBACK_KAFKA_GROUP_ID", "Feedback:Kafka:GroupId", Kind.Text),
-        new("FEEDBACK_TOPIC_REPLY", "Feedback:Kafka:ReplyTopic", Kind.Text),
-        new("FEEDBACK_TOPIC_REACTION", "Feedback:Kafka:ReactionTopic", Kind.Text),
-        new("FEEDBACK_TOPIC_DLQ", "Feedback:Kafka:DeadLetterTopic", Kind.Text),
-        new("FEEDBACK_TOPIC_FLUSHED", "Feedback:Kafka:FlushedTopic", Kind.Text),
-        new("FEEDBACK_CONSUMER_MAX_BATCH", "Feedback:Consumer:MaxBatch", Kind.Integer),
-        new("FEEDBACK_CONSUMER_MAX_WAIT_MS", "Feedback:Consumer:MaxWait", Kind.Milliseconds),
-        new("FEEDBACK_PENDING_HIGH_WATER", "Feedback:Consumer:PendingHighWater", Kind.Integer),
-        new("FEEDBACK_DEAD_HIGH_WATER", "Feedback:Consumer:DeadHighWater", Kind.Integer),
-        new("FEEDBACK_PENDING_LOW_WATER", "Feedback:Consumer:PendingLowWater", Kind.Integer),
-        new("FEEDBACK_COMMIT_SAFETY_MS", "Feedback:Consumer:CommitSafety", Kind.Milliseconds),
-        new("FEEDBACK_CONSUMER_COMMIT_INTERVAL_MS", "Feedback:Consumer:CommitInterval", Kind.Milliseconds),
-        new("FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS", "Feedback:Consumer:SessionTimeout", Kind.Milliseconds),
-        new("FEEDBACK_CONSUMER_STUCK_MS", "Feedback:Consumer:StuckAfter", Kind.Milliseconds),
-        new("FEEDBACK_FLUSH_POLL_MS", "Feedback:Flusher:PollInterval", Kind.Milliseconds),
-        new("FEEDBACK_FLUSH_MAX_WRITE_EVENTS", "Feedback:Flusher:MaxWriteEvents", Kind.Integer),
-        new("FEEDBACK_SINK", "Feedback:Flusher:Sink", Kind.Choice, ["mongodb", "file"]),
-        new("FEEDBACK_SINK_FILE_PATH", "Feedback:Flusher:FilePath", Kind.Text),
-        new("FEEDBACK_FLUSH_MAX_WRITE_BATCHES", "Feedback:Flusher:MaxWriteBatches", Kind.Integer),
-        new("FEEDBACK_FLUSH_RETRY_BASE_MS", "Feedback:Flusher:RetryBaseDelay", Kind.Milliseconds),
-        new("FEEDBACK_FLUSH_RETRY_MAX_MS", "Feedback:Flusher:RetryMaxDelay", Kind.Milliseconds),
-        new("FEEDBACK_FLUSH_PUBLISH_TIMEOUT_MS", "Feedback:Flusher:PublishTimeout", Kind.Milliseconds),
-        new("FEEDBACK_FLUSH_DRAIN_MS", "Feedback:Flusher:DrainTimeout", Kind.Milliseconds),
-        new("FEEDBACK_TEST_PAUSE_BEFORE_ACK_MS", "Feedback:Flusher:TestPauseBeforeAck", Kind.Milliseconds),
-        new("FEEDBACK_MONGODB_URI", "Feedback:MongoDb:Uri", Kind.Secret),
-        new("FEEDBACK_MONGODB_DATABASE", "Feedback:MongoDb:Database", Kind.Text),
-        new("FEEDBACK_MONGODB_EVENTS_COLLECTION", "Feedback:MongoDb:EventsCollection", Kind.Text),
-        new("FEEDBACK_MONGODB_AGENTS_COLLECTION", "Feedback:MongoDb:AgentsCollection", Kind.Text),
-        new("FEEDBACK_MONGODB_WRITE_CONCERN", "Feedback:MongoDb:WriteConcern", Kind.Text),
-        new("FEEDBACK_MONGODB_BATCHES_COLLECTION", "Feedback:MongoDb:BatchesCollection", Kind.Text),
-        new("FEEDBACK_MAX_REACTION_NAMES", "Feedback:MongoDb:MaxReactionNames", Kind.Integer),
-    ];
-
-    private enum Kind
-    {
-        Text,
-        Choice,
-        Secret,
-        Integer,
-        Milliseconds,
-    }
-
     /// <summary>The environment names this service reads, in documentation order.</summary>
-    public static IEnumerable<string> Names => Settings.Select(s => s.EnvName);
+    public static IEnumerable<string> Names => FeedbackSettings.All.Where(s => s.Env is not null).Select(s => s.Env!);
 
     /// <summary>
     /// Adds the <c>FEEDBACK_*</c> variables found in <paramref name="environment"/> (the process environment when
@@ -107,9 +30,9 @@ public static class FeedbackEnvironment
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
 
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var setting in Settings)
+        foreach (var setting in FeedbackSettings.All)
         {
-            if (environment.TryGetValue(setting.EnvName, out var raw) && raw is not null)
+            if (setting.Env is not null && environment.TryGetValue(setting.Env, out var raw) && raw is not null)
             {
                 values[setting.Path] = Convert(setting, raw.Trim());
             }
@@ -118,36 +41,77 @@ public static class FeedbackEnvironment
         return builder.AddInMemoryCollection(values);
     }
 
-    /// <summary>Names a configuration path for people: <c>FEEDBACK_BATCH_SIZE (Feedback:Batching:BatchSize)</c>.</summary>
-    public static string Describe(string path)
+    /// <summary>
+    /// Checks that every setting found in <paramref name="configuration"/>, from any source (environment, a
+    /// <c>Feedback__Batching__BatchSize</c> variable, appsettings, the command line), can be bound: a whole number that
+    /// fits, a duration, one of the choices. Binding would otherwise fail later with a stack trace instead of a sentence.
+    /// </summary>
+    /// <exception cref="FeedbackConfigurationException">A value cannot be read as its setting's type.</exception>
+    public static void ThrowIfUnreadable(IConfiguration configuration)
     {
-        var setting = Array.Find(Settings, s => string.Equals(s.Path, path, StringComparison.OrdinalIgnoreCase));
-        return setting is null ? path : $"{setting.EnvName} ({setting.Path})";
+        ArgumentNullException.ThrowIfNull(configuration);
+        foreach (var setting in FeedbackSettings.All)
+        {
+            string? value = configuration[setting.Path];
+            bool readable = value is null || setting.Kind switch
+            {
+                SettingKind.Number => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && Fits(setting, n),
+                SettingKind.Duration => TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out _),
+                SettingKind.Choice => IsChoice(setting, value.Trim()),
+                _ => true,
+            };
+            if (!readable)
+            {
+                string allowed = setting.Kind switch
+                {
+                    SettingKind.Number => $"a whole number, {setting.AllowedText}",
+                    SettingKind.Duration => $"a duration such as 00:00:01.5, {setting.AllowedText}",
+                    _ => setting.AllowedText,
+                };
+                throw new FeedbackConfigurationException($"{setting.Name} is '{value}'; allowed: {allowed}.");
+            }
+        }
     }
+
+    /// <summary>Names a configuration path for people: <c>FEEDBACK_BATCH_SIZE (Feedback:Batching:BatchSize)</c>.</summary>
+    public static string Describe(string path) => FeedbackSettings.Find(path)?.Name ?? path;
 
     private static string Convert(Setting setting, string raw)
     {
         switch (setting.Kind)
         {
-            case Kind.Integer when !long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out _):
-                throw new FeedbackConfigurationException($"{setting.EnvName}='{raw}' is not a whole number.");
-            case Kind.Choice when !setting.Choices.Contains(raw, StringComparer.OrdinalIgnoreCase):
-                throw new FeedbackConfigurationException(
-                    $"{setting.EnvName}='{raw}' is not one of: {string.Join(", ", setting.Choices)}.");
-            case Kind.Milliseconds:
-                if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms))
+            case SettingKind.Number:
+                if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out long number))
                 {
-                    throw new FeedbackConfigurationException($"{setting.EnvName}='{raw}' is not a whole number of milliseconds.");
+                    throw new FeedbackConfigurationException($"{setting.Env}='{raw}' is not a whole number.");
                 }
 
-                return TimeSpan.FromMilliseconds(ms).ToString("c", CultureInfo.InvariantCulture);
+                return Fits(setting, number) ? raw : throw OutOfRange(setting, raw);
+            case SettingKind.Choice when !IsChoice(setting, raw):
+                throw new FeedbackConfigurationException($"{setting.Env}='{raw}' is not one of: {setting.AllowedText}.");
+            case SettingKind.Duration:
+                if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out long ms))
+                {
+                    throw new FeedbackConfigurationException($"{setting.Env}='{raw}' is not a whole number of milliseconds.");
+                }
+
+                return Fits(setting, ms)
+                    ? TimeSpan.FromMilliseconds(ms).ToString("c", CultureInfo.InvariantCulture)
+                    : throw OutOfRange(setting, raw);
             default:
                 return raw;
         }
     }
 
-    private sealed record Setting(string EnvName, string Path, Kind Kind, string[]? AllowedValues = null)
-    {
-        public string[] Choices => AllowedValues ?? [];
-    }
+    /// <summary>
+    /// Whether a number can reach the options at all (the validator then checks the range): within a 32-bit integer, or
+    /// within the row's range where that is wider. Beyond it binding would overflow.
+    /// </summary>
+    private static bool Fits(Setting setting, long value) =>
+        value >= Math.Min(setting.Min, int.MinValue) && value <= Math.Max(setting.Max, int.MaxValue);
+
+    private static bool IsChoice(Setting setting, string value) => setting.Choices.Contains(value, StringComparer.OrdinalIgnoreCase);
+
+    private static FeedbackConfigurationException OutOfRange(Setting setting, string raw) =>
+        new($"{setting.Env}='{raw}' is out of range; allowed: {setting.AllowedText}.");
 }

@@ -11,6 +11,49 @@ internal sealed class OptionChecks(string section)
 {
     private readonly List<string> _failures = [];
 
+    /// <summary>
+    /// Checks every row of the section in <see cref="FeedbackSettings.All"/> against <paramref name="options"/>, the
+    /// section's options object: integers and durations in their range, choices among theirs. Text rows are left to the
+    /// validator, which states their rules.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A row names a property the options class does not have, or of another type.</exception>
+    public void Table(object options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var setting in FeedbackSettings.InSection(section))
+        {
+            var property = options.GetType().GetProperty(setting.Property)
+                ?? throw new InvalidOperationException($"{setting.Path} names no property of {options.GetType().Name}");
+            object? value = property.GetValue(options);
+            switch (setting.Kind, value)
+            {
+                case (SettingKind.Number, int n):
+                    Range(setting.Property, n, setting.Min, setting.Max);
+                    break;
+                case (SettingKind.Number, long n):
+                    Range(setting.Property, n, setting.Min, setting.Max);
+                    break;
+                case (SettingKind.Duration, TimeSpan t):
+                    Range(setting.Property, t, TimeSpan.FromMilliseconds(setting.Min), TimeSpan.FromMilliseconds(setting.Max));
+                    break;
+                case (SettingKind.Choice, Enum e):
+                    if (!Enum.IsDefined(e.GetType(), e) || !setting.Choices.Contains(e.ToString(), StringComparer.OrdinalIgnoreCase))
+                    {
+                        Fail(setting.Property, e.ToString(), setting.AllowedText);
+                    }
+
+                    break;
+                case (SettingKind.Choice, var text):
+                    Require(setting.Property, text, text is string s && setting.Choices.Contains(s, StringComparer.OrdinalIgnoreCase), setting.AllowedText);
+                    break;
+                case (SettingKind.Text, _):
+                    break;
+                default:
+                    throw new InvalidOperationException($"{setting.Path} is a {setting.Kind} row but {options.GetType().Name}.{setting.Property} is {property.PropertyType.Name}");
+            }
+        }
+    }
+
     public void Range(string property, long value, long min, long max)
     {
         if (value < min || value > max)
@@ -24,15 +67,6 @@ internal sealed class OptionChecks(string section)
         if (value < min || value > max)
         {
             Fail(property, $"{value.TotalMilliseconds:0.###} ms", $"{min.TotalMilliseconds:N0} ms to {max.TotalMilliseconds:N0} ms");
-        }
-    }
-
-    public void Defined<TEnum>(string property, TEnum value)
-        where TEnum : struct, Enum
-    {
-        if (!Enum.IsDefined(value))
-        {
-            Fail(property, value.ToString(), string.Join(", ", Enum.GetNames<TEnum>().Select(n => n.ToLowerInvariant())));
         }
     }
 

@@ -31,6 +31,7 @@ public static class FeedbackHost
         {
             ["--role"] = $"{FeedbackHostOptions.Section}:{nameof(FeedbackHostOptions.Role)}",
         });
+        FeedbackEnvironment.ThrowIfUnreadable(builder.Configuration); // a sentence, not a binder's stack trace
         var host = builder.Configuration.GetSection(FeedbackHostOptions.Section).Get<FeedbackHostOptions>() ?? new FeedbackHostOptions();
         builder.Services.AddOptions<FeedbackHostOptions>().BindConfiguration(FeedbackHostOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<FeedbackHostOptions>, FeedbackHostOptionsValidator>();
@@ -88,6 +89,7 @@ public static class FeedbackHost
             var builder = WebApplication.CreateSlimBuilder(args);
             builder.AddFeedbackRedis(args);
             await using var app = builder.Build();
+            ValidateSettings(app.Services);
             app.MapFeedbackEndpoints();
             await app.RunAsync();
             return 0;
@@ -101,6 +103,25 @@ public static class FeedbackHost
         {
             await Console.Error.WriteLineAsync($"feedback-redis: refusing to start: {ex.Message}");
             return 1;
+        }
+    }
+
+    /// <summary>
+    /// Runs every <c>ValidateOnStart</c> check before the host starts, so that a bad setting is the one line of
+    /// <see cref="RunAsync"/>, not also the host's "Hosting failed to start" with a stack trace. Several options classes
+    /// failing at once are one exception with every sentence once.
+    /// </summary>
+    private static void ValidateSettings(IServiceProvider services)
+    {
+        try
+        {
+            services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is Microsoft.Extensions.Options.OptionsValidationException))
+        {
+            var failures = ex.InnerExceptions.Cast<Microsoft.Extensions.Options.OptionsValidationException>().ToList();
+            throw new Microsoft.Extensions.Options.OptionsValidationException(
+                failures[0].OptionsName, failures[0].OptionsType, failures.SelectMany(f => f.Failures).Distinct(StringComparer.Ordinal));
         }
     }
 

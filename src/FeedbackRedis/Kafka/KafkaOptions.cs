@@ -1,21 +1,24 @@
+using FeedbackRedis.Configuration;
+
 namespace FeedbackRedis.Kafka;
 
 /// <summary>
 /// Kafka connection, security, topic names and the source id of fallback event ids, section <c>Feedback:Kafka</c>.
-/// Checked at start-up by <see cref="KafkaOptionsValidator"/>. Every Kafka client of the service takes its connection
-/// and security from <see cref="ClientSettings"/>, so all of them connect the same way.
+/// Defaults and allowed values: <see cref="FeedbackSettings"/>; checked at start-up by <see cref="KafkaOptionsValidator"/>.
+/// Every Kafka client of the service takes its connection and security from <see cref="ClientSettings"/>, so all of
+/// them connect the same way.
 /// </summary>
 public sealed class KafkaOptions
 {
-    public const string Section = "Feedback:Kafka";
+    public const string Section = FeedbackSettings.Kafka;
 
-    /// <summary>Bootstrap servers (<c>FEEDBACK_KAFKA_BOOTSTRAP_SERVERS</c>). Default <c>localhost:9092</c>.</summary>
+    /// <summary>Bootstrap servers (<c>FEEDBACK_KAFKA_BOOTSTRAP_SERVERS</c>).</summary>
     public string BootstrapServers { get; set; } = "localhost:9092";
 
-    /// <summary>Security protocol (<c>FEEDBACK_KAFKA_SECURITY_PROTOCOL</c>): plaintext, ssl, sasl_plaintext, sasl_ssl. Default plaintext.</summary>
+    /// <summary>Security protocol (<c>FEEDBACK_KAFKA_SECURITY_PROTOCOL</c>): plaintext, ssl, sasl_plaintext, sasl_ssl.</summary>
     public string SecurityProtocol { get; set; } = "plaintext";
 
-    /// <summary>SASL mechanism (<c>FEEDBACK_KAFKA_SASL_MECHANISM</c>) with a sasl_* protocol: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512. Default PLAIN.</summary>
+    /// <summary>SASL mechanism (<c>FEEDBACK_KAFKA_SASL_MECHANISM</c>) with a sasl_* protocol: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512.</summary>
     public string SaslMechanism { get; set; } = "PLAIN";
 
     /// <summary>SASL user (<c>FEEDBACK_KAFKA_SASL_USERNAME</c>); required by, and only allowed with, a sasl_* protocol.</summary>
@@ -50,30 +53,30 @@ public sealed class KafkaOptions
 
     /// <summary>
     /// Broker host name check (<c>FEEDBACK_KAFKA_SSL_ENDPOINT_IDENTIFICATION</c>, <c>ssl.endpoint.identification.algorithm</c>):
-    /// https (the broker's certificate must name the host connected to) or none. Default https.
+    /// https (the broker's certificate must name the host connected to) or none.
     /// </summary>
     public string SslEndpointIdentification { get; set; } = KafkaTls.Https;
 
     /// <summary>
     /// First part of the fallback event id <c>&lt;sourceId&gt;/&lt;topic&gt;/&lt;partition&gt;/&lt;offset&gt;</c>
-    /// (<c>FEEDBACK_SOURCE_ID</c>): 1 to 64 of <c>A-Z a-z 0-9 . _ -</c>. Empty (the default): the Kafka cluster id, learnt
+    /// (<c>FEEDBACK_SOURCE_ID</c>): 1 to 64 of <c>A-Z a-z 0-9 . _ -</c>. Empty: the Kafka cluster id, learnt
     /// at the consumer's start (<see cref="SourceIdResolver"/>).
     /// </summary>
     public string SourceId { get; set; } = "";
 
-    /// <summary>Consumer group (<c>FEEDBACK_KAFKA_GROUP_ID</c>). Default <c>feedback-redis</c>.</summary>
+    /// <summary>Consumer group (<c>FEEDBACK_KAFKA_GROUP_ID</c>).</summary>
     public string GroupId { get; set; } = "feedback-redis";
 
-    /// <summary>Reply events (<c>FEEDBACK_TOPIC_REPLY</c>). Default <c>feedback.reply.received</c>.</summary>
+    /// <summary>Reply events (<c>FEEDBACK_TOPIC_REPLY</c>).</summary>
     public string ReplyTopic { get; set; } = "feedback.reply.received";
 
-    /// <summary>Reaction events (<c>FEEDBACK_TOPIC_REACTION</c>). Default <c>feedback.reaction.received</c>.</summary>
+    /// <summary>Reaction events (<c>FEEDBACK_TOPIC_REACTION</c>).</summary>
     public string ReactionTopic { get; set; } = "feedback.reaction.received";
 
-    /// <summary>Dead letters (<c>FEEDBACK_TOPIC_DLQ</c>). Default <c>feedback.dlq</c>.</summary>
+    /// <summary>Dead letters (<c>FEEDBACK_TOPIC_DLQ</c>).</summary>
     public string DeadLetterTopic { get; set; } = "feedback.dlq";
 
-    /// <summary>Flushed-batch announcements (<c>FEEDBACK_TOPIC_FLUSHED</c>). Default <c>feedback.batch.flushed</c>.</summary>
+    /// <summary>Flushed-batch announcements (<c>FEEDBACK_TOPIC_FLUSHED</c>).</summary>
     public string FlushedTopic { get; set; } = "feedback.batch.flushed";
 
     /// <summary>True for the protocols that run over TLS (ssl, sasl_ssl).</summary>

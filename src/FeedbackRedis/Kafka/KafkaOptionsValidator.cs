@@ -7,7 +7,8 @@ namespace FeedbackRedis.Kafka;
 /// Checks <see cref="KafkaOptions"/> at start-up; each failure names the setting, the value (never a key, a password or
 /// PEM text) and what is allowed:
 /// <list type="bullet">
-/// <item>protocol, SASL mechanism and endpoint identification are known values; bootstrap servers and group id are set;
+/// <item>protocol, SASL mechanism and endpoint identification are among their choices in <see cref="FeedbackSettings"/>;
+/// bootstrap servers and group id are set;
 /// topics are Kafka topic names, all four different;</item>
 /// <item>SASL credentials go with a sasl_* protocol and only with one;</item>
 /// <item>TLS: each CA, certificate or key is given at most one way (file or PEM), a file exists and can be read, PEM is
@@ -20,10 +21,6 @@ namespace FeedbackRedis.Kafka;
 /// </summary>
 public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
 {
-    private static readonly string[] Protocols = ["plaintext", "ssl", "sasl_plaintext", "sasl_ssl"];
-    private static readonly string[] Mechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"];
-    private static readonly string[] EndpointIdentifications = [KafkaTls.Https, KafkaTls.None];
-
     private static readonly System.Buffers.SearchValues<char> TopicCharacters =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
 
@@ -31,8 +28,8 @@ public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var check = new OptionChecks(KafkaOptions.Section);
+        check.Table(options);
         check.Require(nameof(options.BootstrapServers), options.BootstrapServers, !string.IsNullOrWhiteSpace(options.BootstrapServers), "host:port[,host:port...]");
-        check.Require(nameof(options.SecurityProtocol), options.SecurityProtocol, IsOneOf(options.SecurityProtocol, Protocols), string.Join(", ", Protocols));
         check.Require(nameof(options.GroupId), options.GroupId, !string.IsNullOrWhiteSpace(options.GroupId), "a consumer group name");
         CheckTopics(check, options);
         CheckSasl(check, options);
@@ -75,7 +72,6 @@ public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
         bool sasl = options.SecurityProtocol.StartsWith("sasl_", StringComparison.OrdinalIgnoreCase);
         if (sasl)
         {
-            check.Require(nameof(options.SaslMechanism), options.SaslMechanism, IsOneOf(options.SaslMechanism, Mechanisms), string.Join(", ", Mechanisms));
             if (options.SaslUsername.Length == 0)
             {
                 check.Refuse(nameof(options.SaslUsername), $"is empty; {options.SecurityProtocol} needs the SASL user name");
@@ -96,8 +92,6 @@ public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
 
     private static void CheckTls(OptionChecks check, KafkaOptions options)
     {
-        check.Require(nameof(options.SslEndpointIdentification), options.SslEndpointIdentification,
-            IsOneOf(options.SslEndpointIdentification, EndpointIdentifications), string.Join(", ", EndpointIdentifications));
         var given = new List<string>();
         _ = Material(check, nameof(options.SslCaLocation), options.SslCaLocation, nameof(options.SslCaPem), options.SslCaPem, KafkaTls.Certificate, given);
         _ = Material(check, nameof(options.SslCertificateLocation), options.SslCertificateLocation,
@@ -136,7 +130,7 @@ public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
             given.Add(nameof(options.SslEndpointIdentification));
         }
 
-        if (given.Count > 0 && !options.UsesTls && IsOneOf(options.SecurityProtocol, Protocols))
+        if (given.Count > 0 && !options.UsesTls && IsKnownProtocol(options.SecurityProtocol))
         {
             string others = given.Count == 1 ? ""
                 : $" (and {string.Join(", ", given.Skip(1).Select(p => FeedbackEnvironment.Describe($"{KafkaOptions.Section}:{p}")))})";
@@ -200,7 +194,8 @@ public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
     private static string Protocol(KafkaOptions options) =>
         $"{FeedbackEnvironment.Describe($"{KafkaOptions.Section}:{nameof(options.SecurityProtocol)}")} is {options.SecurityProtocol}";
 
-    private static bool IsOneOf(string? value, string[] allowed) => allowed.Contains(value, StringComparer.OrdinalIgnoreCase);
+    private static bool IsKnownProtocol(string? protocol) =>
+        FeedbackSettings.Get(KafkaOptions.Section, nameof(KafkaOptions.SecurityProtocol)).Choices.Contains(protocol, StringComparer.OrdinalIgnoreCase);
 
     private static bool IsTopicName(string? topic) =>
         !string.IsNullOrEmpty(topic) && topic.Length <= 249 && topic is not ("." or "..")

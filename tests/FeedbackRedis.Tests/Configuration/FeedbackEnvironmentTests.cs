@@ -164,4 +164,48 @@ public sealed class FeedbackEnvironmentTests
         Assert.That(names, Is.Unique);
         Assert.That(names, Is.All.Match("^FEEDBACK_[A-Z0-9_]+$"));
     }
+
+    [TestCase("FEEDBACK_BATCH_SIZE", "99999999999", "FEEDBACK_BATCH_SIZE='99999999999' is out of range; allowed: 1 to 100,000.")]
+    [TestCase("FEEDBACK_PENDING_HIGH_WATER", "-99999999999", "FEEDBACK_PENDING_HIGH_WATER='-99999999999' is out of range; allowed: 1 to 1,000,000,000 events.")]
+    [TestCase("FEEDBACK_BATCH_TIME_MS", "99999999999999999", "FEEDBACK_BATCH_TIME_MS='99999999999999999' is out of range; allowed: 10 to 86,400,000 ms.")]
+    public void A_number_no_setting_could_hold_stops_start_up_before_binding_overflows(string name, string value, string expected)
+    {
+        var ex = Assert.Throws<FeedbackConfigurationException>(() => Resolve(new() { [name] = value }));
+
+        Assert.That(ex!.Message, Is.EqualTo(expected));
+    }
+
+    [TestCase("Feedback:Batching:BatchSize", "abc", "FEEDBACK_BATCH_SIZE (Feedback:Batching:BatchSize) is 'abc'; allowed: a whole number, 1 to 100,000.")]
+    [TestCase("Feedback:Batching:BatchSize", "3000000000", "FEEDBACK_BATCH_SIZE (Feedback:Batching:BatchSize) is '3000000000'; allowed: a whole number, 1 to 100,000.")]
+    [TestCase("Feedback:Batching:BatchTime", "5m", "FEEDBACK_BATCH_TIME_MS (Feedback:Batching:BatchTime) is '5m'; allowed: a duration such as 00:00:01.5, 10 to 86,400,000 ms.")]
+    [TestCase("Feedback:Host:Role", "bogus", "FEEDBACK_ROLE (Feedback:Host:Role) is 'bogus'; allowed: consumer, flusher, all.")]
+    [TestCase("Feedback:Host:Role", "1", "FEEDBACK_ROLE (Feedback:Host:Role) is '1'; allowed: consumer, flusher, all.")]
+    [TestCase("Feedback:Consumer:PendingCheckInterval", "often", "Feedback:Consumer:PendingCheckInterval is 'often'; allowed: a duration such as 00:00:01.5, 10 to 60,000 ms.")]
+    public void A_value_from_any_source_that_cannot_be_bound_is_refused_naming_the_setting(string path, string value, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(path, value)]).Build();
+
+        var ex = Assert.Throws<FeedbackConfigurationException>(() => FeedbackEnvironment.ThrowIfUnreadable(configuration));
+
+        Assert.That(ex!.Message, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void Values_the_binder_reads_pass_the_check_from_any_source()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new("Feedback:Batching:BatchTime", "00:00:01.5"), new("Feedback:Batching:Mode", "GLOBAL"), new("Feedback:Batching:BatchSize", " 75 ")])
+            .AddFeedbackEnvironment(new Dictionary<string, string?> { ["FEEDBACK_LEASE_MS"] = "60000", ["FEEDBACK_CLOCK"] = "local" })
+            .Build();
+
+        Assert.DoesNotThrow(() => FeedbackEnvironment.ThrowIfUnreadable(configuration));
+        var options = configuration.GetSection(BatchingOptions.Section).Get<BatchingOptions>()!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.BatchTime, Is.EqualTo(TimeSpan.FromMilliseconds(1500)));
+            Assert.That(options.Mode, Is.EqualTo(BatchingMode.Global));
+            Assert.That(options.BatchSize, Is.EqualTo(75));
+            Assert.That(options.LeaseDuration, Is.EqualTo(TimeSpan.FromMinutes(1)));
+        });
+    }
 }

@@ -201,19 +201,27 @@ public sealed partial class ServiceHostTests
     [TestCase("FEEDBACK_KAFKA_SSL_CA_LOCATION", "/nonexistent/ca.pem",
         "FEEDBACK_KAFKA_SSL_CA_LOCATION (Feedback:Kafka:SslCaLocation) is '/nonexistent/ca.pem', a file that does not exist")]
     [TestCase("FEEDBACK_SOURCE_ID", "eu/prod", "FEEDBACK_SOURCE_ID (Feedback:Kafka:SourceId) is 'eu/prod'; allowed: 1 to 64 of A-Z a-z 0-9 . _ -")]
+    [TestCase("FEEDBACK_KAFKA_SASL_MECHANISM", "GSSAPI", "FEEDBACK_KAFKA_SASL_MECHANISM='GSSAPI' is not one of: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512.")]
+    [TestCase("FEEDBACK_TOPIC_DLQ", "feedback/dlq", "FEEDBACK_TOPIC_DLQ (Feedback:Kafka:DeadLetterTopic) is 'feedback/dlq'; allowed: a Kafka topic name")]
+    [TestCase("Feedback__Kafka__SecurityProtocol", "bogus", "FEEDBACK_KAFKA_SECURITY_PROTOCOL (Feedback:Kafka:SecurityProtocol) is 'bogus'; allowed: plaintext, ssl, sasl_plaintext, sasl_ssl.")]
+    [TestCase("FEEDBACK_REDIS_CONNECTION", "localhost:6379,bogus=1", "FEEDBACK_REDIS_CONNECTION (Feedback:Redis:ConnectionString) cannot be read (Keyword 'bogus' is not supported)")]
+    [TestCase("FEEDBACK_REDIS_CONNECTION", " ", "FEEDBACK_REDIS_CONNECTION (Feedback:Redis:ConnectionString) is empty")]
+    [TestCase("FEEDBACK_BATCH_SIZE", "99999999999", "FEEDBACK_BATCH_SIZE='99999999999' is out of range; allowed: 1 to 100,000.")]
+    [TestCase("FEEDBACK_BATCH_TIME_MS", "99999999999999999", "FEEDBACK_BATCH_TIME_MS='99999999999999999' is out of range; allowed: 10 to 86,400,000 ms.")]
+    [TestCase("Feedback__Batching__MaxAttempts", "abc", "FEEDBACK_MAX_ATTEMPTS (Feedback:Batching:MaxAttempts) is 'abc'; allowed: a whole number, 1 to 100.")]
+    [TestCase("FEEDBACK_FLUSH_POLL_MS", "5", "FEEDBACK_FLUSH_POLL_MS (Feedback:Flusher:PollInterval) is 5 ms; allowed: 10 ms to 60,000 ms.")]
     public async Task BadSetting_StopsStartUpWithOneLineNamingIt_ExitCode2(string name, string value, string expected)
     {
         var environment = FlusherEnvironment(SharedRedis.Server.ConnectionString, "127.0.0.1:1", TestKeys.Prefix(), "/tmp/unused.jsonl");
         environment[name] = value;
         await using var service = ServiceProcess.Start("flusher", environment);
-        using var exit = new CancellationTokenSource(Patience);
-        while (!service.HasExited)
-        {
-            await Task.Delay(50, exit.Token);
-        }
+        int code = await service.WaitForExitAsync(Patience);
 
-        Assert.That(service.ExitCode, Is.EqualTo(2));
-        Assert.That(service.Log, Does.Contain("feedback-redis: configuration error: ").And.Contain(expected));
+        // One line and nothing else: no stack trace, no host failure log before it (README: "one line, exit code 2").
+        var lines = service.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.That(code, Is.EqualTo(2), service.Log);
+        Assert.That(lines, Has.Length.EqualTo(1), service.Log);
+        Assert.That(lines[0], Does.StartWith("feedback-redis: configuration error: ").And.Contain(expected));
     }
 
     [Test]

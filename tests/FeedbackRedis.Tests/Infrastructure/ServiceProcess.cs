@@ -111,6 +111,14 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>Waits for the process to exit by itself and for all its output to be read; returns the exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGTERM, as Kubernetes sends it, then waits for a graceful exit.</summary>
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {

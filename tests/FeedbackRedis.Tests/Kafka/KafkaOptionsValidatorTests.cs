@@ -232,6 +232,24 @@ public sealed class KafkaOptionsValidatorTests
         });
     }
 
+    [TestCase("plaintext")]
+    [TestCase("sasl_ssl")]
+    public void A_SASL_mechanism_outside_its_choices_is_refused_once_whatever_the_protocol(string protocol)
+    {
+        var options = new KafkaOptions { SecurityProtocol = protocol, SaslMechanism = "GSSAPI" };
+        if (protocol.StartsWith("sasl_", StringComparison.Ordinal))
+        {
+            options.SaslUsername = "svc";
+            options.SaslPassword = "pw";
+            options.SslCaPem = _pki.CaPem;
+        }
+
+        const string refusal = "FEEDBACK_KAFKA_SASL_MECHANISM (Feedback:Kafka:SaslMechanism) is 'GSSAPI'; allowed: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512.";
+        var failures = Validator.Validate(null, options).Failures ?? [];
+
+        Assert.That(failures.Count(f => f == refusal), Is.EqualTo(1), string.Join("\n", failures));
+    }
+
     [Test]
     public void Topics_are_Kafka_topic_names_and_all_different()
     {

@@ -4,13 +4,18 @@ using MongoDB.Driver;
 
 namespace FeedbackRedis.Sinks.MongoDb;
 
-/// <summary>Checks <see cref="MongoSinkOptions"/> at start-up; each failure names the setting, the value and the range.</summary>
+/// <summary>
+/// Checks <see cref="MongoSinkOptions"/> at start-up: ranges from <see cref="FeedbackSettings"/>, the connection string,
+/// names, write concern and the completion delay within the retention. Each failure names the setting, the value and
+/// what is allowed.
+/// </summary>
 public sealed class MongoSinkOptionsValidator : IValidateOptions<MongoSinkOptions>
 {
     public ValidateOptionsResult Validate(string? name, MongoSinkOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var check = new OptionChecks(MongoSinkOptions.Section);
+        check.Table(options);
         check.Require(nameof(options.Uri), "(not shown)", IsMongoUrl(options.Uri), "a mongodb:// or mongodb+srv:// connection string");
         check.Require(nameof(options.Database), options.Database, IsName(options.Database, 63, "/\\. \"$"), "1 to 63 characters without / \\ . space \" $");
         foreach (var (property, value) in new[]
@@ -25,11 +30,6 @@ public sealed class MongoSinkOptionsValidator : IValidateOptions<MongoSinkOption
         }
 
         check.Require(nameof(options.WriteConcern), options.WriteConcern, MongoWriteConcerns.TryParse(options.WriteConcern, out _), "majority or 1 to 50");
-        check.Range(nameof(options.MaxRetryAttempts), options.MaxRetryAttempts, 0, 10);
-        check.Range(nameof(options.AppliedBatchesKept), options.AppliedBatchesKept, 10, 100_000);
-        check.Range(nameof(options.MaxReactionNames), options.MaxReactionNames, 1, 10_000);
-        check.Range(nameof(options.ContributionRetentionDays), options.ContributionRetentionDays, 2, 3_650);
-        check.Range(nameof(options.CompleteOwnersAfterMinutes), options.CompleteOwnersAfterMinutes, 5, 10_080);
         check.Require(
             nameof(options.CompleteOwnersAfterMinutes),
             options.CompleteOwnersAfterMinutes,
