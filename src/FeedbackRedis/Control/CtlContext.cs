@@ -10,8 +10,6 @@ namespace FeedbackRedis.Control;
 /// <summary>Makes the per-invocation context: the store, the writers and the output format.</summary>
 internal sealed class CtlContextFactory(CtlConnection connection, TextWriter output, TextWriter error)
 {
-    public CtlConnection Connection => connection;
-
     public CtlContext Open(ParseResult parse)
     {
         var (redis, batching) = connection.Resolve(parse);

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
+using FeedbackRedis.DevTools.Kafka;
 using FeedbackRedis.Ingestion;
-using FeedbackRedis.Kafka;
 using FeedbackRedis.Sinks.File;
 
 namespace FeedbackRedis.Tests.EndToEnd;

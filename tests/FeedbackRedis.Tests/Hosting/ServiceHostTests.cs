@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using FeedbackRedis.Batching;
+using FeedbackRedis.DevTools.Kafka;
 using FeedbackRedis.Kafka;
 using FeedbackRedis.Tests.Infrastructure;
 using StackExchange.Redis;
