@@ -26,7 +26,7 @@ internal static class KafkaCommand
             DefaultValueFactory = _ => ["feedback.reply.received:6", "feedback.reaction.received:6", "feedback.dlq:1", "feedback.batch.flushed:1"],
             AllowMultipleArgumentsPerToken = true,
         };
-        var kafka = new Command("kafka", "Host librdkafka's mock Kafka cluster on loopback until Ctrl-C; prints the bootstrap servers.")
+        var kafka = new Command("kafka", "Host librdkafka's mock Kafka cluster on loopback until Ctrl-C or SIGTERM; prints the bootstrap servers.")
         {
             brokers, topics,
         };
