@@ -6,7 +6,9 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
 # Both apps publish into one folder: they share the FeedbackRedis library and every package version
-# (central package management), so the shared assemblies are identical.
+# (central package management), so the shared assemblies are identical. Nothing else: the dev tool feedback-dev
+# (tools/, outside the build context) never ships; tests/FeedbackRedis.Tests/EndToEnd/ShippedImageTests.cs runs these
+# publish commands and fails if a load generator or mock broker is in their output.
 RUN --mount=type=cache,id=nuget,target=/root/.nuget/packages \
     dotnet publish src/FeedbackRedis.Service/FeedbackRedis.Service.csproj -c Release -o /app \
  && dotnet publish src/FeedbackRedis.Cli/FeedbackRedis.Cli.csproj -c Release -o /app \

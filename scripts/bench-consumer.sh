@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Consumer throughput benchmark (docs/BENCHMARKS.md, "Consumer throughput"): the consumer pipeline into Redis (real service
 # processes, --role consumer) against a bare Confluent.Kafka consumer reading the same topic, 1 and 2 processes, in
-# one run on this machine (librdkafka mock cluster and a private redis-server on loopback). Bounded: --events
+# one run on this machine (librdkafka mock cluster and a private redis-server on loopback; the mock cluster is the dev
+# tool's MockKafkaCluster, tools/FeedbackRedis.DevTools, which the benchmarks reference and build). Bounded: --events
 # (default 240,000) and --timeout seconds per run (default 120). Extra arguments go to the benchmark, e.g.
 #   scripts/bench-consumer.sh --repeat 3
 #   scripts/bench-consumer.sh --repeat 3 --env FEEDBACK_BATCHING_MODE=agent --env FEEDBACK_BATCH_SIZE=1000

@@ -15,8 +15,6 @@ internal sealed class CtlContextFactory(CtlConnection connection, TextWriter out
     /// <summary>The store's metrics are recorded in every process; feedbackctl exports none.</summary>
     private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
 
-    public CtlConnection Connection => connection;
-
     public CtlContext Open(ParseResult parse)
     {
         var (redis, batching) = connection.Resolve(parse);

@@ -1,50 +1,21 @@
 using System.CommandLine;
-using FeedbackRedis.Batching;
 
 namespace FeedbackRedis.Control;
 
 /// <summary>
 /// <c>feedbackctl</c>: inspect and repair FeedbackRedis. Read-only unless a command changes state; those need
-/// <c>--yes</c>. Exit codes: 0 done, 1 failed (not found, Redis unavailable), 2 bad usage.
+/// <c>--yes</c>. Exit codes: 0 done, 1 failed (not found, Redis unavailable), 2 bad usage. The operator's tool, shipped in
+/// the image; the load generator, the run report and the mock Kafka host are the dev tool <c>feedback-dev</c>
+/// (tools/FeedbackRedis.DevTools), which is not.
 /// </summary>
 public static class FeedbackCtl
 {
     /// <summary>Runs one command line; output and errors go to the given writers.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        var root = Build(output, error);
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            foreach (var problem in parse.Errors)
-            {
-                await error.WriteLineAsync($"feedbackctl: {problem.Message}");
-            }
-
-            await error.WriteLineAsync("Run 'feedbackctl --help' for usage.");
-            return CtlExit.Usage;
-        }
-
-        try
-        {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
-        }
-        catch (CtlUsageException ex)
-        {
-            await error.WriteLineAsync($"feedbackctl: {ex.Message}");
-            return CtlExit.Usage;
-        }
-        catch (BatchStoreUnavailableException ex)
-        {
-            await error.WriteLineAsync($"feedbackctl: {ex.Message}");
-            return CtlExit.Failed;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            return CtlExit.Ok;
-        }
+        return CtlRunner.RunAsync("feedbackctl", Build(output, error), args, output, error, cancellationToken);
     }
 
     private static RootCommand Build(TextWriter output, TextWriter error)
@@ -59,8 +30,6 @@ public static class FeedbackCtl
         root.Subcommands.Add(FlushCommand.Create(context));
         root.Subcommands.Add(DeadCommands.Create(context));
         root.Subcommands.Add(RecountCommand.Create(context));
-        root.Subcommands.Add(ProduceCommand.Create(context));
-        root.Subcommands.Add(DevCommands.Create(context));
         return root;
     }
 }

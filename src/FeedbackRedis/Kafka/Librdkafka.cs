@@ -5,9 +5,10 @@ using System.Text;
 namespace FeedbackRedis.Kafka;
 
 /// <summary>
-/// The few librdkafka C functions this project calls itself because Confluent.Kafka does not expose them: the mock
-/// cluster (<see cref="MockKafkaCluster"/>) and <c>rd_kafka_clusterid</c> (<see cref="KafkaClusterId"/>). Calls the
-/// librdkafka that Confluent.Kafka ships.
+/// The few librdkafka C functions the service calls itself because Confluent.Kafka does not expose them:
+/// <c>rd_kafka_clusterid</c> (<see cref="KafkaClusterId"/>) and a bare handle for the TLS check (<see cref="KafkaTls"/>).
+/// Calls the librdkafka that Confluent.Kafka ships. The mock cluster's functions are declared by the dev tool
+/// (tools/FeedbackRedis.DevTools), which loads the same library through <see cref="Resolve"/>.
 /// </summary>
 internal static partial class Librdkafka
 {
@@ -50,7 +51,7 @@ internal static partial class Librdkafka
     /// Loads the librdkafka that Confluent.Kafka ships. Debian 12 lacks the libsasl2.so.3 the default build needs, so,
     /// like Confluent.Kafka, fall back to the centos8 build in the same folder.
     /// </summary>
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    internal static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (name != Library)
         {
@@ -109,25 +110,4 @@ internal static partial class Librdkafka
 
     [LibraryImport(Library)]
     public static partial IntPtr rd_kafka_err2str(int err);
-
-    [LibraryImport(Library)]
-    public static partial IntPtr rd_kafka_mock_cluster_new(IntPtr rk, int brokerCount);
-
-    [LibraryImport(Library)]
-    public static partial void rd_kafka_mock_cluster_destroy(IntPtr cluster);
-
-    [LibraryImport(Library)]
-    public static partial IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr cluster);
-
-    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitions, int replicationFactor);
-
-    [LibraryImport(Library)]
-    public static partial int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);
-
-    [LibraryImport(Library)]
-    public static partial int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);
-
-    [LibraryImport(Library)]
-    public static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr cluster, int delayMs);
 }

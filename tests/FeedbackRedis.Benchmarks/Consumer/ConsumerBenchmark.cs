@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Confluent.Kafka;
-using FeedbackRedis.Kafka;
+using FeedbackRedis.DevTools.Kafka;
 
 namespace FeedbackRedis.Benchmarks.Consumer;
 

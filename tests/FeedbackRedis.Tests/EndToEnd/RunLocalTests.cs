@@ -1,20 +1,26 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
+using FeedbackRedis.DevTools.Kafka;
 using FeedbackRedis.Ingestion;
-using FeedbackRedis.Kafka;
 using FeedbackRedis.Sinks.File;
+using FeedbackRedis.Tests.Infrastructure;
 
 namespace FeedbackRedis.Tests.EndToEnd;
 
 /// <summary>
-/// Runs scripts/run-local.sh itself (the README's first command) with a small load, against a mock Kafka cluster this
-/// test hosts so that the dead-letter topic can still be read afterwards, and checks the printed summary against the
-/// sink file and the topic.
+/// Runs scripts/run-local.sh itself (the README's first command) with a small load: against a mock Kafka cluster this
+/// test hosts so that the dead-letter topic can still be read afterwards, checking the printed summary against the sink
+/// file and the topic; and with the mock Kafka the script starts itself, to its end and interrupted like a Ctrl-C,
+/// checking that no process of the run is left afterwards.
 /// </summary>
 [Category("Process")]
 public sealed partial class RunLocalTests
 {
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(8);
+
+    /// <summary>What a run with its own mock Kafka starts, as it names them in DIR/pids.</summary>
+    private static readonly string[] Started = ["run-local", "redis-server", "kafka", "consumer-1", "consumer-2", "flusher-1", "produce"];
+
     [Test]
     public async Task RunLocal_SummaryMatchesTheSinkAndTheDeadLetterTopic()
     {
@@ -25,8 +31,10 @@ public sealed partial class RunLocalTests
             kafka.CreateTopic(topic, partitions);
         }
 
-        string dir = Directory.CreateTempSubdirectory("feedback-run-local-").FullName;
-        var (exit, output) = await RunAsync(RepoRoot(), "scripts/run-local.sh", "--events", "4000", "--agents", "150", "--malformed", "0.05", "--kafka", kafka.BootstrapServers, "--dir", dir);
+        using var run = LocalRun.Start("--events", "4000", "--agents", "150", "--malformed", "0.05", "--kafka", kafka.BootstrapServers);
+        int exit = await run.WaitAsync(RunTimeout);
+        string output = run.Output;
+        string dir = run.Dir;
 
         Assert.That(exit, Is.Zero, output);
         var produced = Produced().Match(output);
@@ -52,6 +60,48 @@ public sealed partial class RunLocalTests
             Assert.That(deadLettered, Is.EqualTo(malformed), "printed: every malformed event dead-lettered");
             Assert.That(deadLetters.Distinct, Is.EqualTo(malformed), "the dead-letter topic itself: every malformed message, by its source coordinates");
             Assert.That(deadLetters.Raw, Is.GreaterThanOrEqualTo(malformed), "copies beyond one are redeliveries (at least once), never losses");
+            Assert.That(run.Leftovers(), Is.Empty, "processes of the run still running after it exited");
+        });
+    }
+
+    [Test]
+    public async Task RunLocal_WithItsOwnMockKafka_LeavesNoProcessOfTheRunRunning()
+    {
+        using var run = LocalRun.Start("--events", "500", "--agents", "50", "--malformed", "0.02");
+
+        int exit = await run.WaitAsync(RunTimeout);
+
+        var recorded = run.Recorded();
+        Assert.Multiple(() =>
+        {
+            Assert.That(exit, Is.Zero, run.Output);
+            Assert.That(run.Output, Does.Match(@"missing\s+0\b"));
+            Assert.That(recorded.Select(p => p.Name), Is.EquivalentTo(Started), "what the script says it started");
+            Assert.That(recorded.Where(p => LocalRun.CommandOf(p.Pid) is not null), Is.Empty, "recorded processes still running");
+            Assert.That(run.Leftovers(), Is.Empty, "processes of the run still running after it exited");
+        });
+    }
+
+    [Test]
+    public async Task RunLocal_InterruptedLikeCtrlC_StopsEveryProcessItStarted()
+    {
+        // Enough events that the load is still being sent, or waited for, when the interrupt comes.
+        using var run = LocalRun.Start("--events", "100000", "--agents", "500");
+        await run.WaitForOutputAsync("==> producing", RunTimeout);
+        // The long-lived ones: produce may be recorded a moment before its fork has become dotnet.
+        var running = run.Recorded().Where(p => p.Name is not ("run-local" or "produce")).Select(p => (p.Name, Command: LocalRun.CommandOf(p.Pid))).ToList();
+
+        run.Interrupt();
+        int exit = await run.WaitAsync(RunTimeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(running.Select(p => p.Name), Is.EquivalentTo(Started.Except(["run-local", "produce"])), run.Output);
+            // The recorded PID is the process itself, not a subshell around it (which left the mock Kafka running).
+            Assert.That(running.Where(p => p.Command is null or "bash"), Is.Empty, "recorded PIDs that were not the live process they name");
+            Assert.That(exit, Is.EqualTo(130), "exit status of an interrupted script\n" + run.Output);
+            Assert.That(run.Recorded().Where(p => LocalRun.CommandOf(p.Pid) is not null), Is.Empty, "recorded processes still running");
+            Assert.That(run.Leftovers(), Is.Empty, "processes of the run still running after it exited");
         });
     }
 
@@ -92,35 +142,5 @@ public sealed partial class RunLocalTests
         }
 
         return (raw, sources.Count);
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "scripts", "run-local.sh")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("scripts/run-local.sh not found above the test binaries");
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(string workingDirectory, string script, params string[] args)
-    {
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + "\n" + await stderr);
     }
 }

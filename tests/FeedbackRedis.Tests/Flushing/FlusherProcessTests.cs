@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using FeedbackRedis.Batching;
+using FeedbackRedis.DevTools.Kafka;
 using FeedbackRedis.Flushing;
 using FeedbackRedis.Items;
-using FeedbackRedis.Kafka;
 using FeedbackRedis.Sinks.File;
 using FeedbackRedis.Tests.Infrastructure;
 

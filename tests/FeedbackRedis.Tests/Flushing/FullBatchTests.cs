@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using FeedbackRedis.DevTools.Kafka;
 using FeedbackRedis.Flushing;
 using FeedbackRedis.Kafka;
 using FeedbackRedis.Sinks.File;

@@ -1,5 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
+using FeedbackRedis.DevTools.Kafka;
 using FeedbackRedis.Flushing;
 using FeedbackRedis.Items;
 using FeedbackRedis.Kafka;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using FeedbackRedis.Batching;
 using FeedbackRedis.Diagnostics;
+using FeedbackRedis.DevTools.Kafka;
 using FeedbackRedis.Kafka;
 using FeedbackRedis.Tests.Infrastructure;
 using StackExchange.Redis;

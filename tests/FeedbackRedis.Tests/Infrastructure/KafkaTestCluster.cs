@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using FeedbackRedis.DevTools.Kafka;
 using FeedbackRedis.Kafka;
 
 namespace FeedbackRedis.Tests.Infrastructure;

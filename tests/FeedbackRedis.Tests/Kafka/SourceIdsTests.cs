@@ -1,3 +1,4 @@
+using FeedbackRedis.DevTools.Kafka;
 using FeedbackRedis.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,13 +1,14 @@
 using System.Runtime.InteropServices;
-using static FeedbackRedis.Kafka.Librdkafka;
+using FeedbackRedis.Kafka;
+using static FeedbackRedis.DevTools.Kafka.MockKafkaNative;
 
-namespace FeedbackRedis.Kafka;
+namespace FeedbackRedis.DevTools.Kafka;
 
 /// <summary>
 /// librdkafka's built-in mock Kafka cluster, hosted in this process and reachable over TCP on loopback by any Kafka
-/// client (other processes too) until disposed. For tests, <c>feedbackctl dev kafka</c> and the local run; never for
-/// production. Upstream calls this API experimental. Each partition keeps at most about 100,000 messages or 5 MiB,
-/// and everything is gone when the hosting process exits.
+/// client (other processes too) until disposed. For tests, benchmarks, <c>feedback-dev kafka</c> and the local run;
+/// never shipped (it lives in the dev tool, not in the service's library). Upstream calls this API experimental. Each
+/// partition keeps at most about 100,000 messages or 5 MiB, and everything is gone when the hosting process exits.
 /// </summary>
 public sealed class MockKafkaCluster : IDisposable
 {
@@ -34,12 +35,12 @@ public sealed class MockKafkaCluster : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
         // A producer handle owns the cluster; it never produces. Quiet it: the mock logs through it.
-        var client = New(Producer, NewConfiguration([new("log_level", "3")]));
+        var client = Librdkafka.New(Librdkafka.Producer, Librdkafka.NewConfiguration([new("log_level", "3")]));
 
         var cluster = rd_kafka_mock_cluster_new(client, brokers);
         if (cluster == IntPtr.Zero)
         {
-            rd_kafka_destroy(client);
+            Librdkafka.rd_kafka_destroy(client);
             throw new InvalidOperationException("rd_kafka_mock_cluster_new failed");
         }
 
@@ -74,7 +75,7 @@ public sealed class MockKafkaCluster : IDisposable
 
         if (_client != IntPtr.Zero)
         {
-            rd_kafka_destroy(_client);
+            Librdkafka.rd_kafka_destroy(_client);
             _client = IntPtr.Zero;
         }
     }

@@ -1,7 +1,7 @@
 using Confluent.Kafka;
-using FeedbackRedis.Kafka;
+using FeedbackRedis.DevTools.Kafka;
 
-namespace FeedbackRedis.Tests.Kafka;
+namespace FeedbackRedis.Tests.DevTools;
 
 public sealed class MockKafkaClusterTests
 {

@@ -5,24 +5,26 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using FeedbackRedis.Configuration;
+using FeedbackRedis.Control;
 using FeedbackRedis.Items;
 using FeedbackRedis.Kafka;
 using Microsoft.Extensions.Configuration;
 
-namespace FeedbackRedis.Control;
+namespace FeedbackRedis.DevTools;
 
 /// <summary>
-/// <c>feedbackctl produce</c>: a load generator. Sends reply and reaction events (schema: docs/EVENTS.md) over many
-/// agents with a hot-agent skew, a chosen fraction of them malformed in every way the consumer dead-letters, at a
-/// chosen rate, for a count or a duration, with live progress. <c>--manifest</c> writes the id the consumer will give
-/// each valid event (its eventId, or <c>sourceId/topic/partition/offset</c> when sent without one, with the source id the
-/// consumer uses: <c>FEEDBACK_SOURCE_ID</c>, else the cluster id), so a run can be checked end to end.
+/// <c>feedback-dev produce</c> (was <c>feedbackctl produce</c>): a load generator. Sends reply and reaction events
+/// (schema: docs/EVENTS.md) over many agents with a hot-agent skew, a chosen fraction of them malformed in every way the
+/// consumer dead-letters, at a chosen rate, for a count or a duration, with live progress. <c>--manifest</c> writes the
+/// id the consumer will give each valid event (its eventId, or <c>sourceId/topic/partition/offset</c> when sent without
+/// one, with the source id the consumer uses: <c>FEEDBACK_SOURCE_ID</c>, else the cluster id), so a run can be checked
+/// end to end.
 /// </summary>
 internal static class ProduceCommand
 {
     private static readonly string[] Reactions = ["thumbs_up", "thumbs_down", "heart", "laugh", "confused"];
 
-    public static Command Create(CtlContextFactory factory)
+    public static Command Create(DevContext factory)
     {
         var bootstrap = new Option<string?>("--bootstrap") { Description = "Kafka bootstrap servers (default: FEEDBACK_KAFKA_BOOTSTRAP_SERVERS, else localhost:9092)" };
         var count = Bounded("--count", "Events to send, valid and malformed (1 to 10,000,000)", 10_000, 1, 10_000_000);
@@ -54,7 +56,7 @@ internal static class ProduceCommand
                 parse.GetValue(skew), parse.GetValue(malformed), parse.GetValue(reactions), parse.GetValue(withoutId), parse.GetValue(seed),
                 parse.GetValue(tooLarge));
             var result = await RunAsync(kafka, plan, parse.GetValue(manifest), factory.Error, cancellationToken);
-            bool json = parse.GetValue(factory.Connection.Json);
+            bool json = parse.GetValue(factory.Json);
             if (json)
             {
                 await factory.Output.WriteLineAsync(JsonSerializer.Serialize(result, CtlContext.JsonOptions));

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using FeedbackRedis.Configuration;
+using FeedbackRedis.Control;
 using FeedbackRedis.Flushing;
 using FeedbackRedis.Ingestion;
 using FeedbackRedis.Kafka;
@@ -13,23 +14,24 @@ using Microsoft.Extensions.Configuration;
 using MongoDB.Bson;
 using MongoDB.Driver;
 
-namespace FeedbackRedis.Control;
+namespace FeedbackRedis.DevTools;
 
 /// <summary>
-/// <c>feedbackctl dev report</c>: checks a run end to end and summarises it, counted from the sink and Kafka themselves:
-/// every id in the manifest must be in the sink; dead letters by reason from the dead-letter topic; batches by trigger
-/// and batch latency from <c>feedback.batch.flushed</c>. Exit 1 when any valid event is missing from the sink, or (with
-/// <c>--produced</c>) when the dead letters do not match the malformed events sent.
+/// <c>feedback-dev report</c> (was <c>feedbackctl dev report</c>): checks a run end to end and summarises it, counted
+/// from the sink and Kafka themselves: every id in the manifest must be in the sink; dead letters by reason from the
+/// dead-letter topic; batches by trigger and batch latency from <c>feedback.batch.flushed</c>. Exit 1 when any valid
+/// event is missing from the sink, or (with <c>--produced</c>) when the dead letters do not match the malformed events
+/// sent.
 /// </summary>
 internal static class ReportCommand
 {
     private const string ReasonHeader = "dlq.reason";
 
-    public static Command Create(CtlContextFactory factory)
+    public static Command Create(DevContext factory)
     {
-        var manifest = new Option<FileInfo>("--manifest") { Description = "Ids of the valid events sent (feedbackctl produce --manifest)", Required = true };
+        var manifest = new Option<FileInfo>("--manifest") { Description = "Ids of the valid events sent (feedback-dev produce --manifest)", Required = true };
         var sinkFile = new Option<string?>("--sink-file") { Description = "The file sink's file; without it, MongoDB (FEEDBACK_MONGODB_URI) is read" };
-        var produced = new Option<FileInfo?>("--produced") { Description = "The JSON summary of feedbackctl produce --json" };
+        var produced = new Option<FileInfo?>("--produced") { Description = "The JSON summary of feedback-dev produce --json" };
         var seconds = new Option<double?>("--seconds") { Description = "Wall time of the run, for the throughput line" };
         var bootstrap = new Option<string?>("--bootstrap") { Description = "Kafka bootstrap servers (default: FEEDBACK_KAFKA_BOOTSTRAP_SERVERS)" };
         var countOnly = new Option<bool>("--count-only") { Description = "Print only how many manifest ids are in the sink" };
@@ -158,7 +160,7 @@ internal static class ReportCommand
     {
         var config = new ConsumerConfig(kafka.ClientSettings())
         {
-            GroupId = "feedbackctl-report",
+            GroupId = "feedback-dev-report",
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
         };

@@ -1,12 +1,16 @@
 using System.CommandLine;
-using FeedbackRedis.Kafka;
+using FeedbackRedis.Control;
+using FeedbackRedis.DevTools.Kafka;
 
-namespace FeedbackRedis.Control;
+namespace FeedbackRedis.DevTools;
 
-/// <summary><c>feedbackctl dev kafka</c>: a local mock Kafka cluster for development and the local run.</summary>
-internal static class DevCommands
+/// <summary>
+/// <c>feedback-dev kafka</c> (was <c>feedbackctl dev kafka</c>): a local mock Kafka cluster for development and the
+/// local run, until Ctrl-C or SIGTERM.
+/// </summary>
+internal static class KafkaCommand
 {
-    public static Command Create(CtlContextFactory factory)
+    public static Command Create(DevContext factory)
     {
         var brokers = new Option<int>("--brokers") { Description = "Brokers (1 to 10)", DefaultValueFactory = _ => 3 };
         brokers.Validators.Add(r =>
@@ -22,7 +26,7 @@ internal static class DevCommands
             DefaultValueFactory = _ => ["feedback.reply.received:6", "feedback.reaction.received:6", "feedback.dlq:1", "feedback.batch.flushed:1"],
             AllowMultipleArgumentsPerToken = true,
         };
-        var kafka = new Command("kafka", "Host librdkafka's mock Kafka cluster on loopback until Ctrl-C; prints the bootstrap servers.")
+        var kafka = new Command("kafka", "Host librdkafka's mock Kafka cluster on loopback until Ctrl-C or SIGTERM; prints the bootstrap servers.")
         {
             brokers, topics,
         };
@@ -51,7 +55,7 @@ internal static class DevCommands
 
             return CtlExit.Ok;
         });
-        return new Command("dev", "Development helpers.") { kafka, ReportCommand.Create(factory) };
+        return kafka;
     }
 
     private static (string Name, int Partitions) ParseTopic(string spec)

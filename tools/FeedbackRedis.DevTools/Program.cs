@@ -1,0 +1,16 @@
+using System.Runtime.InteropServices;
+using FeedbackRedis.DevTools;
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+// scripts/run-local.sh stops its processes with SIGTERM: end as on Ctrl-C (the mock cluster says "stopped").
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+{
+    signal.Cancel = true;
+    cancel.Cancel();
+});
+return await FeedbackDev.RunAsync(args, Console.Out, Console.Error, cancel.Token);
