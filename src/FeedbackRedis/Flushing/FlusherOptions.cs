@@ -1,4 +1,5 @@
 using FeedbackRedis.Configuration;
+using FeedbackRedis.Sinks;
 
 namespace FeedbackRedis.Flushing;
 

@@ -1,4 +1,5 @@
 using FeedbackRedis.Configuration;
+using FeedbackRedis.Sinks;
 using Microsoft.Extensions.Options;
 
 namespace FeedbackRedis.Flushing;

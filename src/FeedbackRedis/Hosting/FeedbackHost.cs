@@ -71,6 +71,7 @@ public static class FeedbackHost
         if (host.Role is ServiceRole.Flusher or ServiceRole.All)
         {
             builder.Services.AddFlushing();
+            builder.Services.AddHealthChecks().AddCheck<SinkHealthCheck>("sink", tags: [HealthTags.Ready]);
             builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<FlusherOptions>, ShutdownBudgetValidator>();
         }
 

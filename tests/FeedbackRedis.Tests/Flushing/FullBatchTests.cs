@@ -27,7 +27,7 @@ public sealed class FullBatchTests
         var time = new FakeTimeProvider(TestStores.Start);
         var store = TestStores.Create(o => o.BatchSize = size, time);
         var flusherOptions = new FlusherOptions { FilePath = Path.Combine(dir, "feedback.jsonl"), MaxWriteEvents = 1_000 };
-        using var sink = new FileFeedbackSink(MsOptions.Create(flusherOptions), time, NullLogger<FileFeedbackSink>.Instance);
+        using var sink = new FileFeedbackSink(new FileSinkOptions(flusherOptions.FilePath), time, NullLogger<FileFeedbackSink>.Instance);
         using var publisher = new KafkaFlushedBatchPublisher(
             MsOptions.Create(new KafkaOptions { BootstrapServers = kafka.BootstrapServers }), MsOptions.Create(flusherOptions), NullLogger<KafkaFlushedBatchPublisher>.Instance);
         var flusher = new BatchFlusher(store, sink, publisher, MsOptions.Create(flusherOptions), new FlusherIdentity("flusher-full"), time, NullLogger<BatchFlusher>.Instance, TestMetrics.Flusher());

@@ -1,7 +1,5 @@
 using System.Buffers;
-using FeedbackRedis.Flushing;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace FeedbackRedis.Sinks.File;
 
@@ -13,11 +11,11 @@ namespace FeedbackRedis.Sinks.File;
 /// alone (<see cref="BatchWriteResult.RejectedItems"/>). Idempotency is the reader's: a re-flushed batch appends its
 /// lines again, and <see cref="FileSinkReader"/> counts distinct event ids (docs/SINKS.md).
 /// </summary>
-public sealed partial class FileFeedbackSink(IOptions<FlusherOptions> options, TimeProvider time, ILogger<FileFeedbackSink> logger)
+public sealed partial class FileFeedbackSink(FileSinkOptions options, TimeProvider time, ILogger<FileFeedbackSink> logger)
     : IFeedbackSink, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly string _path = Path.GetFullPath(options.Value.FilePath);
+    private readonly string _path = Path.GetFullPath(options.FilePath);
 
     public string Name => "file";
 

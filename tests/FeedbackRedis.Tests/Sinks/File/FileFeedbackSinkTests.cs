@@ -1,11 +1,9 @@
 using System.Text.Json;
-using FeedbackRedis.Flushing;
 using FeedbackRedis.Items;
 using FeedbackRedis.Sinks;
 using FeedbackRedis.Sinks.File;
 using FeedbackRedis.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FeedbackRedis.Tests.Sinks.File;
@@ -106,7 +104,7 @@ public sealed class FileFeedbackSinkTests
         var sink = Sink(path);
         await sink.WriteAsync([Batch("agent-1:1", TestFeedback.Item("agent-1", "e-1"), TestFeedback.Item("agent-1", "e-2"))], CancellationToken.None);
         byte[] before = await System.IO.File.ReadAllBytesAsync(path);
-        var full = new FileFeedbackSink(Options.Create(new FlusherOptions { Sink = SinkKind.File, FilePath = path }), new FakeTimeProvider(TestStores.Start), NullLogger<FileFeedbackSink>.Instance)
+        var full = new FileFeedbackSink(new FileSinkOptions(path), new FakeTimeProvider(TestStores.Start), NullLogger<FileFeedbackSink>.Instance)
         {
             FileWrite = AppendOnlyFileTests.FailAfter(700, 28), // ENOSPC after 700 bytes: inside the second line
         };
@@ -255,7 +253,7 @@ public sealed class FileFeedbackSinkTests
         });
 
     private static FileFeedbackSink Sink(string path) =>
-        new(Options.Create(new FlusherOptions { Sink = SinkKind.File, FilePath = path }), new FakeTimeProvider(TestStores.Start), NullLogger<FileFeedbackSink>.Instance);
+        new(new FileSinkOptions(path), new FakeTimeProvider(TestStores.Start), NullLogger<FileFeedbackSink>.Instance);
 
     private static FeedbackBatch Batch(string batchId, params string[] items) => FeedbackBatch.Read(TestFeedback.Claimed(batchId, items));
 

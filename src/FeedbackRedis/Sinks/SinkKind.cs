@@ -1,4 +1,4 @@
-namespace FeedbackRedis.Flushing;
+namespace FeedbackRedis.Sinks;
 
 /// <summary>Where flushed batches go (<c>FEEDBACK_SINK</c>).</summary>
 public enum SinkKind
