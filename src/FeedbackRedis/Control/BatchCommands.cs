@@ -4,12 +4,23 @@ using FeedbackRedis.Batching;
 
 namespace FeedbackRedis.Control;
 
-/// <summary><c>feedbackctl batches list</c> and <c>feedbackctl batch show</c>.</summary>
+/// <summary>
+/// <c>feedbackctl batches list</c> and <c>feedbackctl batches show</c>. <c>batch</c> (as in <c>batch show</c>, the old
+/// spelling) is an alias of <c>batches</c> for one release.
+/// </summary>
 internal static class BatchCommands
 {
     private const int OpenScanLimit = 10_000;
 
-    public static Command CreateList(CtlContextFactory factory)
+    /// <summary>The one noun for batches: <c>batches list</c>, <c>batches show</c> (alias <c>batch</c>).</summary>
+    public static Command Create(CtlContextFactory factory)
+    {
+        var batches = new Command("batches", "List batches, or show one.") { CreateList(factory), CreateShow(factory) };
+        batches.Aliases.Add("batch");
+        return batches;
+    }
+
+    private static Command CreateList(CtlContextFactory factory)
     {
         var state = new Option<string>("--state") { Description = "open, ready, inflight or dead", DefaultValueFactory = _ => "open" };
         state.AcceptOnlyFromAmong("open", "ready", "inflight", "dead");
@@ -37,10 +48,10 @@ internal static class BatchCommands
             await ctx.WriteAsync(shown, o => WriteTable(o, shown, now));
             return CtlExit.Ok;
         });
-        return new Command("batches", "List batches.") { list };
+        return list;
     }
 
-    public static Command CreateShow(CtlContextFactory factory)
+    private static Command CreateShow(CtlContextFactory factory)
     {
         var id = new Argument<string>("id") { Description = "An agent id (its open batch) or a batch id (<agentId>:<n>)" };
         var items = new Option<int>("--items") { Description = "How many items to print (0 for none)", DefaultValueFactory = _ => 20 };
@@ -84,7 +95,7 @@ internal static class BatchCommands
             });
             return CtlExit.Ok;
         });
-        return new Command("batch", "Show one batch.") { show };
+        return show;
     }
 
     internal static Option<int> TopOption()

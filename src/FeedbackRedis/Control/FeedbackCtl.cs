@@ -25,8 +25,7 @@ public static class FeedbackCtl
         connection.AddTo(root);
         var context = new CtlContextFactory(connection, output, error);
         root.Subcommands.Add(StatusCommand.Create(context));
-        root.Subcommands.Add(BatchCommands.CreateList(context));
-        root.Subcommands.Add(BatchCommands.CreateShow(context));
+        root.Subcommands.Add(BatchCommands.Create(context));
         root.Subcommands.Add(FlushCommand.Create(context));
         root.Subcommands.Add(DeadCommands.Create(context));
         root.Subcommands.Add(RecountCommand.Create(context));

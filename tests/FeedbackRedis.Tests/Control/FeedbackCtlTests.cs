@@ -86,6 +86,24 @@ public sealed class FeedbackCtlTests
     }
 
     [Test]
+    public async Task BatchesShow_IsTheNewName_AndBatchShow_StillWorksAsItsAlias_ForOneRelease()
+    {
+        await _store.AppendAsync(TestStores.Events("c", 2));
+
+        var renamed = await Ctl("batches", "show", "c");
+        var alias = await Ctl("batch", "show", "c");
+        var listThroughAlias = await Ctl("batch", "list");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(renamed.Exit, Is.Zero, renamed.Err);
+            Assert.That(renamed.Out, Does.Contain("c-e0"));
+            Assert.That(alias.Out, Is.EqualTo(renamed.Out));
+            Assert.That(listThroughAlias.Exit, Is.Zero, listThroughAlias.Err);
+        });
+    }
+
+    [Test]
     public async Task Flush_WithoutYes_IsRefusedAndChangesNothing_WithYes_SealsTheBatch()
     {
         await _store.AppendAsync(TestStores.Events("a", 2));
