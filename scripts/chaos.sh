@@ -231,12 +231,13 @@ row_flusher-kill9() {
     restart "" flusher "$name"
   done
   fault="kill -9 of the only flusher while it held a claimed batch, $kills times (each restarted; lease 5 s)"
+  [ "$kills" -gt 0 ] || { fault="$fault: the fault was not injected"; return 1; }
 }
 
 row_flusher-stop() {
   load_start "$agents" "$hot_share"
   local pid
-  pid=$(wait_in_flight 20) || { fault="flusher SIGSTOP: no batch was ever in flight"; return 0; }
+  pid=$(wait_in_flight 20) || { fault="flusher SIGSTOP: no batch was ever in flight, the fault was not injected"; return 1; }
   kill -STOP "$pid"
   sleep 8
   kill -CONT "$pid"
@@ -259,14 +260,20 @@ row_redis-dataloss() {
   sleep 3
   local sizes="$dir/aof-sizes"
   (cd "$dir/redis/appendonlydir" && for f in *; do echo "$f $(stat -c %s "$f")"; done) > "$sizes"
+  local noted before after waited=0
+  noted=$(cat "$dir"/redis/appendonlydir/* | wc -c)
+  # At least 2 s and 50 KB (a few hundred events) of acknowledged appends to lose, at most 20 s of waiting.
   sleep 2
+  while [ $(( $(cat "$dir"/redis/appendonlydir/* | wc -c) - noted )) -lt 50000 ] && [ "$waited" -lt 40 ]; do
+    sleep 0.5; waited=$((waited + 1))
+  done
   stack_kill KILL "$redis_pid"
-  local before after
   before=$(cat "$dir"/redis/appendonlydir/* | wc -c)
   while read -r f size; do truncate -s "$size" "$dir/redis/appendonlydir/$f"; done < "$sizes"
   after=$(cat "$dir"/redis/appendonlydir/* | wc -c)
   start_redis redis-server-2
-  fault="Redis data loss: kill -9, AOF cut back by $((before - after)) bytes (2 s of acknowledged writes), restarted"
+  fault="Redis data loss: kill -9, AOF cut back by $((before - after)) bytes of acknowledged writes, restarted"
+  [ $((before - after)) -gt 0 ] || { fault="$fault: NOTHING TO LOSE, the fault was not injected"; return 1; }
 }
 
 # The sink's folder is swapped for a plain file: every open of the sink file fails (ENOTDIR) until it is swapped back
