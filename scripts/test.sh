@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of FeedbackRedis on a fresh machine: installs what the tests need (redis-server),
-# restores, builds, runs the .NET tests and the chart checks, and ends with the line
+# restores, builds, runs the .NET tests, the chart checks and the quick fault matrix, and ends with the line
 #   N passed, N failed, N skipped
 # computed from the real results. Exits non-zero when a test failed or when no test ran.
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category!=Slow]
@@ -65,6 +65,24 @@ if [ -x scripts/test-chart.sh ]; then
     failed=$((failed + $(echo "$chart_line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')))
   fi
   if [ "$chart_rc" -ne 0 ] && [ -z "$chart_line" ]; then
+    failed=$((failed + 1))
+  fi
+fi
+
+# The quick fault matrix (scripts/chaos.sh --rows quick, about 3 minutes): one pass or fail per row, from its own
+# "N passed, N failed" line; a run that prints none (it broke before its table) counts as one failure.
+if [ -x scripts/chaos.sh ] && [ $# -eq 0 ]; then
+  log "fault matrix, quick rows (scripts/chaos.sh --rows quick)"
+  set +e
+  scripts/chaos.sh --rows quick --no-build --dir "$REPO_ROOT/.local/chaos-test" 2>&1 | tee "$results/chaos.log"
+  chaos_rc=${PIPESTATUS[0]}
+  set -e
+  chaos_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$results/chaos.log" | tail -n 1 || true)
+  if [ -n "$chaos_line" ]; then
+    passed=$((passed + $(echo "$chaos_line" | sed -E 's/^([0-9]+) passed.*/\1/')))
+    failed=$((failed + $(echo "$chaos_line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')))
+  fi
+  if [ "$chaos_rc" -ne 0 ] && [ -z "$chaos_line" ]; then
     failed=$((failed + 1))
   fi
 fi

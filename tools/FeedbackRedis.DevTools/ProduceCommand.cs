@@ -230,12 +230,15 @@ internal static class ProduceCommand
     {
         0 => ("not-json", $"not json at all #{n}"),
         1 => ("wrong-shape", $"[\"an\",\"array\",{n}]"),
-        2 => ("invalid-agent-id", $"{{\"eventId\":\"bad-{n}\",\"text\":\"no agent\"}}"),
-        3 => ("invalid-agent-id", $"{{\"eventId\":\"bad-{n}\",\"agentId\":\"agent with spaces:{n}\",\"text\":\"x\"}}"),
+        // The agent kinds carry the payload their topic needs: without it the consumer names the shape first.
+        2 => ("invalid-agent-id", $"{{\"eventId\":\"bad-{n}\",{Payload(reaction)}}}"),
+        3 => ("invalid-agent-id", $"{{\"eventId\":\"bad-{n}\",\"agentId\":\"agent with spaces:{n}\",{Payload(reaction)}}}"),
         4 => ("too-large", $"{{\"eventId\":\"bad-{n}\",\"agentId\":\"agent-1\",\"text\":\"{new string('x', tooLargeBytes)}\"}}"),
         5 => ("unsupported-version", $"{{\"version\":99,\"eventId\":\"bad-{n}\",\"agentId\":\"agent-1\",\"text\":\"x\"}}"),
         _ => ("wrong-shape", reaction ? $"{{\"agentId\":\"agent-1\",\"reaction\":42,\"eventId\":\"bad-{n}\"}}" : $"{{\"agentId\":\"agent-1\",\"text\":{{}},\"eventId\":\"bad-{n}\"}}"),
     };
+
+    private static string Payload(bool reaction) => reaction ? "\"reaction\":\"heart\"" : "\"text\":\"no agent\"";
 
     private static Option<int> Bounded(string name, string description, int fallback, int min, int max)
     {
