@@ -59,6 +59,7 @@ public static class FeedbackCtl
         root.Subcommands.Add(FlushCommand.Create(context));
         root.Subcommands.Add(DeadCommands.Create(context));
         root.Subcommands.Add(RecountCommand.Create(context));
+        root.Subcommands.Add(PolicyCommands.Create(context));
         root.Subcommands.Add(ProduceCommand.Create(context));
         root.Subcommands.Add(DevCommands.Create(context));
         return root;
