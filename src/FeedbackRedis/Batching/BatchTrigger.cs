@@ -20,4 +20,7 @@ public enum BatchTrigger
 
     /// <summary>A dead batch holding the items a flusher could not store, moved out of the batch they came in (<c>quarantinedFrom</c>).</summary>
     Quarantine,
+
+    /// <summary>The batch's items reached the byte limit (<c>FEEDBACK_BATCH_MAX_BYTES</c> or the agent's policy).</summary>
+    Bytes,
 }

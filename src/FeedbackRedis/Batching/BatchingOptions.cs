@@ -18,6 +18,18 @@ public sealed class BatchingOptions
     public TimeSpan BatchTime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// Item bytes (UTF-8) that seal a batch (<c>FEEDBACK_BATCH_MAX_BYTES</c>); an item that would take a non-empty batch
+    /// past it seals that batch first, and an item larger than it is a batch of its own. 0: off.
+    /// </summary>
+    public int MaxBatchBytes { get; set; }
+
+    /// <summary>
+    /// Sliding grace (<c>FEEDBACK_BATCH_GRACE_MS</c>): each new item moves the deadline to now + grace, never past the
+    /// first item + <see cref="BatchTime"/> (the hard maximum). Zero: off.
+    /// </summary>
+    public TimeSpan BatchGrace { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
     /// Most open batches; beyond it the oldest are sealed early (<c>FEEDBACK_MAX_BATCHES</c>). In the cluster layout
     /// each shard allows its share (rounded up).
     /// </summary>

@@ -23,6 +23,9 @@ namespace FeedbackRedis.Batching;
 /// feedback:pending               STRING events in open, ready and in-flight batches
 /// feedback:offsets               HASH   '&lt;topic&gt;/&lt;partition&gt;' -> highest Kafka offset taken in
 /// feedback:slot-probe            (never written: declared by every script, see <see cref="ShardKeys"/>)
+/// feedback:policy                HASH   member -> per-agent batch policy 'batch_size=N;batch_time_ms=N;max_bytes=N' (each part optional)
+/// feedback:open-bytes            HASH   member -> item bytes of its open batch (kept while a byte limit applies to it)
+/// feedback:opened                HASH   member -> '&lt;openedAt&gt;:&lt;hardMax&gt;' of its open batch (kept when its deadline is not openedAt + FEEDBACK_BATCH_TIME_MS)
 /// </code>
 /// The cluster layout (<see cref="BatchingOptions.RedisShards"/> &gt; 0) puts each shard's keys under
 /// <c>feedback:{N}</c> so that every key one script touches shares a hash slot; a member's shard is a hash of it.
@@ -106,12 +109,24 @@ public sealed class KeySchema
     /// <summary>A key that never exists; every script declares it (see <see cref="ShardKeys"/>).</summary>
     public RedisKey SlotProbe(int shard) => $"{_shardPrefixes[shard]}:slot-probe";
 
+    /// <summary>The shard's per-agent batch policies (HASH member -> <c>batch_size=N;batch_time_ms=N;max_bytes=N</c>).</summary>
+    public RedisKey Policy(int shard) => $"{_shardPrefixes[shard]}:policy";
+
+    /// <summary>Item bytes of each open batch a byte limit applies to (HASH member -> bytes).</summary>
+    public RedisKey OpenBytes(int shard) => $"{_shardPrefixes[shard]}:open-bytes";
+
+    /// <summary>
+    /// When each open batch opened and its hard deadline, for batches whose deadline is not openedAt + the batch time
+    /// (grace on, or a per-agent batch time): HASH member -> <c>&lt;openedAt&gt;:&lt;hardMax&gt;</c>.
+    /// </summary>
+    public RedisKey Opened(int shard) => $"{_shardPrefixes[shard]}:opened";
+
     /// <summary>How many fixed keys <see cref="ShardKeys"/> puts first (common.lua reads them by position).</summary>
-    public const int FixedKeyCount = 10;
+    public const int FixedKeyCount = 13;
 
     /// <summary>
     /// The KEYS of a script call on <paramref name="shard"/>: the shard's fixed keys in the order common.lua names them
-    /// (deadlines, guard, seq, ready, inflight, dead, open-events, pending, offsets, slot-probe), then
+    /// (deadlines, guard, seq, ready, inflight, dead, open-events, pending, offsets, slot-probe, policy, open-bytes, opened), then
     /// <paramref name="own"/> (the call's open lists or batch keys). Declaring every key lets Redis Cluster route the call
     /// or refuse it before it runs; the slot probe, which never exists, makes a node whose slot is migrating refuse it
     /// (TRYAGAIN or ASK), so no script runs part-way while its keys move.
@@ -129,6 +144,9 @@ public sealed class KeySchema
         keys[7] = Pending(shard);
         keys[8] = Offsets(shard);
         keys[9] = SlotProbe(shard);
+        keys[10] = Policy(shard);
+        keys[11] = OpenBytes(shard);
+        keys[12] = Opened(shard);
         own.CopyTo(keys.AsSpan(FixedKeyCount));
         return keys;
     }

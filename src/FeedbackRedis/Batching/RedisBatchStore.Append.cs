@@ -226,7 +226,9 @@ public sealed partial class RedisBatchStore
         int shards = Keys.ShardCount;
         long maxOpen = (_options.MaxOpenBatches + shards - 1) / shards;
         long globalTrigger = _options.Mode == BatchingMode.Hybrid ? _options.GlobalBatchSize : 0;
-        return new(Keys.ShardPrefix(shard), now, _options.BatchSize, BatchTimeMs, maxOpen, globalTrigger, Keys.ShardLane(shard));
+        return new(
+            Keys.ShardPrefix(shard), now, _options.BatchSize, BatchTimeMs, maxOpen, globalTrigger, Keys.ShardLane(shard),
+            _options.MaxBatchBytes, (long)_options.BatchGrace.TotalMilliseconds);
     }
 
     private void Validate(IReadOnlyList<BatchEvent> events)

@@ -9,8 +9,8 @@ public sealed partial class RedisBatchStore
     {
         var now = await GetNowAsync(cancellationToken);
         long nowMs = now.ToUnixTimeMilliseconds();
-        long open = 0, ready = 0, inflight = 0, dead = 0, openEvents = 0, pending = 0, due = 0, guarded = 0;
-        long? oldestDeadline = null;
+        long open = 0, ready = 0, inflight = 0, dead = 0, openEvents = 0, pending = 0, due = 0, guarded = 0, policies = 0;
+        long? oldestOpened = null;
         for (int shard = 0; shard < Keys.ShardCount; shard++)
         {
             var counts = await RunAsync("counts", async () =>
@@ -24,6 +24,7 @@ public sealed partial class RedisBatchStore
                     batch.SortedSetLengthAsync(Keys.Dead(shard)),
                     batch.SortedSetLengthAsync(Keys.Deadlines(shard), double.NegativeInfinity, nowMs),
                     batch.SetLengthAsync(Keys.Guard(shard)),
+                    batch.HashLengthAsync(Keys.Policy(shard)),
                 };
                 var openEventsTask = batch.StringGetAsync(Keys.OpenEvents(shard));
                 var pendingTask = batch.StringGetAsync(Keys.Pending(shard));
@@ -38,16 +39,28 @@ public sealed partial class RedisBatchStore
             dead += counts.tasks[3].Result;
             due += counts.tasks[4].Result;
             guarded += counts.tasks[5].Result;
+            policies += counts.tasks[6].Result;
             openEvents += ScriptValues.ParseLong(counts.Item2);
             pending += ScriptValues.ParseLong(counts.Item3);
-            if (counts.Item4.Length == 1 && (oldestDeadline is null || counts.Item4[0].Score < oldestDeadline))
+            if (counts.Item4.Length == 1)
             {
-                oldestDeadline = (long)counts.Item4[0].Score;
+                // The member with the earliest deadline; with grace or per-agent times its openedAt is in P:opened (and
+                // another member may have opened earlier: the gauge is then a lower bound, see docs/ARCHITECTURE.md).
+                var first = counts.Item4[0];
+                var stored = await RunAsync("counts", () => _db.HashGetAsync(Keys.Opened(shard), first.Element));
+                long opened = StoredOpenedAt(stored) ?? ((long)first.Score - BatchTimeMs);
+                if (oldestOpened is null || opened < oldestOpened)
+                {
+                    oldestOpened = opened;
+                }
             }
         }
 
-        DateTimeOffset? oldestOpened = oldestDeadline is { } d ? ScriptValues.FromMs(d - BatchTimeMs) : null;
-        return new StoreCounts(open, ready, inflight, dead, openEvents, pending, guarded, due, oldestOpened, now);
+        return new StoreCounts(
+            open, ready, inflight, dead, openEvents, pending, guarded, due, oldestOpened is { } o ? ScriptValues.FromMs(o) : null, now)
+        {
+            PolicyOverrides = policies,
+        };
     }
 
     /// <summary>Open batches, oldest first (by deadline), at most <paramref name="limit"/> per shard. Read-only.</summary>
@@ -60,10 +73,12 @@ public sealed partial class RedisBatchStore
         {
             var members = await RunAsync("inspect", () => _db.SortedSetRangeByRankWithScoresAsync(Keys.Deadlines(shard), 0, limit - 1));
             var sizes = await RunAsync("inspect", () => Task.WhenAll(members.Select(m => _db.ListLengthAsync(Keys.OpenBatch(m.Element!)))));
+            var opened = members.Length == 0 ? []
+                : await RunAsync("inspect", () => _db.HashGetAsync(Keys.Opened(shard), [.. members.Select(m => m.Element)]));
             for (int i = 0; i < members.Length; i++)
             {
-                list.Add(new BatchSummary(
-                    members[i].Element!, BatchState.Open, sizes[i], ScriptValues.FromMs((long)members[i].Score - BatchTimeMs), EmptyMeta));
+                long openedAt = StoredOpenedAt(opened[i]) ?? ((long)members[i].Score - BatchTimeMs);
+                list.Add(new BatchSummary(members[i].Element!, BatchState.Open, sizes[i], ScriptValues.FromMs(openedAt), EmptyMeta));
             }
         }
 
@@ -117,7 +132,8 @@ public sealed partial class RedisBatchStore
                 return null;
             }
 
-            var opened = ScriptValues.FromMs((long)(deadline ?? 0) - BatchTimeMs);
+            var stored = await RunAsync("inspect", () => _db.HashGetAsync(Keys.Opened(shard), id));
+            var opened = ScriptValues.FromMs(StoredOpenedAt(stored) ?? ((long)(deadline ?? 0) - BatchTimeMs));
             return (new BatchSummary(id, BatchState.Open, items.Length, opened, EmptyMeta), Array.ConvertAll(items, v => (string)v!));
         }
 

@@ -31,6 +31,9 @@ public sealed record StoreCounts(
     /// </summary>
     public long DeadEvents => Math.Max(0, GuardedIds - PendingEvents);
 
+    /// <summary>Agents (and lanes) with a batch policy of their own (<c>P:policy</c> entries, <c>feedbackctl policy</c>).</summary>
+    public long PolicyOverrides { get; init; }
+
     /// <summary>Age of the oldest open batch, or null when none is open.</summary>
     public TimeSpan? OldestOpenAge => OldestOpenedAt is { } opened ? Now - opened : null;
 }

@@ -25,6 +25,7 @@ public sealed class StoreMetrics
         meter.Gauge(FeedbackInstruments.StoreOpenEvents, () => Observe(c => c.OpenEvents));
         meter.Gauge(FeedbackInstruments.StoreBatchesDue, () => Observe(c => c.DueBatches));
         meter.Gauge(FeedbackInstruments.StoreOldestOpenBatchAge, () => Observe(c => c.OldestOpenAge?.TotalSeconds ?? 0));
+        meter.Gauge(FeedbackInstruments.StorePolicyOverrides, () => Observe(c => c.PolicyOverrides));
     }
 
     /// <summary>Records one engine operation's round trip; <paramref name="operation"/> is a script or command name (<c>seal_due</c> is labelled <c>seal-due</c>).</summary>

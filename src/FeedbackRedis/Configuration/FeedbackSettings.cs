@@ -54,6 +54,12 @@ public static class FeedbackSettings
         // Batching: the engine, used by both roles.
         Int("Feedback:Batching:BatchSize", "FEEDBACK_BATCH_SIZE", 50, 1, 100_000, "items that seal a batch", chart: "config.batchSize"),
         Ms("Feedback:Batching:BatchTime", "FEEDBACK_BATCH_TIME_MS", 300_000, 10, 86_400_000, "a batch's deadline after its first item", chart: "config.batchTimeMs"),
+        Int("Feedback:Batching:MaxBatchBytes", "FEEDBACK_BATCH_MAX_BYTES", 0, 0, 268_435_456,
+            "item bytes that seal a batch (an item that would pass it seals the batch first; a larger item is a batch of its own); 0: off",
+            chart: "config.batchMaxBytes", unit: "bytes", roles: SettingRoles.Consumer),
+        Ms("Feedback:Batching:BatchGrace", "FEEDBACK_BATCH_GRACE_MS", 0, 0, 86_400_000,
+            "sliding deadline: each item moves it to now + grace, never past the first item + `FEEDBACK_BATCH_TIME_MS`; 0: off",
+            chart: "config.batchGraceMs", roles: SettingRoles.Consumer),
         Int("Feedback:Batching:MaxOpenBatches", "FEEDBACK_MAX_BATCHES", 10_000, 1, 10_000_000,
             "open batches; beyond it the oldest are sealed early (never dropped); in the cluster layout each shard allows its share", chart: "config.maxBatches",
             roles: SettingRoles.Consumer),

@@ -29,6 +29,7 @@ public static class FeedbackCtl
         root.Subcommands.Add(FlushCommand.Create(context));
         root.Subcommands.Add(DeadCommands.Create(context));
         root.Subcommands.Add(RecountCommand.Create(context));
+        root.Subcommands.Add(PolicyCommands.Create(context));
         return root;
     }
 }

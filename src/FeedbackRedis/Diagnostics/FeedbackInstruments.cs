@@ -93,10 +93,14 @@ public static class FeedbackInstruments
     public static readonly InstrumentDefinition StoreOldestOpenBatchAge = Gauge(
         "feedback.store.oldest_open_batch_age", "s", "Age of the oldest open batch; store-wide.");
 
+    public static readonly InstrumentDefinition StorePolicyOverrides = Gauge(
+        "feedback.store.policy_overrides", "{agent}",
+        "Agents (and lanes) with a batch policy of their own (feedbackctl policy; P:policy entries); store-wide.");
+
     // The flusher and its sink (Flushing/FlusherMetrics.cs).
     public static readonly InstrumentDefinition FlusherBatchesFlushed = Counter(
         "feedback.flusher.batches_flushed", "{batch}",
-        "Batches written, announced and acked, by trigger (size, time, overflow, global, manual, quarantine).", "trigger");
+        "Batches written, announced and acked, by trigger (size, time, overflow, global, manual, quarantine, bytes).", "trigger");
 
     public static readonly InstrumentDefinition FlusherEventsFlushed = Counter(
         "feedback.flusher.events_flushed", "{event}", "Events in flushed batches, by trigger.", "trigger");
@@ -148,7 +152,7 @@ public static class FeedbackInstruments
         ConsumerDeadLetters, ConsumerDeadLettersTruncated, ConsumerDeadLettersDropped, ConsumerAppended, ConsumerDuplicates,
         ConsumerPauses, ConsumerStuck, ConsumerPositionsResolved, ConsumerRewinds, ConsumerLag,
         RedisDuration,
-        StoreBatches, StorePendingEvents, StoreGuardedIds, StoreDeadEvents, StoreOpenEvents, StoreBatchesDue, StoreOldestOpenBatchAge,
+        StoreBatches, StorePendingEvents, StoreGuardedIds, StoreDeadEvents, StoreOpenEvents, StoreBatchesDue, StoreOldestOpenBatchAge, StorePolicyOverrides,
         FlusherBatchesFlushed, FlusherEventsFlushed, FlusherBatchSize, FlusherBatchAge, FlusherAnnouncements, FlusherItemsQuarantined,
         FlusherBatchesReleased,
         SinkWriteDuration, SinkWrites, SinkIdConflicts,

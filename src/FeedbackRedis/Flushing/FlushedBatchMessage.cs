@@ -19,6 +19,10 @@ namespace FeedbackRedis.Flushing;
 /// <param name="EventIdsSha256">Lowercase hex SHA-256 of the event ids in arrival order, each as UTF-8 followed by <c>\n</c> (<see cref="Digest"/>).</param>
 /// <param name="AgentIdsOmitted">True when <paramref name="AgentIds"/> was left out (empty) as well.</param>
 /// <param name="AgentIdsSha256">The same digest over the sorted distinct agent ids.</param>
+/// <param name="Trigger">
+/// Why the batch was sealed, as <see cref="BatchTrigger"/> in lower case: <c>size</c>, <c>bytes</c> (the byte limit),
+/// <c>time</c>, <c>overflow</c>, <c>global</c>, <c>manual</c> or <c>quarantine</c>.
+/// </param>
 /// <param name="BatchKey">
 /// <c>batchId@sealedAt</c> (seal time in Unix milliseconds): the batch's identity across Redis data loss, which can hand
 /// a batch id out again. The key the MongoDB sink guards and marks batches by; downstream deduplicates by it. Null only

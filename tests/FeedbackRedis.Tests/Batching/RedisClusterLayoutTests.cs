@@ -105,4 +105,73 @@ public sealed class RedisClusterLayoutTests
         Assert.That(counts.GuardedIds, Is.EqualTo(counts.OpenEvents), "acked ids released in every shard");
         Assert.That(claimed.Sum(b => b.Items.Count) + counts.OpenEvents, Is.EqualTo(events.Count));
     }
+
+    [Test]
+    public async Task Policies_bytes_and_grace_work_in_every_shard_of_a_real_cluster()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString);
+        var time = new FakeTimeProvider(TestStores.Start);
+        var store = TestStores.Create(
+            o =>
+            {
+                o.RedisShards = 12;
+                o.BatchSize = 100;
+                o.MaxOpenBatches = 1000;
+                o.MaxBatchBytes = 100_000;
+                o.BatchGrace = TimeSpan.FromSeconds(1);
+            },
+            time,
+            connection);
+        var agents = Enumerable.Range(0, 36).Select(a => $"agent-{a}").ToList();
+        foreach (var agent in agents.Where((_, i) => i % 2 == 0))
+        {
+            await store.SetPolicyAsync(agent, new BatchPolicy(3, 5_000, null));
+        }
+
+        foreach (var agent in agents.Where((_, i) => i % 2 == 1))
+        {
+            await store.SetPolicyAsync(agent, new BatchPolicy(null, null, 400));
+        }
+
+        // Each agent: 4 items of 150 bytes. Even agents: one batch of 3 by size, 1 open; odd: 2 + 2 by the 400-byte limit.
+        var events = agents.SelectMany(a => Enumerable.Range(0, 4).Select(i => BatchPolicyTests.Sized(a, $"{a}-e{i}", 150))).ToList();
+        var appended = await store.AppendAsync(events);
+        var policyShards = new HashSet<int>();
+        foreach (var agent in agents)
+        {
+            int shard = store.Keys.ShardOf(agent);
+            Assert.That(await connection.GetDatabase().HashExistsAsync(store.Keys.Policy(shard), agent), Is.True, $"{agent}'s policy is in its own shard");
+            policyShards.Add(shard);
+        }
+
+        var bySize = await store.ClaimAsync("f", 1000, 100_000);
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        int early = await store.SealDueAsync();
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        int due = await store.SealDueAsync();
+        var byTime = await store.ClaimAsync("f", 1000, 100_000);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(policyShards, Has.Count.GreaterThan(6), "the policies spread over the shards");
+            Assert.That(appended, Is.EqualTo(new AppendResult(144, 0, 18 + 18)));
+            Assert.That(bySize.Where(b => b.Trigger == BatchTrigger.Size).Select(b => b.Items.Count).ToList(), Has.Count.EqualTo(18).And.All.EqualTo(3));
+            Assert.That(bySize.Where(b => b.Trigger == BatchTrigger.Bytes).Select(b => b.Items.Count).ToList(), Has.Count.EqualTo(18).And.All.EqualTo(2));
+            Assert.That((early, due), Is.EqualTo((0, 36)), "the grace (1 s) seals the rest: the even agents' last item, the odd agents' last two");
+            Assert.That(byTime.All(b => b.OpenedAt == TestStores.Start && b.SealedAt == TestStores.Start.AddSeconds(1)), Is.True);
+            Assert.That(bySize.Concat(byTime).SelectMany(b => b.EventIds), Is.EquivalentTo(events.Select(e => e.EventId)));
+        });
+        foreach (var batch in bySize.Concat(byTime))
+        {
+            Assert.That(await store.AckAsync(batch), Is.True);
+        }
+
+        Assert.That((await store.GetCountsAsync()).PolicyOverrides, Is.EqualTo(36));
+        for (int shard = 0; shard < 12; shard++)
+        {
+            Assert.That(await connection.GetDatabase().KeyExistsAsync(store.Keys.Opened(shard)), Is.False, $"shard {shard}: P:opened emptied");
+            Assert.That(await connection.GetDatabase().KeyExistsAsync(store.Keys.OpenBytes(shard)), Is.False, $"shard {shard}: P:open-bytes emptied");
+        }
+    }
 }

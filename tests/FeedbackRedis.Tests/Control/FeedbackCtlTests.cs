@@ -317,4 +317,132 @@ public sealed class FeedbackCtlTests
         Assert.That(exit, Is.EqualTo(1));
         Assert.That(error.ToString(), Does.StartWith("feedbackctl: Redis could not serve the batch store: no connection to Redis"));
     }
+
+    [Test]
+    public async Task DevKafka_HostsAClusterThatClientsReach_UntilCancelled()
+    {
+        using var output = new SyncWriter();
+        using var error = new StringWriter();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var run = FeedbackCtl.RunAsync(["dev", "kafka", "--brokers", "1", "--topic", "t.one:2"], output, error, cancel.Token);
+        while (!output.Text.Contains("bootstrap.servers=", StringComparison.Ordinal) && !run.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        string bootstrap = output.Text.Split('\n')[0].Split('=')[1].Trim();
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build())
+        {
+            var topic = admin.GetMetadata("t.one", TimeSpan.FromSeconds(10)).Topics.Single();
+            Assert.That(topic.Partitions, Has.Count.EqualTo(2));
+        }
+
+        await cancel.CancelAsync();
+        Assert.That(await run, Is.Zero);
+        Assert.That(output.Text, Does.Contain("stopped"));
+    }
+
+    /// <summary>A StringWriter that can be read while another task writes.</summary>
+    private sealed class SyncWriter : StringWriter
+    {
+        private readonly Lock _lock = new();
+
+        public string Text
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return ToString();
+                }
+            }
+        }
+
+        public override void Write(char value)
+        {
+            lock (_lock)
+            {
+                base.Write(value);
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            lock (_lock)
+            {
+                base.Write(value);
+            }
+        }
+
+        public override Task WriteLineAsync(string? value)
+        {
+            lock (_lock)
+            {
+                base.WriteLine(value);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    [Test]
+    public async Task Policy_set_list_and_clear_an_agents_policy_which_the_next_append_uses()
+    {
+        var (setExit, setOut, _) = await Ctl("policy", "set", "agent-7", "--batch-size", "2", "--max-bytes", "4096", "--yes");
+        var (listExit, listOut, _) = await Ctl("policy", "list", "--json");
+        var (oneExit, oneOut, _) = await Ctl("policy", "list", "agent-7");
+        var appended = await _store.AppendAsync(TestStores.Events("agent-7", 2));
+        var stored = await SharedRedis.Connection.GetDatabase().HashGetAsync(_store.Keys.Policy(0), "agent-7");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((setExit, listExit, oneExit), Is.EqualTo((0, 0, 0)));
+            Assert.That(setOut, Does.Contain("agent-7: batch size 2, max bytes 4,096").And.Contain("next append"));
+            var row = JsonDocument.Parse(listOut).RootElement.EnumerateArray().Single();
+            Assert.That(row.GetProperty("agentId").GetString(), Is.EqualTo("agent-7"));
+            Assert.That(row.GetProperty("stored").GetString(), Is.EqualTo("batch_size=2;max_bytes=4096"));
+            Assert.That(oneOut, Does.Contain("agent-7").And.Contain("batch size 2"));
+            Assert.That(appended.Sealed, Is.EqualTo(1), "the store's size is 3; the agent's 2 sealed it");
+            Assert.That((string?)stored, Is.EqualTo("batch_size=2;max_bytes=4096"), "visible with redis-cli HGETALL <prefix>:policy");
+        });
+
+        var (clearExit, _, _) = await Ctl("policy", "clear", "agent-7", "--yes");
+        var (againExit, _, againErr) = await Ctl("policy", "clear", "agent-7", "--yes");
+        var (emptyExit, emptyOut, _) = await Ctl("policy", "list");
+        Assert.Multiple(() =>
+        {
+            Assert.That((clearExit, againExit, emptyExit), Is.EqualTo((0, 1, 0)));
+            Assert.That(againErr, Does.Contain("has no policy"));
+            Assert.That(emptyOut, Does.Contain("every agent follows the global settings"));
+        });
+    }
+
+    [TestCase("--batch-size", "0", "--batch-size is 0; allowed: 1 to 100,000")]
+    [TestCase("--batch-time-ms", "5", "--batch-time-ms is 5; allowed: 10 to 86,400,000")]
+    [TestCase("--max-bytes", "268435457", "--max-bytes is 268435457; allowed: 0 to 268,435,456")]
+    public async Task Policy_set_refuses_a_value_out_of_the_settings_range_and_changes_nothing(string option, string value, string message)
+    {
+        var (exit, _, error) = await Ctl("policy", "set", "agent-7", option, value, "--yes");
+
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(error, Does.Contain(message));
+        Assert.That(await _store.ListPoliciesAsync(), Is.Empty);
+    }
+
+    [Test]
+    public async Task Policy_set_needs_yes_an_option_and_an_agent_id()
+    {
+        var (noYes, _, noYesErr) = await Ctl("policy", "set", "agent-7", "--batch-size", "2");
+        var (noOption, _, noOptionErr) = await Ctl("policy", "set", "agent-7", "--yes");
+        var (batchId, _, batchIdErr) = await Ctl("policy", "set", "agent-7:12", "--batch-size", "2", "--yes");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((noYes, noOption, batchId), Is.EqualTo((2, 2, 2)));
+            Assert.That(noYesErr, Does.Contain("without --yes"));
+            Assert.That(noOptionErr, Does.Contain("at least one of"));
+            Assert.That(batchIdErr, Does.Contain("is a batch id"));
+        });
+        Assert.That(await _store.ListPoliciesAsync(), Is.Empty);
+    }
 }

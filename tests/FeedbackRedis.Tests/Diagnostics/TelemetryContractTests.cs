@@ -236,7 +236,7 @@ public sealed partial class TelemetryContractTests
             Assert.That(byName["feedback.consumer.dead_letters_dropped"].Select(m => m.Tags["error"]), Is.EquivalentTo(new[] { "msg-size-too-large", "local-bad-msg" }));
             Assert.That(byName["feedback.redis.duration"].Select(m => m.Tags["operation"]), Is.EquivalentTo(new[] { "seal-due", "append" }));
             Assert.That(byName["feedback.flusher.batches_flushed"].Select(m => m.Tags["trigger"]),
-                Is.EquivalentTo(new[] { "size", "time", "overflow", "global", "manual", "quarantine" }));
+                Is.EquivalentTo(new[] { "size", "time", "overflow", "global", "manual", "quarantine", "bytes" }));
             Assert.That(byName["feedback.store.guarded_ids"].Single().Value, Is.EqualTo(16));
         });
     }

@@ -5,8 +5,9 @@ namespace FeedbackRedis.Batching;
 /// <summary>append.lua's KEYS and ARGV (built by <see cref="Builder"/>) and its reply (<see cref="Parse"/>).</summary>
 internal static class AppendScript
 {
-    /// <summary>The settings part of every append call (ARGV[1 .. 7]).</summary>
-    public sealed record Header(string Prefix, RedisValue Now, int BatchSize, long BatchTimeMs, long MaxOpen, long GlobalTrigger, string Lane);
+    /// <summary>The settings part of every append call (ARGV[1 .. 9]).</summary>
+    public sealed record Header(
+        string Prefix, RedisValue Now, int BatchSize, long BatchTimeMs, long MaxOpen, long GlobalTrigger, string Lane, long MaxBytes, long GraceMs);
 
     /// <summary>The reply: counts, whether the call was refused, and each partition's offset as recorded before it (-1: none).</summary>
     public readonly record struct Reply(AppendResult Counts, bool Refused, long[] Recorded);
@@ -50,9 +51,10 @@ internal static class AppendScript
         /// <summary>The call, recording <paramref name="positions"/> (empty for all but an append's last call per shard).</summary>
         public ScriptCall Build(Header header, IReadOnlyList<PartitionPosition> positions)
         {
-            var args = new List<RedisValue>(11 + (3 * positions.Count) + Events + _singles.Count + _groups.Count)
+            var args = new List<RedisValue>(13 + (3 * positions.Count) + Events + _singles.Count + _groups.Count)
             {
                 header.Prefix, header.Now, header.BatchSize, header.BatchTimeMs, header.MaxOpen, header.GlobalTrigger, header.Lane,
+                header.MaxBytes, header.GraceMs,
                 Events, _singleKeys.Count + _groupKeys.Count, positions.Count,
             };
             foreach (var position in positions)

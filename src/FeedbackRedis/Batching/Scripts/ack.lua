@@ -1,8 +1,8 @@
 -- ack.lua: deletes a batch the sink has written and releases its ids from the duplicate guard, only
 -- while the caller still holds its lease (fencing: owner and lease token must both match), so a
 -- flusher whose lease was taken over cannot delete the new owner's batch.
--- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
--- KEYS[11] = P:sealed:<batchId>; KEYS[12] = P:meta:<batchId>
+-- KEYS[1] = P:deadlines; KEYS[1 .. 13] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[14] = P:sealed:<batchId>; KEYS[15] = P:meta:<batchId>
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = batch id
 -- ARGV[3] = owner

@@ -4,8 +4,8 @@
 -- same atomic step, the highest Kafka offset per partition that the call takes in (P:offsets), so what
 -- Redis holds is always a consistent prefix of each partition; refuses the whole call, writing nothing,
 -- when a partition's recorded offset is behind what the caller recorded before (Redis lost data).
--- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
--- KEYS[11 .. 10+G] = P:batch:<member> of each of the G groups, in the order of the groups below
+-- KEYS[1] = P:deadlines; KEYS[1 .. 13] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[14 .. 13+G] = P:batch:<member> of each of the G groups, in the order of the groups below
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME)
 -- ARGV[3] = batch size (items per batch)
@@ -16,11 +16,16 @@
 --           until at most half of it remain open, at most 1,000 open batches per call; 0 turns it off
 -- ARGV[7] = the shard's lane (a member such as '#global-0' that maps to this shard): it owns the
 --           combined batches
--- ARGV[8] = number of events N; ARGV[9] = number of groups G (one per member); ARGV[10] = number of
+-- ARGV[8] = byte limit: a batch seals when its items' bytes reach it, and an item that would take a
+--           non-empty batch past it seals that batch first ('bytes'); an item larger than the limit is a
+--           batch of its own; 0 turns it off
+-- ARGV[9] = grace in ms: each new item moves the deadline to now + grace, never past the first item's
+--           arrival + the batch time (the hard maximum); 0 turns it off (deadline = first item + batch time)
+-- ARGV[10] = number of events N; ARGV[11] = number of groups G (one per member); ARGV[12] = number of
 --           partitions Q whose offsets this call records (0 for all but the last call of an append)
--- ARGV[11 .. 10+3Q] = Q triples (field '<topic>/<partition>', expected, taken): expected is the offset
+-- ARGV[13 .. 12+3Q] = Q triples (field '<topic>/<partition>', expected, taken): expected is the offset
 --           this caller recorded last (-1: none known), taken the highest offset this call takes in
--- ARGV[11+3Q .. 10+3Q+N] = the N event ids, distinct within a call (the client drops repeats), in the
+-- ARGV[13+3Q .. 12+3Q+N] = the N event ids, distinct within a call (the client drops repeats), in the
 --           order of the items below
 -- then S, the number of members with one event; then S pairs (member, item JSON); then the G - S
 --           other groups, each: member, n, n items
@@ -28,6 +33,8 @@
 --         because their id was in the guard, batches sealed by this call; refused = 1 when some
 --         partition's recorded offset was behind its expected one (nothing was written); recorded_q =
 --         the offset P:offsets held for partition q before this call (-1: none)
+-- Per-agent overrides (P:policy, field = member) replace the batch size, batch time and byte limit for
+-- that member; they are read (one EXISTS, then one HMGET of the call's members) only when the shard has any.
 local P = ARGV[1]
 local now = clock(ARGV[2])
 local batchSize = tonumber(ARGV[3])
@@ -35,10 +42,12 @@ local batchTimeMs = tonumber(ARGV[4])
 local maxOpen = tonumber(ARGV[5])
 local globalTrigger = tonumber(ARGV[6])
 local lane = ARGV[7]
-local total = tonumber(ARGV[8])
-local groups = tonumber(ARGV[9])
-local partitions = tonumber(ARGV[10])
-local idsFrom = 11 + 3 * partitions
+local maxBytes = tonumber(ARGV[8])
+local grace = tonumber(ARGV[9])
+local total = tonumber(ARGV[10])
+local groups = tonumber(ARGV[11])
+local partitions = tonumber(ARGV[12])
+local idsFrom = 13 + 3 * partitions
 
 local added, sealed, sealedEvents = 0, 0, 0
 
@@ -52,7 +61,7 @@ local function read_offsets()
   end
   local fields = {}
   for q = 1, partitions do
-    fields[q] = ARGV[8 + 3 * q]
+    fields[q] = ARGV[10 + 3 * q]
   end
   local values = {}
   for first = 1, partitions, 1000 do
@@ -62,7 +71,7 @@ local function read_offsets()
     end
   end
   for q = 1, partitions do
-    local expected = tonumber(ARGV[9 + 3 * q])
+    local expected = tonumber(ARGV[11 + 3 * q])
     local value = tonumber(values[q]) or -1
     recorded[q] = value
     if expected >= 0 and value < expected then
@@ -85,26 +94,163 @@ local function read_guard()
   return present, duplicates
 end
 
+-- The call's per-agent overrides: member -> {size, time, bytes} (a part not overridden is nil), or nil
+-- when the shard has none (the default path: one EXISTS per call).
+local policies = nil
+local function read_policies()
+  if groups == 0 or redis.call('EXISTS', POLICY) == 0 then
+    return
+  end
+  local members = {}
+  local pos = idsFrom + total + 1
+  local singles = tonumber(ARGV[idsFrom + total])
+  for i = 1, singles do
+    members[i] = ARGV[pos]
+    pos = pos + 2
+  end
+  for g = singles + 1, groups do
+    members[g] = ARGV[pos]
+    pos = pos + 2 + tonumber(ARGV[pos + 1])
+  end
+  policies = {}
+  for first = 1, groups, 1000 do
+    local last = math.min(first + 999, groups)
+    local values = redis.call('HMGET', POLICY, unpack(members, first, last))
+    for k = 1, #values do
+      local v = values[k]
+      if v then
+        policies[members[first + k - 1]] = {
+          size = tonumber(string.match(v, 'batch_size=(%d+)')),
+          time = tonumber(string.match(v, 'batch_time_ms=(%d+)')),
+          bytes = tonumber(string.match(v, 'max_bytes=(%d+)')),
+        }
+      end
+    end
+  end
+end
+
+-- The batch size, batch time and byte limit that apply to `member`.
+local function policy_of(member)
+  local p = policies and policies[member]
+  if not p then
+    return batchSize, batchTimeMs, maxBytes
+  end
+  return p.size or batchSize, p.time or batchTimeMs, p.bytes or maxBytes
+end
+
+-- A batch just got its first item: its deadline is now + batch time, or with grace now + grace capped
+-- by the hard maximum. P:opened keeps openedAt and the hard maximum whenever the deadline does not
+-- say them (grace on, or a per-agent batch time), so seals record the right openedAt.
+local function open_deadline(member, time)
+  local hard = now + time
+  if grace > 0 then
+    redis.call('ZADD', DEADLINES, math.min(now + grace, hard), member)
+  else
+    redis.call('ZADD', DEADLINES, hard, member)
+  end
+  if grace > 0 or time ~= batchTimeMs then
+    redis.call('HSET', OPENED, member, now .. ':' .. hard)
+    side_state = true
+  end
+end
+
+-- Grace: a new item in an open batch moves its deadline to now + grace, never past its hard maximum
+-- (P:opened; a batch opened before grace was on has none: its deadline is its hard maximum).
+local function extend_deadline(member)
+  local stored = redis.call('HGET', OPENED, member)
+  local hard
+  if stored then
+    hard = tonumber(string.match(stored, ':(%d+)$'))
+  else
+    hard = tonumber(redis.call('ZSCORE', DEADLINES, member)) or (now + batchTimeMs)
+  end
+  redis.call('ZADD', DEADLINES, math.min(now + grace, hard), member)
+end
+
+-- push() with a byte limit: items are taken one by one; an item that would take a non-empty batch past
+-- `limit` seals it first ('bytes'), and the batch seals once it holds `size` items ('size') or `limit`
+-- bytes ('bytes'); so an item larger than the limit is a batch of its own, never a stall. The open batch's
+-- bytes live in P:open-bytes (a batch opened while no limit applied counts from its first item under one).
+local function push_bytes(member, openKey, items, from, to, size, time, limit)
+  local length = redis.call('LLEN', openKey)
+  local bytes = 0
+  if length > 0 then
+    bytes = tonumber(redis.call('HGET', OPEN_BYTES, member)) or 0
+  end
+  local inRedis = length
+  local first = from
+  local function flush(last, sealing)
+    if last < first then
+      return
+    end
+    redis.call('RPUSH', openKey, unpack(items, first, last))
+    if not sealing then
+      if inRedis == 0 then
+        open_deadline(member, time)
+      elseif grace > 0 then
+        extend_deadline(member)
+      end
+    end
+    added = added + last - first + 1
+    inRedis = inRedis + last - first + 1
+    first = last + 1
+  end
+  local function close(trigger)
+    seal(P, member, trigger, now, batchTimeMs, length)
+    sealed = sealed + 1
+    sealedEvents = sealedEvents + length
+    length, bytes, inRedis = 0, 0, 0
+  end
+  for i = from, to do
+    local b = #items[i]
+    if length > 0 and bytes + b > limit then
+      flush(i - 1, true)
+      close('bytes')
+    end
+    length = length + 1
+    bytes = bytes + b
+    if length >= size then
+      flush(i, true)
+      close('size')
+    elseif bytes >= limit then
+      flush(i, true)
+      close('bytes')
+    end
+  end
+  flush(to, false)
+  if length > 0 then
+    redis.call('HSET', OPEN_BYTES, member, bytes)
+    side_state = true
+  end
+end
+
 -- Pushes items[from .. to] onto the open list `openKey` of `member` and seals the batch each time the
--- list reaches the batch size. RPUSH returns the new length; when a push overshoots, the overshoot
+-- list reaches the member's batch size. RPUSH returns the new length; when a push overshoots, the overshoot
 -- (this call's last items) is trimmed off before the seal and pushed again into the next batch. A list
--- that was already full before the push (the batch size was lowered since) is sealed whole, as it is.
+-- that was already full before the push (the batch size was lowered since, globally or for the agent)
+-- is sealed whole, as it is, with this push's items.
 local function push(member, openKey, items, from, to)
+  local size, time, limit = policy_of(member)
+  if limit > 0 then
+    return push_bytes(member, openKey, items, from, to, size, time, limit)
+  end
   while from <= to do
     local length = redis.call('RPUSH', openKey, unpack(items, from, to))
     local pushed = to - from + 1
-    if length == pushed then
-      redis.call('ZADD', DEADLINES, now + batchTimeMs, member)
-    end
-    if length < batchSize then
+    if length < size then
+      if length == pushed then
+        open_deadline(member, time)
+      elseif grace > 0 then
+        extend_deadline(member)
+      end
       added = added + pushed
       return
     end
-    local over = length - batchSize
+    local over = length - size
     if over >= pushed then
       over = 0
     elseif over > 0 then
-      redis.call('LTRIM', openKey, 0, batchSize - 1)
+      redis.call('LTRIM', openKey, 0, size - 1)
     end
     added = added + pushed - over
     seal(P, member, 'size', now, batchTimeMs, length - over)
@@ -116,7 +262,7 @@ end
 
 -- Pushes every event whose id is not guarded: the groups of one event (most of them when events spread
 -- over many agents) come first, as (member, item) pairs; then the groups of several, as (member, n,
--- n items). Group g's open list is KEYS[10 + g].
+-- n items). Group g's open list is KEYS[13 + g].
 local function push_all(present, duplicates)
   local pos = idsFrom + total + 1
   local singles = tonumber(ARGV[idsFrom + total])
@@ -174,9 +320,9 @@ end
 local function record_offsets(recorded)
   local changes = {}
   for q = 1, partitions do
-    local taken = tonumber(ARGV[10 + 3 * q])
+    local taken = tonumber(ARGV[12 + 3 * q])
     if taken > recorded[q] then
-      changes[#changes + 1] = ARGV[8 + 3 * q]
+      changes[#changes + 1] = ARGV[10 + 3 * q]
       changes[#changes + 1] = taken
     end
   end
@@ -191,17 +337,18 @@ local function combine_oldest(openEvents)
   local target = math.floor(globalTrigger / 2)
   local remaining = openEvents
   local members = {}
-  local batchId, count, openedAt = nil, 0, nil
+  local batchId, count, bytes, openedAt = nil, 0, 0, nil
+  local sideState = has_side_state()
   local function finish()
     if count > 0 then
       redis.call('HSET', P .. ':meta:' .. batchId,
         'member', lane, 'trigger', 'global', 'count', count,
-        'openedAt', openedAt - batchTimeMs, 'sealedAt', now, 'attempts', 0)
+        'openedAt', openedAt, 'sealedAt', now, 'attempts', 0)
       redis.call('ZADD', READY, now, batchId)
       sealed = sealed + 1
       sealedEvents = sealedEvents + count
     end
-    batchId, count, openedAt = nil, 0, nil
+    batchId, count, bytes, openedAt = nil, 0, 0, nil
   end
   local page = 0
   while remaining > target and #members < 1000 do
@@ -213,11 +360,25 @@ local function combine_oldest(openEvents)
       local openKey = P .. ':batch:' .. oldest[i]
       local items = redis.call('LRANGE', openKey, 0, -1)
       if #items > 0 then
-        if count > 0 and count + #items > batchSize then
+        local itemBytes = 0
+        if maxBytes > 0 then
+          for k = 1, #items do
+            itemBytes = itemBytes + #items[k]
+          end
+        end
+        if count > 0 and (count + #items > batchSize or (maxBytes > 0 and bytes + itemBytes > maxBytes)) then
           finish()
         end
         batchId = batchId or (lane .. ':' .. redis.call('INCR', SEQ))
-        openedAt = openedAt or tonumber(oldest[i + 1])
+        local memberOpened = tonumber(oldest[i + 1]) - batchTimeMs
+        local stored = sideState and redis.call('HGET', OPENED, oldest[i])
+        if stored then
+          memberOpened = opened_at(stored)
+        end
+        if not openedAt or memberOpened < openedAt then
+          openedAt = memberOpened
+        end
+        bytes = bytes + itemBytes
         call_sliced('RPUSH', P .. ':sealed:' .. batchId, items, 1, #items)
         redis.call('DEL', openKey)
         count = count + #items
@@ -231,6 +392,10 @@ local function combine_oldest(openEvents)
     page = page + 100
   end
   call_sliced('ZREM', DEADLINES, members, 1, #members)
+  if sideState then
+    call_sliced('HDEL', OPENED, members, 1, #members)
+    call_sliced('HDEL', OPEN_BYTES, members, 1, #members)
+  end
   finish()
 end
 
@@ -263,6 +428,7 @@ if lost then
 end
 
 local present, duplicates = read_guard()
+read_policies()
 push_all(present, duplicates)
 guard_fresh(present, duplicates)
 record_offsets(recorded)

@@ -1,7 +1,7 @@
 -- claim.lua: returns expired leases to ready (or parks them as dead), then claims the oldest ready
 -- batches under a lease for one owner. A claimed batch is invisible to other claimers until it is
 -- acked, released, or its lease expires.
--- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[1] = P:deadlines; KEYS[1 .. 13] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
 -- (the claimed batches' keys are found while the script runs)
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME)

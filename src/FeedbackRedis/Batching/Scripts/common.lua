@@ -3,8 +3,8 @@
 --
 -- Keys. Every script declares what it touches in KEYS, so Redis Cluster routes the call, or refuses it
 -- with MOVED / ASK / TRYAGAIN, before any write:
---   KEYS[1 .. 10]  the shard's fixed keys, in the order of KeySchema.ShardKeys (named below);
---   KEYS[11 ..]    the call's own keys (an open list, a batch's sealed list and meta hash): see each script.
+--   KEYS[1 .. 13]  the shard's fixed keys, in the order of KeySchema.ShardKeys (named below);
+--   KEYS[14 ..]    the call's own keys (an open list, a batch's sealed list and meta hash): see each script.
 -- Keys a script derives while it runs (a new batch id from P:seq, members named by P:deadlines) cannot be
 -- declared; P:slot-probe (KEYS[10]) covers them: it never exists, so a node whose slot is being migrated
 -- always misses one declared key and refuses the whole call (TRYAGAIN, or ASK when no key is left), and
@@ -26,10 +26,16 @@
 --   P:pending             STRING events in open, ready and in-flight batches (dead ones excluded)
 --   P:offsets             HASH  '<topic>/<partition>' -> highest Kafka offset taken in (append.lua)
 --   P:slot-probe          never written (see above)
+--   P:policy              HASH  member -> 'batch_size=N;batch_time_ms=N;max_bytes=N' (each part optional): per-agent
+--                               overrides, read by append.lua
+--   P:open-bytes          HASH  member -> item bytes of its open batch, kept while a byte limit applies to it
+--   P:opened              HASH  member -> '<openedAt>:<hardMax>' of its open batch, kept only when its deadline is not
+--                               openedAt + the global batch time (grace on, or a per-agent batch time)
 local DEADLINES, GUARD, SEQ, READY, INFLIGHT, DEAD = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local OPEN_EVENTS, PENDING, OFFSETS = KEYS[7], KEYS[8], KEYS[9]
-local OWN_KEYS = 11
-if KEYS[1] ~= ARGV[1] .. ':deadlines' or KEYS[10] ~= ARGV[1] .. ':slot-probe' then
+local POLICY, OPEN_BYTES, OPENED = KEYS[11], KEYS[12], KEYS[13]
+local OWN_KEYS = 14
+if KEYS[1] ~= ARGV[1] .. ':deadlines' or KEYS[10] ~= ARGV[1] .. ':slot-probe' or KEYS[13] ~= ARGV[1] .. ':opened' then
   return redis.error_reply('ERR feedback script: KEYS do not follow KeySchema.ShardKeys for prefix ' .. tostring(ARGV[1]))
 end
 
@@ -41,6 +47,21 @@ local function clock(arg)
   return tonumber(arg)
 end
 
+-- Whether P:opened or P:open-bytes hold anything: read once per script, on the first seal that needs to know
+-- (so a shard that never used grace, per-agent times or byte limits pays one EXISTS per sealing call, no more).
+local side_state = nil
+local function has_side_state()
+  if side_state == nil then
+    side_state = redis.call('EXISTS', OPENED, OPEN_BYTES) > 0
+  end
+  return side_state
+end
+
+-- The openedAt of a P:opened value '<openedAt>:<hardMax>'.
+local function opened_at(value)
+  return tonumber(string.match(value, '^(%d+)'))
+end
+
 -- Seals the open batch of `member`: its list is renamed (not copied) under a new batch id and the
 -- batch becomes ready. `count` is the batch's length when the caller knows it (else nil). The caller
 -- takes the sealed events out of P:open-events (once per script, not once per batch). Returns the
@@ -50,15 +71,23 @@ local function seal(P, member, trigger, now, batchTimeMs, count)
   count = count or redis.call('LLEN', openKey)
   local deadline = redis.call('ZSCORE', DEADLINES, member)
   redis.call('ZREM', DEADLINES, member)
+  local openedAt = now
+  if deadline then
+    openedAt = tonumber(deadline) - batchTimeMs
+  end
+  if has_side_state() then
+    local stored = redis.call('HGET', OPENED, member)
+    if stored then
+      openedAt = opened_at(stored)
+    end
+    redis.call('HDEL', OPENED, member)
+    redis.call('HDEL', OPEN_BYTES, member)
+  end
   if count == 0 then
     return false
   end
   local batchId = member .. ':' .. redis.call('INCR', SEQ)
   redis.call('RENAME', openKey, P .. ':sealed:' .. batchId)
-  local openedAt = now
-  if deadline then
-    openedAt = tonumber(deadline) - batchTimeMs
-  end
   redis.call('HSET', P .. ':meta:' .. batchId,
     'member', member, 'trigger', trigger, 'count', count,
     'openedAt', openedAt, 'sealedAt', now, 'attempts', 0)
@@ -86,6 +115,23 @@ local function seal_popped(P, popped, trigger, now, batchTimeMs)
   local seq = redis.call('INCRBY', SEQ, n) - n
   local ready = {}
   local events = 0
+  local stored = nil
+  if has_side_state() then
+    local members = {}
+    for i = 1, #popped, 2 do
+      members[#members + 1] = popped[i]
+    end
+    stored = {}
+    for first = 1, #members, 1000 do
+      local last = math.min(first + 999, #members)
+      local slice = redis.call('HMGET', OPENED, unpack(members, first, last))
+      for k = 1, #slice do
+        stored[first + k - 1] = slice[k]
+      end
+    end
+    call_sliced('HDEL', OPENED, members, 1, #members)
+    call_sliced('HDEL', OPEN_BYTES, members, 1, #members)
+  end
   for i = 1, #popped, 2 do
     local member = popped[i]
     local openKey = P .. ':batch:' .. member
@@ -93,10 +139,14 @@ local function seal_popped(P, popped, trigger, now, batchTimeMs)
     seq = seq + 1
     if count > 0 then
       local batchId = member .. ':' .. seq
+      local openedAt = tonumber(popped[i + 1]) - batchTimeMs
+      if stored and stored[(i + 1) / 2] then
+        openedAt = opened_at(stored[(i + 1) / 2])
+      end
       redis.call('RENAME', openKey, P .. ':sealed:' .. batchId)
       redis.call('HSET', P .. ':meta:' .. batchId,
         'member', member, 'trigger', trigger, 'count', count,
-        'openedAt', tonumber(popped[i + 1]) - batchTimeMs, 'sealedAt', now, 'attempts', 0)
+        'openedAt', openedAt, 'sealedAt', now, 'attempts', 0)
       ready[#ready + 1] = now
       ready[#ready + 1] = batchId
       events = events + count

@@ -1,7 +1,7 @@
 -- drop.lua: deletes a dead batch for good (an operator's decision, after saving its items elsewhere)
 -- and releases its ids from the duplicate guard. Only a dead batch, and only the items the caller saw.
--- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
--- KEYS[11] = P:sealed:<batchId>; KEYS[12] = P:meta:<batchId>
+-- KEYS[1] = P:deadlines; KEYS[1 .. 13] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[14] = P:sealed:<batchId>; KEYS[15] = P:meta:<batchId>
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = batch id
 -- ARGV[3] = the number of items the caller read (and saved); the drop is refused if the batch differs

@@ -2,8 +2,8 @@
 -- new dead batch of the same member (trigger 'quarantine', the reason per item in lastError,
 -- quarantinedFrom naming the batch), so that the rest of the batch can be written and acked. The dead
 -- batch is seen, replayed and dropped like any other (feedbackctl dead ...). Fenced like ack.
--- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
--- KEYS[11] = P:sealed:<batchId>; KEYS[12] = P:meta:<batchId> (the new dead batch's keys come
+-- KEYS[1] = P:deadlines; KEYS[1 .. 13] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[14] = P:sealed:<batchId>; KEYS[15] = P:meta:<batchId> (the new dead batch's keys come
 --           from P:seq while the script runs)
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME)

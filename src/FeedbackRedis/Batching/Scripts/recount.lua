@@ -14,7 +14,7 @@
 -- Cost: every item and every guard id is read while Redis is blocked (0.7 to 1.5 s per 100,000 items on the
 -- loaded 2-core development machine, docs/ARCHITECTURE.md); a shard with more than ARGV[4] items or guard ids
 -- is refused after only LLEN and SCARD. Every write comes after every read (SCRIPT KILL works until then).
--- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[1] = P:deadlines; KEYS[1 .. 13] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
 -- KEYS[11 ..] = P:batch:<member> of each open list the caller found without a deadline entry
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME): the deadline given to an orphan

@@ -1,6 +1,6 @@
 -- renew.lua: extends a lease the caller still holds (a slow write renews before the lease runs out).
--- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
--- KEYS[11] = P:sealed:<batchId>; KEYS[12] = P:meta:<batchId>
+-- KEYS[1] = P:deadlines; KEYS[1 .. 13] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[14] = P:sealed:<batchId>; KEYS[15] = P:meta:<batchId>
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME)
 -- ARGV[3] = batch id

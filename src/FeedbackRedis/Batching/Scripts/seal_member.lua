@@ -1,6 +1,6 @@
 -- seal_member.lua: seals one member's open batch now (an operator's manual flush).
--- KEYS[1] = P:deadlines; KEYS[1 .. 10] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
--- KEYS[11] = P:batch:<member>
+-- KEYS[1] = P:deadlines; KEYS[1 .. 13] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
+-- KEYS[14] = P:batch:<member>
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME)
 -- ARGV[3] = batch time in ms (to record when the batch opened)
