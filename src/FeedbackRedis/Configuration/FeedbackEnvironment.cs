@@ -53,6 +53,7 @@ public static class FeedbackEnvironment
         new("FEEDBACK_TOPIC_DLQ", "Feedback:Kafka:DeadLetterTopic", Kind.Text),
         new("FEEDBACK_TOPIC_FLUSHED", "Feedback:Kafka:FlushedTopic", Kind.Text),
         new("FEEDBACK_CONSUMER_MAX_BATCH", "Feedback:Consumer:MaxBatch", Kind.Integer),
+        new("FEEDBACK_CONSUMER_APPENDS_IN_FLIGHT", "Feedback:Consumer:AppendsInFlight", Kind.Integer),
         new("FEEDBACK_CONSUMER_MAX_WAIT_MS", "Feedback:Consumer:MaxWait", Kind.Milliseconds),
         new("FEEDBACK_PENDING_HIGH_WATER", "Feedback:Consumer:PendingHighWater", Kind.Integer),
         new("FEEDBACK_DEAD_HIGH_WATER", "Feedback:Consumer:DeadHighWater", Kind.Integer),

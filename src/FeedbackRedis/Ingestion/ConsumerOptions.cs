@@ -13,6 +13,13 @@ public sealed class ConsumerOptions
     public int MaxBatch { get; set; } = 500;
 
     /// <summary>
+    /// Most micro-batch appends one consumer has in flight at once (<c>FEEDBACK_CONSUMER_APPENDS_IN_FLIGHT</c>): the next
+    /// micro-batch is fetched and sent while earlier ones are on their way; offsets are still stored strictly in order and
+    /// only for appends Redis took in. Default 4; 1 to 64.
+    /// </summary>
+    public int AppendsInFlight { get; set; } = 4;
+
+    /// <summary>
     /// Longest a micro-batch waits for more messages after its first (<c>FEEDBACK_CONSUMER_MAX_WAIT_MS</c>).
     /// Default 50 ms; 1 ms to 10 s.
     /// </summary>

@@ -11,6 +11,7 @@ public sealed class ConsumerOptionsValidator : IValidateOptions<ConsumerOptions>
         ArgumentNullException.ThrowIfNull(options);
         var check = new OptionChecks(ConsumerOptions.Section);
         check.Range(nameof(options.MaxBatch), options.MaxBatch, 1, 10_000);
+        check.Range(nameof(options.AppendsInFlight), options.AppendsInFlight, 1, 64);
         check.Range(nameof(options.MaxWait), options.MaxWait, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(10));
         check.Range(nameof(options.PendingHighWater), options.PendingHighWater, 1, 1_000_000_000);
         check.Range(nameof(options.PendingLowWater), options.PendingLowWater, 0, 1_000_000_000);

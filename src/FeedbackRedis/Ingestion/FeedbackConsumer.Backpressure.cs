@@ -21,7 +21,7 @@ public sealed partial class FeedbackConsumer
         try
         {
             var counts = await _store.GetCountsAsync(cancellationToken);
-            _gate.ObservePending(counts.PendingEvents);
+            _gate.ObservePending(counts.PendingEvents + _window.Events); // appends in flight count as pending already
             _gate.ObserveDead(counts.DeadEvents);
             if (_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable) && _carry.Count == 0)
             {
