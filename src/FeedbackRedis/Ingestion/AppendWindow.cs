@@ -42,7 +42,7 @@ public sealed class AppendWindow
     /// <summary>Appends in flight.</summary>
     public int Count => _inFlight.Count;
 
-    /// <summary>Events sent and not yet taken back (the backpressure estimate counts them as pending).</summary>
+    /// <summary>Events sent and not yet taken back.</summary>
     public long Events { get; private set; }
 
     /// <summary>True when nothing more may be sent before the oldest is taken back.</summary>

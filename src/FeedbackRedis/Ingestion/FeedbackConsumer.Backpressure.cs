@@ -21,7 +21,9 @@ public sealed partial class FeedbackConsumer
         try
         {
             var counts = await _store.GetCountsAsync(cancellationToken);
-            _gate.ObservePending(counts.PendingEvents + _window.Events); // appends in flight count as pending already
+            // Exact with appends in flight: they were sent on the same connection before this read, so Redis ran them
+            // first, and nothing is sent while the loop waits for it.
+            _gate.ObservePending(counts.PendingEvents);
             _gate.ObserveDead(counts.DeadEvents);
             if (_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable) && _carry.Count == 0)
             {

@@ -80,6 +80,9 @@ public sealed partial class FeedbackConsumer : BackgroundService
     /// <summary>Why the partitions are paused right now (for tests and, later, health).</summary>
     public PauseReasons PauseReasons => _gate.Reasons;
 
+    /// <summary>Appends in flight right now (for tests).</summary>
+    internal int AppendsInFlight => _window.Count;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
