@@ -24,9 +24,27 @@ public sealed partial class FeedbackConsumer
         return done;
     }
 
-    private async Task<bool> ProcessCarryAsync(bool useRetry, CancellationToken cancellationToken)
+    /// <summary>Positions the partitions of what is held after Redis's records, then classifies it.</summary>
+    /// <returns>False when a partition of it could not be positioned (nothing of it may be appended yet).</returns>
+    private async Task<bool> TryPrepareCarryAsync(CancellationToken cancellationToken)
     {
         if (!await TryResolvePositionsAsync(cancellationToken) && _carry.Exists(m => !_positions.IsResolved(m.Partition)))
+        {
+            return false;
+        }
+
+        var receivedAt = _time.GetUtcNow();
+        foreach (var message in _carry)
+        {
+            message.Classification ??= _classifier.Classify(message.Incoming, receivedAt);
+        }
+
+        return true;
+    }
+
+    private async Task<bool> ProcessCarryAsync(bool useRetry, CancellationToken cancellationToken)
+    {
+        if (!await TryPrepareCarryAsync(cancellationToken))
         {
             return false;
         }
@@ -34,12 +52,6 @@ public sealed partial class FeedbackConsumer
         if (_carry.Count == 0)
         {
             return true;
-        }
-
-        var receivedAt = _time.GetUtcNow();
-        foreach (var message in _carry)
-        {
-            message.Classification ??= _classifier.Classify(message.Incoming, receivedAt);
         }
 
         while (true)

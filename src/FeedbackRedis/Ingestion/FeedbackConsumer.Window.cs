@@ -17,7 +17,7 @@ public sealed partial class FeedbackConsumer
     /// <returns>False when what is held could not be sent (it stays held).</returns>
     private async Task<bool> TrySendCarryAsync(CancellationToken cancellationToken)
     {
-        if (!await TryResolvePositionsAsync(cancellationToken) && _carry.Exists(m => !_positions.IsResolved(m.Partition)))
+        if (!await TryPrepareCarryAsync(cancellationToken))
         {
             _carryFailed = true;
             return false;
@@ -26,12 +26,6 @@ public sealed partial class FeedbackConsumer
         if (_carry.Count == 0)
         {
             return true;
-        }
-
-        var receivedAt = _time.GetUtcNow();
-        foreach (var message in _carry)
-        {
-            message.Classification ??= _classifier.Classify(message.Incoming, receivedAt);
         }
 
         if (!await TryDeadLetterAsync(cancellationToken))
@@ -50,7 +44,7 @@ public sealed partial class FeedbackConsumer
 
         var sent = _window.Send(_carry, _positions.Expected, cancellationToken);
         _gate.Added(sent.Valid.Count); // counted as pending from now: the gate closes before the mark, not appends later
-        _carry = [];
+        _carry.Clear();
         return true;
     }
 
@@ -108,8 +102,8 @@ public sealed partial class FeedbackConsumer
         string why = first.Task.Exception?.GetBaseException().Message ?? "Redis refused it: it holds less than this consumer recorded";
         LogWindowBroken(outcome.Appends.Count, held.Count, taken, why);
         _metrics.Appended(taken, 0); // Redis holds these; sent again, they are skipped as duplicates
-        held.AddRange(_carry);
-        _carry = held;
+        // In place: a rebalance callback drains the window in the middle of a micro-batch being filled into this list.
+        _carry.InsertRange(0, held);
         _carryFailed = true;
         return false;
     }

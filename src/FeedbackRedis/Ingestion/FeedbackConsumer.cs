@@ -35,7 +35,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
     private readonly BackpressureGate _gate;
     private readonly OffsetLedger _ledger = new();
     private readonly AppendWindow _window;
-    private List<PendingMessage> _carry = [];
+    private readonly List<PendingMessage> _carry = [];
     private bool _carryFailed;
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private DeadLetterPublisher? _deadLetters;
