@@ -150,6 +150,9 @@ public static class FeedbackSettings
         // The consumer role (docs/INGESTION.md).
         Int("Feedback:Consumer:MaxBatch", "FEEDBACK_CONSUMER_MAX_BATCH", 500, 1, 10_000, "messages per micro-batch (one append)", chart: "config.consumerMaxBatch",
             roles: SettingRoles.Consumer),
+        Int("Feedback:Consumer:AppendsInFlight", "FEEDBACK_CONSUMER_APPENDS_IN_FLIGHT", 4, 1, 64,
+            "micro-batch appends one consumer has in flight at once (offsets still stored in order)", chart: "config.consumerAppendsInFlight",
+            roles: SettingRoles.Consumer),
         Ms("Feedback:Consumer:MaxWait", "FEEDBACK_CONSUMER_MAX_WAIT_MS", 50, 1, 10_000, "longest a micro-batch waits for more messages after its first",
             chart: "config.consumerMaxWaitMs", roles: SettingRoles.Consumer),
         Int("Feedback:Consumer:PendingHighWater", "FEEDBACK_PENDING_HIGH_WATER", 1_000_000, 1, 1_000_000_000,

@@ -49,116 +49,90 @@ public sealed partial class BatchFlusher(
             return round;
         }
 
-        for (int group = 0; group < MaxGroupsPerRound && !stoppingToken.IsCancellationRequested; group++)
+        // One group ahead at most: the next group is claimed (and its leases kept) while the current one is written, so the
+        // sink does not wait for Redis between groups nor Redis for the sink.
+        var next = CanClaim(stoppingToken) ? await ClaimGroupAsync() : null;
+        for (int group = 0; next is not null; group++)
         {
-            if (time.GetUtcNow() < _pausedUntil)
-            {
-                break;
-            }
-
-            long claimStarted = time.GetTimestamp();
-            IReadOnlyList<ClaimedBatch> claimed;
+            var current = next;
+            var ahead = group + 1 < MaxGroupsPerRound && CanClaim(stoppingToken) ? ClaimGroupAsync() : Task.FromResult<ClaimedGroup?>(null);
             try
             {
-                claimed = await store.ClaimAsync(identity.Owner, _options.MaxWriteBatches, _options.MaxWriteEvents, CancellationToken.None);
+                round = round.Plus(await FlushGroupAsync(current, stoppingToken));
             }
-            catch (BatchStoreUnavailableException ex)
+            finally
             {
-                LogStoreUnavailable(ex, "claim");
-                break;
+                next = await ahead;
             }
 
-            if (claimed.Count == 0)
+            if (next is not null && !CanClaim(stoppingToken))
             {
-                break;
+                // the group just written paused claims (sink unavailable, lease lost) or the service is stopping
+                round = round.Plus(await GiveBackAsync(next, stoppingToken.IsCancellationRequested ? "shutting down" : "claims paused"));
+                next = null;
             }
-
-            round = round.Plus(await FlushGroupAsync(claimed, claimStarted, stoppingToken));
         }
 
         return round;
     }
 
-    private async Task<FlushRound> FlushGroupAsync(IReadOnlyList<ClaimedBatch> claimed, long claimStarted, CancellationToken stoppingToken)
+    private bool CanClaim(CancellationToken stoppingToken) => !stoppingToken.IsCancellationRequested && time.GetUtcNow() >= _pausedUntil;
+
+    /// <summary>Claims the next group and starts renewing its leases; null when nothing is ready or Redis cannot say.</summary>
+    private async Task<ClaimedGroup?> ClaimGroupAsync()
     {
-        var tally = new Tally { Claimed = claimed.Count };
-        await using var keeper = LeaseKeeper.Start(store, claimed.Select(c => c.Lease), store.Options.LeaseDuration, claimStarted, time, logger);
+        long claimStarted = time.GetTimestamp();
+        IReadOnlyList<ClaimedBatch> claimed;
+        try
+        {
+            claimed = await store.ClaimAsync(identity.Owner, _options.MaxWriteBatches, _options.MaxWriteEvents, CancellationToken.None);
+        }
+        catch (BatchStoreUnavailableException ex)
+        {
+            LogStoreUnavailable(ex, "claim");
+            return null;
+        }
+
+        return claimed.Count == 0
+            ? null
+            : new ClaimedGroup(claimed, LeaseKeeper.Start(store, claimed.Select(c => c.Lease), store.Options.LeaseDuration, claimStarted, time, logger));
+    }
+
+    /// <summary>Gives a group claimed ahead back unwritten (ready again at once, no attempt used).</summary>
+    private async Task<FlushRound> GiveBackAsync(ClaimedGroup group, string reason)
+    {
+        var tally = new Tally { Claimed = group.Batches.Count };
+        await using var keeper = group.Keeper;
+        foreach (var claim in group.Batches)
+        {
+            await SettleAsync(claim, null, reason, keeper, tally);
+        }
+
+        return tally.ToRound();
+    }
+
+    /// <summary>Writes one claimed group to the sink, then announces and acks what was written; settles the rest.</summary>
+    private async Task<FlushRound> FlushGroupAsync(ClaimedGroup group, CancellationToken stoppingToken)
+    {
+        var tally = new Tally { Claimed = group.Batches.Count };
+        await using var keeper = group.Keeper;
         using var abort = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         using var onLost = keeper.LeaseLost.Register(abort.Cancel);
         using var onStop = stoppingToken.Register(() => abort.CancelAfter(_options.DrainTimeout));
 
-        var batches = new List<FeedbackBatch>(claimed.Count);
-        foreach (var claim in claimed)
-        {
-            var batch = FeedbackBatch.Read(claim);
-            if (batch.Events.Count == 0)
-            {
-                // Nothing in it can be written: the whole batch is dead at once, with the first item's reason.
-                await SettleAsync(claim, SinkOutcome.Invalid, Quarantine.Describe(batch.Unreadable, claim), keeper, tally);
-            }
-            else
-            {
-                batches.Add(batch);
-            }
-        }
-
+        var batches = await ReadAsync(group.Batches, keeper, tally);
         if (batches.Count == 0)
         {
             return tally.ToRound();
         }
 
         long writeStarted = time.GetTimestamp();
-        IReadOnlyList<BatchWriteResult> results;
-        try
+        if (await WriteAsync(batches, keeper, tally, abort) is not { } results)
         {
-            results = await sink.WriteAsync(batches, abort.Token);
-        }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
-        {
-            string reason = keeper.LeaseLost.IsCancellationRequested ? "lease lost during the write" : "shutting down during the write";
-            LogWriteAbandoned(batches.Count, reason);
-            foreach (var batch in batches)
-            {
-                await SettleAsync(batch.Claim, null, reason, keeper, tally);
-            }
-
-            if (keeper.LeaseLost.IsCancellationRequested)
-            {
-                PauseClaims(reason);
-            }
-
             return tally.ToRound();
         }
-        catch (Exception ex)
-        {
-            // A sink reports unavailability itself; an exception it did not foresee uses an attempt, so a batch that
-            // keeps making it throw ends dead with the reason instead of being retried for ever.
-            LogSinkThrew(ex, sink.Name, batches.Count);
-            results = [.. batches.Select(b => new BatchWriteResult(b.BatchId, SinkOutcome.Failed, $"{sink.Name} sink threw: {ex.GetType().Name}: {ex.Message}"))];
-        }
 
-        metrics.SinkWrite(sink.Name, time.GetElapsedTime(writeStarted), results);
-
-        var outcomes = results.ToDictionary(r => r.BatchId, StringComparer.Ordinal);
-        var written = new List<FeedbackBatch>(batches.Count);
-        string? unavailable = null;
-        foreach (var batch in batches)
-        {
-            var result = outcomes.GetValueOrDefault(batch.BatchId) ?? new BatchWriteResult(batch.BatchId, SinkOutcome.Failed, "the sink reported no result");
-            if (result.Outcome == SinkOutcome.Written)
-            {
-                if (await QuarantineAsync(batch, result.RejectedItems, keeper, tally) is { } rest)
-                {
-                    written.Add(rest);
-                }
-            }
-            else
-            {
-                await SettleAsync(batch.Claim, result.Outcome, result.Reason ?? result.Outcome.ToString(), keeper, tally);
-                unavailable ??= result.Outcome == SinkOutcome.Unavailable ? result.Reason : null;
-            }
-        }
-
+        var (written, unavailable) = await SettleResultsAsync(batches, results, keeper, tally);
         if (unavailable is not null)
         {
             PauseClaims(unavailable);
@@ -179,6 +153,100 @@ public sealed partial class BatchFlusher(
 
         return tally.ToRound();
     }
+
+    /// <summary>Reads the claimed batches' items; a batch with nothing writable in it is dead at once.</summary>
+    private async Task<List<FeedbackBatch>> ReadAsync(IReadOnlyList<ClaimedBatch> claimed, LeaseKeeper keeper, Tally tally)
+    {
+        var batches = new List<FeedbackBatch>(claimed.Count);
+        foreach (var claim in claimed)
+        {
+            var batch = FeedbackBatch.Read(claim);
+            if (batch.Events.Count == 0)
+            {
+                // Nothing in it can be written: the whole batch is dead at once, with the first item's reason.
+                await SettleAsync(claim, SinkOutcome.Invalid, Quarantine.Describe(batch.Unreadable, claim), keeper, tally);
+            }
+            else
+            {
+                batches.Add(batch);
+            }
+        }
+
+        return batches;
+    }
+
+    /// <summary>
+    /// One sink write of the group. Null when it was abandoned (lease lost or shutting down: every batch given back).
+    /// An exception the sink did not foresee is a failed attempt for each batch.
+    /// </summary>
+    private async Task<IReadOnlyList<BatchWriteResult>?> WriteAsync(List<FeedbackBatch> batches, LeaseKeeper keeper, Tally tally, CancellationTokenSource abort)
+    {
+        long writeStarted = time.GetTimestamp();
+        IReadOnlyList<BatchWriteResult> results;
+        try
+        {
+            results = await sink.WriteAsync(batches, abort.Token);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            string reason = keeper.LeaseLost.IsCancellationRequested ? "lease lost during the write" : "shutting down during the write";
+            LogWriteAbandoned(batches.Count, reason);
+            foreach (var batch in batches)
+            {
+                await SettleAsync(batch.Claim, null, reason, keeper, tally);
+            }
+
+            if (keeper.LeaseLost.IsCancellationRequested)
+            {
+                PauseClaims(reason);
+            }
+
+            return null;
+        }
+        catch (Exception ex)
+        {
+            // A sink reports unavailability itself; an exception it did not foresee uses an attempt, so a batch that
+            // keeps making it throw ends dead with the reason instead of being retried for ever.
+            LogSinkThrew(ex, sink.Name, batches.Count);
+            results = [.. batches.Select(b => new BatchWriteResult(b.BatchId, SinkOutcome.Failed, $"{sink.Name} sink threw: {ex.GetType().Name}: {ex.Message}"))];
+        }
+
+        metrics.SinkWrite(sink.Name, time.GetElapsedTime(writeStarted), results);
+        return results;
+    }
+
+    /// <summary>
+    /// Per batch of the write: written (its refused items quarantined) or settled by its outcome. Returns the written
+    /// ones and the first reason the sink gave for being unavailable.
+    /// </summary>
+    private async Task<(List<FeedbackBatch> Written, string? Unavailable)> SettleResultsAsync(
+        List<FeedbackBatch> batches, IReadOnlyList<BatchWriteResult> results, LeaseKeeper keeper, Tally tally)
+    {
+        var outcomes = results.ToDictionary(r => r.BatchId, StringComparer.Ordinal);
+        var written = new List<FeedbackBatch>(batches.Count);
+        string? unavailable = null;
+        foreach (var batch in batches)
+        {
+            var result = outcomes.GetValueOrDefault(batch.BatchId) ?? new BatchWriteResult(batch.BatchId, SinkOutcome.Failed, "the sink reported no result");
+            if (result.Outcome == SinkOutcome.Written)
+            {
+                if (await QuarantineAsync(batch, result.RejectedItems, keeper, tally) is { } rest)
+                {
+                    written.Add(rest);
+                }
+            }
+            else
+            {
+                await SettleAsync(batch.Claim, result.Outcome, result.Reason ?? result.Outcome.ToString(), keeper, tally);
+                unavailable ??= result.Outcome == SinkOutcome.Unavailable ? result.Reason : null;
+            }
+        }
+
+        return (written, unavailable);
+    }
+
+    /// <summary>A claimed group whose leases are being renewed.</summary>
+    private sealed record ClaimedGroup(IReadOnlyList<ClaimedBatch> Batches, LeaseKeeper Keeper);
 
     private async Task AnnounceAndAckAsync(List<FeedbackBatch> written, LeaseKeeper keeper, Tally tally, CancellationToken abort)
     {

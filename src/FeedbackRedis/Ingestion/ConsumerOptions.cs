@@ -14,6 +14,13 @@ public sealed class ConsumerOptions
     /// <summary>Most messages in one micro-batch (one append) (<c>FEEDBACK_CONSUMER_MAX_BATCH</c>).</summary>
     public int MaxBatch { get; set; } = 500;
 
+    /// <summary>
+    /// Most micro-batch appends one consumer has in flight at once (<c>FEEDBACK_CONSUMER_APPENDS_IN_FLIGHT</c>): the next
+    /// micro-batch is fetched and sent while earlier ones are on their way; offsets are still stored strictly in order and
+    /// only for appends Redis took in.
+    /// </summary>
+    public int AppendsInFlight { get; set; } = 4;
+
     /// <summary>Longest a micro-batch waits for more messages after its first (<c>FEEDBACK_CONSUMER_MAX_WAIT_MS</c>).</summary>
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromMilliseconds(50);
 

@@ -21,6 +21,8 @@ public sealed partial class FeedbackConsumer
         try
         {
             var counts = await _store.GetCountsAsync(cancellationToken);
+            // Exact with appends in flight: they were sent on the same connection before this read, so Redis ran them
+            // first, and nothing is sent while the loop waits for it.
             _gate.ObservePending(counts.PendingEvents);
             _gate.ObserveDead(counts.DeadEvents);
             if (_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable) && _carry.Count == 0)

@@ -114,4 +114,8 @@ public sealed partial class FeedbackConsumer
 
     [LoggerMessage(EventId = 3044, Level = LogLevel.Warning, Message = "Seeking {Partition} to {Offset} failed ({Reason}); tried again next turn")]
     private partial void LogSeekFailed(string partition, long offset, string reason);
+
+    [LoggerMessage(EventId = 3045, Level = LogLevel.Warning,
+        Message = "An append in flight did not go through ({Reason}): {Appends} appends in flight ({Messages} messages) are held again and sent one at a time; {Taken} of their events Redis had taken in are skipped as duplicates")]
+    private partial void LogWindowBroken(int appends, int messages, int taken, string reason);
 }

@@ -194,10 +194,17 @@ public sealed partial class FeedbackConsumer
         try
         {
             var recorded = await _store.ReadOffsetsAsync(known.Keys, cancellationToken);
-            var behind = recorded.Where(r => r.Value is not { } held || held < known[r.Key]).ToDictionary(r => r.Key, r => r.Value);
-            if (behind.Count > 0)
+            if (recorded.Any(r => r.Value is not { } held || held < known[r.Key]))
             {
-                Rewind(behind);
+                // Appends in flight only raise Redis's records: back first, then compare again with what they recorded.
+                await DrainWindowAsync(cancellationToken);
+                known = _positions.Known.ToDictionary(k => PartitionPositions.ToKafka(k.Key), k => k.Value);
+                recorded = await _store.ReadOffsetsAsync(known.Keys, cancellationToken);
+                var behind = recorded.Where(r => r.Value is not { } held || held < known[r.Key]).ToDictionary(r => r.Key, r => r.Value);
+                if (behind.Count > 0)
+                {
+                    Rewind(behind);
+                }
             }
         }
         catch (BatchStoreUnavailableException)

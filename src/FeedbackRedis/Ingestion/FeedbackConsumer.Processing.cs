@@ -19,7 +19,32 @@ public sealed partial class FeedbackConsumer
     /// <returns>True when all was acknowledged.</returns>
     private async Task<bool> TryProcessCarryAsync(bool useRetry, CancellationToken cancellationToken)
     {
+        bool done = await ProcessCarryAsync(useRetry, cancellationToken);
+        _carryFailed = !done && _carry.Count > 0; // what is held goes the careful way until it went through
+        return done;
+    }
+
+    /// <summary>Positions the partitions of what is held after Redis's records, then classifies it.</summary>
+    /// <returns>False when a partition of it could not be positioned (nothing of it may be appended yet).</returns>
+    private async Task<bool> TryPrepareCarryAsync(CancellationToken cancellationToken)
+    {
         if (!await TryResolvePositionsAsync(cancellationToken) && _carry.Exists(m => !_positions.IsResolved(m.Partition)))
+        {
+            return false;
+        }
+
+        var receivedAt = _time.GetUtcNow();
+        foreach (var message in _carry)
+        {
+            message.Classification ??= _classifier.Classify(message.Incoming, receivedAt);
+        }
+
+        return true;
+    }
+
+    private async Task<bool> ProcessCarryAsync(bool useRetry, CancellationToken cancellationToken)
+    {
+        if (!await TryPrepareCarryAsync(cancellationToken))
         {
             return false;
         }
@@ -27,12 +52,6 @@ public sealed partial class FeedbackConsumer
         if (_carry.Count == 0)
         {
             return true;
-        }
-
-        var receivedAt = _time.GetUtcNow();
-        foreach (var message in _carry)
-        {
-            message.Classification ??= _classifier.Classify(message.Incoming, receivedAt);
         }
 
         while (true)
@@ -64,18 +83,8 @@ public sealed partial class FeedbackConsumer
                     continue;
                 }
 
-                foreach (var position in positions)
-                {
-                    _positions.Recorded(PartitionPositions.ToTopicPartition(position.Partition), position.Taken);
-                }
-
-                _metrics.Appended(result.Added, result.Duplicates);
                 _gate.Added(result.Added);
-                if (result.Duplicates > 0)
-                {
-                    LogDuplicatesSkipped(result.Duplicates, events.Count);
-                }
-
+                Acknowledge(_carry, positions, result);
                 if (_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
                 {
                     LogRedisBack();
@@ -97,13 +106,33 @@ public sealed partial class FeedbackConsumer
             }
         }
 
-        var next = _carry
+        _carry.Clear();
+        return true;
+    }
+
+    /// <summary>
+    /// Redis took in the append of <paramref name="messages"/> (recording <paramref name="positions"/>): the positions
+    /// move on and the next offsets wait in the ledger for Kafka, in the order the appends were sent.
+    /// </summary>
+    private void Acknowledge(IReadOnlyList<PendingMessage> messages, IReadOnlyList<PartitionPosition> positions, AppendResult result)
+    {
+        foreach (var position in positions)
+        {
+            _positions.Recorded(PartitionPositions.ToTopicPartition(position.Partition), position.Taken);
+        }
+
+        _metrics.Appended(result.Added, result.Duplicates);
+        if (result.Duplicates > 0)
+        {
+            int events = messages.Count(m => !m.Classification!.IsDeadLetter);
+            LogDuplicatesSkipped(result.Duplicates, events);
+        }
+
+        var next = messages
             .GroupBy(m => m.Partition)
             .Select(g => new TopicPartitionOffset(g.Key, new Offset(g.Max(m => m.Result.Offset.Value) + 1)))
             .ToList();
         _ledger.Acknowledged(next, _time.GetUtcNow());
-        _carry.Clear();
-        return true;
     }
 
     /// <summary>Delivers the held dead letters not yet delivered; false (and paused) when the dead-letter topic cannot take them.</summary>

@@ -52,6 +52,8 @@ public sealed partial class FeedbackConsumer
     {
         try
         {
+            // Appends in flight first, in order: their offsets are stored below (what failed of them is held again).
+            DrainWindowAsync(CancellationToken.None).GetAwaiter().GetResult();
             var revoked = partitions.ToHashSet();
             if (_carry.Exists(m => revoked.Contains(m.Partition)) && !_gate.ShouldPauseForUnavailability())
             {
@@ -77,7 +79,22 @@ public sealed partial class FeedbackConsumer
     }
 
     /// <summary>The group moved <paramref name="partitions"/> away without a revocation (session lost): nothing may be committed.</summary>
-    private void OnLost(List<TopicPartition> partitions) => Release(partitions, "lost");
+    private void OnLost(List<TopicPartition> partitions)
+    {
+        try
+        {
+            // Appends in flight come back first (in order), so none of them acknowledges a lost partition afterwards.
+            DrainWindowAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            LogRevocationFailed(ex);
+        }
+        finally
+        {
+            Release(partitions, "lost");
+        }
+    }
 
     /// <summary>Forgets everything held or waiting for <paramref name="partitions"/>: they are no longer this member's.</summary>
     private void Release(List<TopicPartition> partitions, string how)

@@ -34,7 +34,9 @@ public sealed partial class FeedbackConsumer : BackgroundService
     private readonly ResiliencePipeline _retry;
     private readonly BackpressureGate _gate;
     private readonly OffsetLedger _ledger = new();
+    private readonly AppendWindow _window;
     private readonly List<PendingMessage> _carry = [];
+    private bool _carryFailed;
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private DeadLetterPublisher? _deadLetters;
     private bool _paused;
@@ -72,10 +74,14 @@ public sealed partial class FeedbackConsumer : BackgroundService
         _drainBudget = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, (host.Value.ShutdownTimeout - TimeSpan.FromSeconds(2)).Ticks));
         _gate = new BackpressureGate(_options.PendingHighWater, _options.PendingLowWater, _options.DeadHighWater);
         _retry = AppendRetry.Create(time, OnAppendRetry);
+        _window = new AppendWindow(store.AppendAsync, _options.AppendsInFlight);
     }
 
     /// <summary>Why the partitions are paused right now (for tests and, later, health).</summary>
     public PauseReasons PauseReasons => _gate.Reasons;
+
+    /// <summary>Appends in flight right now (for tests).</summary>
+    internal int AppendsInFlight => _window.Count;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -133,9 +139,21 @@ public sealed partial class FeedbackConsumer : BackgroundService
             }
 
             ApplyPauseState();
+            await TakeBackDoneAsync(cancellationToken);
             if (_carry.Count > 0 && _time.GetUtcNow() >= _nextAttemptAt)
             {
-                if (!await TryProcessCarryAsync(useRetry: !_gate.ShouldPause, cancellationToken))
+                bool sent;
+                if (Careful)
+                {
+                    await DrainWindowAsync(cancellationToken); // what failed of it is held again, in front
+                    sent = await TryProcessCarryAsync(useRetry: !_gate.ShouldPause, cancellationToken);
+                }
+                else
+                {
+                    sent = await TrySendCarryAsync(cancellationToken);
+                }
+
+                if (!sent)
                 {
                     _nextAttemptAt = _time.GetUtcNow() + AppendRetry.PausedRetryInterval;
                 }
@@ -239,6 +257,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
         using var drain = new CancellationTokenSource(_drainBudget, _time);
         try
         {
+            await DrainWindowAsync(drain.Token);
             if (_carry.Count > 0 && !_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
             {
                 await TryProcessCarryAsync(useRetry: false, drain.Token);

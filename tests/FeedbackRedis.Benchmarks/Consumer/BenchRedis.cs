@@ -19,6 +19,16 @@ internal sealed class BenchRedis : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>CPU time redis-server has used so far.</summary>
+    public TimeSpan Cpu
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public ConnectionMultiplexer Connection { get; }
 
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,syncTimeout=5000";

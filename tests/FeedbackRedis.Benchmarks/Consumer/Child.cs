@@ -13,6 +13,23 @@ internal sealed class Child : IDisposable
 
     public long Progress => Interlocked.Read(ref _progress);
 
+    /// <summary>CPU time the process has used so far (zero once it exited).</summary>
+    public TimeSpan Cpu
+    {
+        get
+        {
+            try
+            {
+                _process.Refresh();
+                return _process.HasExited ? TimeSpan.Zero : _process.TotalProcessorTime;
+            }
+            catch (InvalidOperationException)
+            {
+                return TimeSpan.Zero;
+            }
+        }
+    }
+
     public static Child Start(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet")

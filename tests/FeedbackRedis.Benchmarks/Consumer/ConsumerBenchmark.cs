@@ -41,17 +41,33 @@ internal static class ConsumerBenchmark
 
         await using var redis = await BenchRedis.StartAsync();
         using var cluster = MockKafkaCluster.Start(3);
-        cluster.SetGroupInitialRebalanceDelay(TimeSpan.FromSeconds(3)); // all processes of a run join one generation
-        const string reply = "bench.feedback.reply.received", reaction = "bench.feedback.reaction.received", dlq = "bench.feedback.dlq";
+        // All processes of a run join one generation: on a loaded 2-core machine two or three .NET processes can start
+        // more than 3 s apart, and a late joiner costs a cooperative rebalance in the middle of the measurement.
+        cluster.SetGroupInitialRebalanceDelay(TimeSpan.FromSeconds(Arg(args, "--join-delay", 8)));
+        const string reply = "bench.feedback.reply.received", reaction = "bench.feedback.reaction.received", dlq = "bench.feedback.dlq",
+            flushed = "bench.feedback.batch.flushed";
         cluster.CreateTopic(reply, partitions);
         cluster.CreateTopic(reaction, 1);
         cluster.CreateTopic(dlq, 1);
+        cluster.CreateTopic(flushed, 1);
         var produced = Produce(cluster.BootstrapServers, reply, partitions, events, agents);
         Console.WriteLine($"# produced {events:N0} events ({produced.Bytes / events} bytes each) in {produced.Elapsed.TotalSeconds:0.00} s");
         if (!AllRetained(cluster.BootstrapServers, reply, partitions, events))
         {
             Console.Error.WriteLine("the mock cluster dropped old messages (per-partition limit): use fewer --events or more --partitions");
             return 2;
+        }
+
+        string? compare = ArgText(args, "--compare", "") is { Length: > 0 } dir ? Path.GetFullPath(dir) : null;
+        bool e2e = args.Contains("--e2e");
+        if (e2e)
+        {
+            serviceEnvironment.TryAdd("FEEDBACK_BATCH_TIME_MS", "1000"); // the issue's end-to-end run; consumers and flusher agree
+        }
+        var variants = new List<(string Mode, string ServiceDir)> { (e2e ? "e2e" : "pipeline", AppContext.BaseDirectory) };
+        if (compare is not null)
+        {
+            variants.Add((e2e ? "e2e-before" : "before", compare)); // another build of the service, same run, same topic
         }
 
         var results = new List<Result>();
@@ -63,27 +79,62 @@ internal static class ConsumerBenchmark
                 run++;
                 var bare = await MeasureAsync(
                     "bare", processes, events, timeout,
-                    () => StartBare(cluster.BootstrapServers, $"bare-{run}", $"{reply},{reaction}", timeout),
-                    counts => counts.Sum());
+                    () => [.. Enumerable.Range(0, processes).Select(_ => StartBare(cluster.BootstrapServers, $"bare-{run}", $"{reply},{reaction}", timeout))],
+                    counts => counts.Sum(), redis);
                 results.Add(bare);
                 Report(bare, null);
 
-                string prefix = $"bench{run}";
-                var pipeline = await MeasureAsync(
-                    "pipeline", processes, events, timeout,
-                    () => StartService(cluster.BootstrapServers, $"pipeline-{run}", reply, reaction, dlq, redis.ConnectionString, prefix, serviceEnvironment),
-                    _ => Pending(redis, prefix));
-                results.Add(pipeline);
-                Report(pipeline, bare);
-                long pending = Pending(redis, prefix);
-                if (pending != events)
+                foreach (var (mode, serviceDir) in variants)
                 {
-                    Console.Error.WriteLine($"pipeline run left {pending:N0} events in Redis, expected {events:N0}");
-                    return 1;
-                }
+                    run++;
+                    string prefix = $"bench{run}";
+                    var topics = new BenchTopics(cluster.BootstrapServers, $"{mode}-{run}", reply, reaction, dlq, flushed, redis.ConnectionString, prefix);
+                    string sinkFile = Path.Combine(Path.GetTempPath(), $"bench-e2e-{Environment.ProcessId}-{run}.jsonl");
+                    var sinkLines = new LineCounter(sinkFile);
+                    try
+                    {
+                        var pipeline = await MeasureAsync(
+                            mode, processes, events, timeout,
+                            () => [.. Enumerable.Range(0, processes).Select(_ => StartService(serviceDir, "consumer", topics, serviceEnvironment)),
+                                .. e2e ? [StartService(serviceDir, "flusher", topics, Flusher(serviceEnvironment, sinkFile))] : Array.Empty<Child>()],
+                            _ => e2e ? sinkLines.Count() : Pending(redis, prefix), redis);
+                        results.Add(pipeline);
+                        Report(pipeline, bare);
+                        long arrived = e2e ? sinkLines.Count() : Pending(redis, prefix);
+                        if (arrived != events)
+                        {
+                            Console.Error.WriteLine($"{mode} run left {arrived:N0} events in {(e2e ? "the sink" : "Redis")}, expected {events:N0}");
+                            return 1;
+                        }
+                    }
+                    finally
+                    {
+                        File.Delete(sinkFile);
+                    }
 
-                await redis.Connection.GetServers()[0].FlushAllDatabasesAsync();
+                    await redis.Connection.GetServers()[0].FlushAllDatabasesAsync();
+                }
             }
+        }
+
+        if (compare is not null || e2e)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| processes | mode | bare events/s | events/s | ratio (/bare) | first event after start s |");
+            Console.WriteLine("|---|---|---|---|---|---|");
+            foreach (var group in results.GroupBy(r => r.Processes))
+            {
+                double bare = Median(group.Where(r => r.Mode == "bare").Select(r => r.Rate));
+                foreach (var mode in group.Where(r => r.Mode != "bare").GroupBy(r => r.Mode))
+                {
+                    double rate = Median(mode.Select(r => r.Rate));
+                    double first = Median(mode.Select(r => r.FirstAfter.TotalSeconds));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"| {group.Key} | {mode.Key} | {bare:N0} | {rate:N0} | {rate / bare:0.00} | {first:0.0} |"));
+                }
+            }
+
+            return 0;
         }
 
         Console.WriteLine();
@@ -100,13 +151,26 @@ internal static class ConsumerBenchmark
         return 0;
     }
 
-    private sealed record Result(string Mode, int Processes, double Rate, TimeSpan Elapsed, long Events, bool TimedOut);
+    private sealed record Result(string Mode, int Processes, double Rate, TimeSpan Elapsed, long Events, bool TimedOut)
+    {
+        /// <summary>From starting the processes to the first event observed.</summary>
+        public TimeSpan FirstAfter { get; init; }
+
+        /// <summary>CPU seconds used during the measurement by the consumer processes, redis-server and this process (the mock brokers).</summary>
+        public (double Consumers, double Redis, double Brokers) Cpu { get; init; }
+    }
 
     /// <summary>Starts the processes, polls their total every 20 ms and times first-to-last progress.</summary>
     private static async Task<Result> MeasureAsync(
-        string mode, int processes, int events, TimeSpan timeout, Func<Child> start, Func<long[], long> total)
+        string mode, int processes, int events, TimeSpan timeout, Func<List<Child>> start, Func<long[], long> total, BenchRedis redis)
     {
-        var children = Enumerable.Range(0, processes).Select(_ => start()).ToList();
+        var children = start();
+        var self = Process.GetCurrentProcess();
+        (TimeSpan Consumers, TimeSpan Redis, TimeSpan Brokers) cpuAtFirst = default;
+        (double, double, double) CpuSince() => (
+            (children.Sum(c => c.Cpu.TotalSeconds)) - cpuAtFirst.Consumers.TotalSeconds,
+            (redis.Cpu - cpuAtFirst.Redis).TotalSeconds,
+            (self.TotalProcessorTime - cpuAtFirst.Brokers).TotalSeconds);
         try
         {
             var clock = Stopwatch.StartNew();
@@ -120,14 +184,22 @@ internal static class ConsumerBenchmark
                 {
                     first = clock.Elapsed;
                     atFirst = count;
+                    self.Refresh();
+                    cpuAtFirst = (TimeSpan.FromSeconds(children.Sum(c => c.Cpu.TotalSeconds)), redis.Cpu, self.TotalProcessorTime);
                 }
 
                 if (count >= events)
                 {
+                    var elapsed = clock.Elapsed - first!.Value;
+                    self.Refresh();
+                    var cpu = CpuSince();
                     await Task.Delay(500); // anything more than the events (a re-read after a rebalance) shows in the count
                     count = total([.. children.Select(c => c.Progress)]);
-                    var elapsed = clock.Elapsed - first!.Value;
-                    return new Result(mode, processes, (events - atFirst) / Math.Max(elapsed.TotalSeconds, 0.001), elapsed, count, false);
+                    return new Result(mode, processes, (events - atFirst) / Math.Max(elapsed.TotalSeconds, 0.001), elapsed, count, false)
+                    {
+                        Cpu = cpu,
+                        FirstAfter = first.Value,
+                    };
                 }
 
                 await Task.Delay(20);
@@ -150,6 +222,10 @@ internal static class ConsumerBenchmark
         string ratio = bare is null ? "" : string.Create(CultureInfo.InvariantCulture, $", {result.Rate / bare.Rate:0.00} x bare");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.Mode,-9} {result.Processes} process(es): {result.Events:N0} events in {result.Elapsed.TotalSeconds:0.00} s = {result.Rate:N0} events/s ({result.Rate / result.Processes:N0} per process){ratio}{(result.TimedOut ? "  TIMED OUT" : "")}"));
+        var (consumers, redis, brokers) = result.Cpu;
+        double seconds = Math.Max(result.Elapsed.TotalSeconds, 0.001);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"          CPU during it (cores busy): consumers {consumers / seconds:0.00}, redis-server {redis / seconds:0.00}, mock brokers {brokers / seconds:0.00}; {(consumers + redis + brokers) * 1e6 / Math.Max(result.Events, 1):0.0} CPU-us per event"));
     }
 
     private static long Pending(BenchRedis redis, string prefix)
@@ -230,24 +306,70 @@ internal static class ConsumerBenchmark
         return Child.Start(["exec", self, "consumer-bare", bootstrap, group, topics, timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)], new Dictionary<string, string>());
     }
 
-    private static Child StartService(
-        string bootstrap, string group, string reply, string reaction, string dlq, string redis, string prefix, Dictionary<string, string> extra)
+    /// <summary>Where one pipeline run reads, writes and keeps its keys.</summary>
+    private sealed record BenchTopics(string Bootstrap, string Group, string Reply, string Reaction, string DeadLetters, string Flushed, string Redis, string Prefix);
+
+    /// <summary>The flusher of an end-to-end run: file sink, the issue's batch time and poll (unless given).</summary>
+    private static Dictionary<string, string> Flusher(Dictionary<string, string> extra, string sinkFile) => new(extra)
     {
-        string service = Path.Combine(AppContext.BaseDirectory, "feedback-redis.dll");
-        return Child.Start(["exec", service, "--role", "consumer"], new Dictionary<string, string>(extra)
+        ["FEEDBACK_SINK"] = "file",
+        ["FEEDBACK_SINK_FILE_PATH"] = sinkFile,
+        ["FEEDBACK_BATCH_TIME_MS"] = extra.GetValueOrDefault("FEEDBACK_BATCH_TIME_MS", "1000"),
+        ["FEEDBACK_FLUSH_POLL_MS"] = extra.GetValueOrDefault("FEEDBACK_FLUSH_POLL_MS", "100"),
+    };
+
+    private static Child StartService(string serviceDir, string role, BenchTopics topics, Dictionary<string, string> extra)
+    {
+        string service = Path.Combine(serviceDir, "feedback-redis.dll");
+        return Child.Start(["exec", service, "--role", role], new Dictionary<string, string>(extra)
         {
-            ["FEEDBACK_KAFKA_BOOTSTRAP_SERVERS"] = bootstrap,
-            ["FEEDBACK_KAFKA_GROUP_ID"] = group,
-            ["FEEDBACK_TOPIC_REPLY"] = reply,
-            ["FEEDBACK_TOPIC_REACTION"] = reaction,
-            ["FEEDBACK_TOPIC_DLQ"] = dlq,
-            ["FEEDBACK_REDIS_CONNECTION"] = redis,
-            ["FEEDBACK_KEY_PREFIX"] = prefix,
+            ["FEEDBACK_KAFKA_BOOTSTRAP_SERVERS"] = topics.Bootstrap,
+            ["FEEDBACK_KAFKA_GROUP_ID"] = topics.Group,
+            ["FEEDBACK_TOPIC_REPLY"] = topics.Reply,
+            ["FEEDBACK_TOPIC_REACTION"] = topics.Reaction,
+            ["FEEDBACK_TOPIC_DLQ"] = topics.DeadLetters,
+            ["FEEDBACK_TOPIC_FLUSHED"] = topics.Flushed,
+            ["FEEDBACK_REDIS_CONNECTION"] = topics.Redis,
+            ["FEEDBACK_KEY_PREFIX"] = topics.Prefix,
             ["FEEDBACK_REDIS_PERSISTENCE_CHECK"] = "warn", // the benchmark's Redis persists nothing on purpose (BenchRedis)
             ["FEEDBACK_HTTP_PORT"] = "0", // several service processes on one machine: each takes a free port
             ["FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS"] = "10000", // as the bare consumer: a stalled group sync costs 10 s, not 45
             ["Logging__LogLevel__Default"] = "Warning",
         });
+    }
+
+    /// <summary>Counts the lines (events) the file sink has written so far, reading only what was added since the last call.</summary>
+    private sealed class LineCounter(string path)
+    {
+        private long _read;
+        private long _lines;
+        private readonly byte[] _buffer = new byte[1 << 16];
+
+        public long Count()
+        {
+            if (!File.Exists(path))
+            {
+                return 0;
+            }
+
+            try
+            {
+                using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                file.Seek(_read, SeekOrigin.Begin);
+                int n;
+                while ((n = file.Read(_buffer, 0, _buffer.Length)) > 0)
+                {
+                    _lines += _buffer.AsSpan(0, n).Count((byte)'\n');
+                    _read += n;
+                }
+            }
+            catch (IOException)
+            {
+                // the sink holds the file's lock for an append right now (.NET maps FileShare to flock): read it next time
+            }
+
+            return _lines;
+        }
     }
 
     private static double Median(IEnumerable<double> values)

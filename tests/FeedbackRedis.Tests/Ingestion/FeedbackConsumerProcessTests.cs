@@ -55,18 +55,21 @@ public sealed class FeedbackConsumerProcessTests
         Assert.That(consumers.DuplicatesSkipped(), Is.Zero, "no fault, no redelivery");
     }
 
-    [Test]
-    public async Task Kill_9_mid_stream_and_restart_loses_nothing_and_resumes_after_the_offsets_Redis_recorded()
+    [TestCase(1)]
+    [TestCase(8)]
+    public async Task Kill_9_mid_stream_and_restart_loses_nothing_and_resumes_after_the_offsets_Redis_recorded(int appendsInFlight)
     {
         const int events = 60_000;
         using var kafka = KafkaTestCluster.Start(TestKeys.Prefix(), partitionsPerTopic: 3);
         // A 2 s commit safety margin keeps Kafka's committed offsets 2 s (~16,000 events at this pace) behind what Redis
         // acknowledged: the next owner would read all of that again from Kafka's commit. It starts after the offsets the
         // append script recorded in Redis instead, so the only redelivery left is the killed process's last append if
-        // the kill cut it between its calls (at most one micro-batch, FEEDBACK_CONSUMER_MAX_BATCH = 500).
+        // the kill cut it between its calls: at most the appends it had in flight, FEEDBACK_CONSUMER_APPENDS_IN_FLIGHT micro-batches of
+        // FEEDBACK_CONSUMER_MAX_BATCH = 500.
         await using var consumers = new ConsumerProcesses(kafka, SharedRedis.Server.ConnectionString, SharedRedis.Connection, new Dictionary<string, string>
         {
             ["FEEDBACK_COMMIT_SAFETY_MS"] = "2000",
+            ["FEEDBACK_CONSUMER_APPENDS_IN_FLIGHT"] = appendsInFlight.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         var processes = await consumers.StartAndWaitForAssignmentAsync(2);
         var producing = kafka.ProducePacedAsync(events, perSecond: 8_000, n => ProduceValid(kafka, n, agents: 50));
@@ -85,8 +88,8 @@ public sealed class FeedbackConsumerProcessTests
             long retries = consumers.AppendRetries();
             Assert.That(
                 consumers.DuplicatesSkipped(),
-                Is.LessThanOrEqualTo(500 * (1 + retries)),
-                $"re-appended events: at most the killed process's last micro-batch, plus one per append retry ({retries})\n" + consumers.Logs());
+                Is.LessThanOrEqualTo(500 * (appendsInFlight + retries)),
+                $"re-appended events: at most the killed process's appends in flight ({appendsInFlight} micro-batches), plus one per append retry ({retries})\n" + consumers.Logs());
             Assert.That(processes[1].Log + restarted.Log, Does.Match(@"Positioned [1-9]\d* assigned partitions after the offsets Redis recorded"), consumers.Logs());
         });
     }

@@ -175,6 +175,8 @@ public sealed class FeedbackConsumerTests
         await host.StartAsync();
 
         await Eventually.WaitAsync(() => host.Consumer.PauseReasons == PauseReasons.HighWater, Patience, () => host.LogText);
+        // the gate counts appends in flight from the moment they are sent: they land after it closed
+        await Eventually.WaitAsync(() => host.Consumer.AppendsInFlight == 0, Patience, () => host.LogText);
         long atPause = await RedisItems.PendingAsync(SharedRedis.Connection, prefix);
         await Task.Delay(TimeSpan.FromSeconds(1)); // while paused, nothing more may arrive
         long stillPaused = await RedisItems.PendingAsync(SharedRedis.Connection, prefix);
