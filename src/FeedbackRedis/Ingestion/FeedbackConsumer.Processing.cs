@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using FeedbackRedis.Batching;
+using FeedbackRedis.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace FeedbackRedis.Ingestion;
@@ -35,10 +36,12 @@ public sealed partial class FeedbackConsumer
             message.Classification ??= _classifier.Classify(message.Incoming, receivedAt);
         }
 
+        using var span = FeedbackTracing.StartProcess(_carry, _kafka.GroupId); // tracing: the micro-batch's span (null when off)
         while (true)
         {
             if (!await TryDeadLetterAsync(cancellationToken))
             {
+                FeedbackTracing.Failed(span, "dead-letter-unavailable", "the dead-letter topic did not take the dead letters"); // tracing
                 return false;
             }
 
@@ -70,6 +73,7 @@ public sealed partial class FeedbackConsumer
                 }
 
                 _metrics.Appended(result.Added, result.Duplicates);
+                FeedbackTracing.Appended(span, result); // tracing
                 _gate.Added(result.Added);
                 if (result.Duplicates > 0)
                 {
@@ -92,6 +96,7 @@ public sealed partial class FeedbackConsumer
             catch (BatchStoreUnavailableException ex)
             {
                 LogRedisUnavailable(_carry.Count, ex.Message);
+                FeedbackTracing.Failed(span, "redis-unavailable", ex.Message); // tracing
                 _gate.Set(PauseReasons.RedisUnavailable, true);
                 return false;
             }
