@@ -1,4 +1,5 @@
 using FeedbackRedis.Batching;
+using FeedbackRedis.Diagnostics;
 using FeedbackRedis.Sinks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -108,6 +109,7 @@ public sealed partial class BatchFlusher(
         }
 
         long writeStarted = time.GetTimestamp();
+        using var writeSpan = FeedbackTracing.StartSinkWrite(sink.Name, batches); // tracing: the write's span, parent of the driver's (null when off)
         IReadOnlyList<BatchWriteResult> results;
         try
         {
@@ -116,6 +118,7 @@ public sealed partial class BatchFlusher(
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
             string reason = keeper.LeaseLost.IsCancellationRequested ? "lease lost during the write" : "shutting down during the write";
+            FeedbackTracing.WriteAbandoned(writeSpan, reason); // tracing
             LogWriteAbandoned(batches.Count, reason);
             foreach (var batch in batches)
             {
@@ -138,6 +141,7 @@ public sealed partial class BatchFlusher(
         }
 
         metrics.SinkWrite(sink.Name, time.GetElapsedTime(writeStarted), results);
+        FeedbackTracing.SinkWritten(writeSpan, results); // tracing: ends the span; this group's announcements carry its context
 
         var outcomes = results.ToDictionary(r => r.BatchId, StringComparer.Ordinal);
         var written = new List<FeedbackBatch>(batches.Count);
