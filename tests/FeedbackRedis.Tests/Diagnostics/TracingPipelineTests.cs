@@ -34,16 +34,8 @@ public sealed class TracingPipelineTests
     [Test]
     public async Task A_produced_traceparent_is_linked_from_the_append_span_and_the_write_span_and_the_announcement_continues_the_write()
     {
-        string prefix = TestKeys.Prefix();
-        using var kafka = KafkaTestCluster.Start(prefix, partitionsPerTopic: 1, brokers: 1);
-        string flushed = $"{prefix}.feedback.batch.flushed";
-        kafka.Cluster.CreateTopic(flushed, 1);
-        ProduceSix(kafka);
-        var spans = new SpanCollection();
-        await using var host = ConsumerHost.Create(kafka, prefix, Settings(TracingHarness.On()), b => TracingHarness.Register(b.Services, b.Configuration, spans));
-        await host.StartAsync();
-
-        await Eventually.WaitAsync(async () => await RedisItems.PendingAsync(SharedRedis.Connection, prefix) >= 6, Patience, () => host.LogText);
+        await using var pipeline = await Pipeline.StartAsync(TracingHarness.On());
+        var (kafka, host, spans, prefix) = (pipeline.Kafka, pipeline.Host, pipeline.Spans, pipeline.Kafka.Prefix);
         await Eventually.WaitAsync(() => Task.FromResult(Processed(spans) >= 6), Patience, () => $"{spans.Count} spans");
 
         var process = spans.Snapshot().Where(s => s.DisplayName == $"process {kafka.ReplyTopic}").ToList();
@@ -62,15 +54,10 @@ public sealed class TracingPipelineTests
                 "each item keeps its producer's traceparent; none for no header or an invalid one");
         });
 
-        using var publisher = new KafkaFlushedBatchPublisher(
-            Options.Create(new KafkaOptions { BootstrapServers = kafka.BootstrapServers, FlushedTopic = flushed }),
-            Options.Create(new FlusherOptions()),
-            NullLogger<KafkaFlushedBatchPublisher>.Instance);
-        var flusher = Flusher(prefix, publisher);
-        var round = await flusher.RunOnceAsync(CancellationToken.None);
+        var round = await pipeline.FlushAsync();
 
         var write = spans.Named("write fake").Single();
-        var announcement = ReadOne(kafka, flushed);
+        var announcement = pipeline.ReadAnnouncement();
         var announced = FeedbackTracing.ContextOf(DeadLetterText(announcement.Message.Headers, "traceparent"));
         Assert.Multiple(() =>
         {
@@ -87,23 +74,11 @@ public sealed class TracingPipelineTests
     [Test]
     public async Task With_tracing_off_nothing_is_recorded_no_item_keeps_a_traceparent_and_the_announcement_has_none()
     {
-        string prefix = TestKeys.Prefix();
-        using var kafka = KafkaTestCluster.Start(prefix, partitionsPerTopic: 1, brokers: 1);
-        string flushed = $"{prefix}.feedback.batch.flushed";
-        kafka.Cluster.CreateTopic(flushed, 1);
-        ProduceSix(kafka);
-        var spans = new SpanCollection();
-        await using var host = ConsumerHost.Create(kafka, prefix, Settings(TracingHarness.Off()), b => TracingHarness.Register(b.Services, b.Configuration, spans));
-        await host.StartAsync();
-
-        await Eventually.WaitAsync(async () => await RedisItems.PendingAsync(SharedRedis.Connection, prefix) >= 6, Patience, () => host.LogText);
-        using var publisher = new KafkaFlushedBatchPublisher(
-            Options.Create(new KafkaOptions { BootstrapServers = kafka.BootstrapServers, FlushedTopic = flushed }),
-            Options.Create(new FlusherOptions()),
-            NullLogger<KafkaFlushedBatchPublisher>.Instance);
-        var items = await RedisItems.ItemsAsync(SharedRedis.Connection, prefix);
-        var round = await Flusher(prefix, publisher).RunOnceAsync(CancellationToken.None);
-        var announcement = ReadOne(kafka, flushed);
+        await using var pipeline = await Pipeline.StartAsync(TracingHarness.Off());
+        var (host, spans) = (pipeline.Host, pipeline.Spans);
+        var items = await RedisItems.ItemsAsync(SharedRedis.Connection, pipeline.Kafka.Prefix);
+        var round = await pipeline.FlushAsync();
+        var announcement = pipeline.ReadAnnouncement();
 
         Assert.Multiple(() =>
         {
@@ -148,42 +123,96 @@ public sealed class TracingPipelineTests
         kafka.Flush();
     }
 
-    /// <summary>Seals a batch at the sixth event, so the flusher finds it ready.</summary>
-    private static Dictionary<string, string?> Settings(Dictionary<string, string?> otel)
-    {
-        otel["Feedback:Batching:BatchSize"] = "6";
-        return otel;
-    }
-
     private static int Processed(SpanCollection spans) =>
         spans.Snapshot().Where(s => s.DisplayName.StartsWith("process", StringComparison.Ordinal))
             .Sum(s => s.GetTagItem("messaging.batch.message_count") is int n ? n : 0);
-
-    private static BatchFlusher Flusher(string prefix, IFlushedBatchPublisher publisher) => new(
-        TestStores.Create(o => { o.BatchSize = 6; o.Clock = ClockSource.Redis; }, TimeProvider.System, prefix: prefix),
-        new FakeSink(),
-        publisher,
-        Options.Create(new FlusherOptions { MaxWriteEvents = 1_000 }),
-        new FlusherIdentity("tracing-test"),
-        TimeProvider.System,
-        NullLogger<BatchFlusher>.Instance,
-        TestMetrics.Flusher());
 
     private static string? TraceParentOf(ActivityContext context) => FeedbackTracing.TraceParentOf(context);
 
     private static string? DeadLetterText(Headers headers, string name) => FeedbackRedis.Ingestion.DeadLetterHeaders.Text(headers, name);
 
-    private static ConsumeResult<string, string> ReadOne(KafkaTestCluster kafka, string topic)
+    /// <summary>
+    /// The six events produced (<see cref="ProduceSix"/>), the consumer host with tracing from <c>otel</c> (batch size 6,
+    /// so the sixth event seals the batch), and a flusher announcing with the real Kafka publisher.
+    /// </summary>
+    private sealed class Pipeline : IAsyncDisposable
     {
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        private readonly string _flushed;
+        private readonly KafkaFlushedBatchPublisher _publisher;
+
+        private Pipeline(KafkaTestCluster kafka, ConsumerHost host, SpanCollection spans)
         {
-            BootstrapServers = kafka.BootstrapServers,
-            GroupId = $"{kafka.Prefix}-check",
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-        }).Build();
-        consumer.Assign(new TopicPartitionOffset(topic, 0, 0));
-        var received = consumer.Consume(TimeSpan.FromSeconds(20));
-        Assert.That(received, Is.Not.Null, "the announcement was delivered within 20 s");
-        return received;
+            Kafka = kafka;
+            Host = host;
+            Spans = spans;
+            _flushed = $"{kafka.Prefix}.feedback.batch.flushed";
+            _publisher = new KafkaFlushedBatchPublisher(
+                Options.Create(new KafkaOptions { BootstrapServers = kafka.BootstrapServers, FlushedTopic = _flushed }),
+                Options.Create(new FlusherOptions()),
+                NullLogger<KafkaFlushedBatchPublisher>.Instance);
+        }
+
+        public KafkaTestCluster Kafka { get; }
+
+        public ConsumerHost Host { get; }
+
+        public SpanCollection Spans { get; }
+
+        /// <summary>Started, and every event in Redis.</summary>
+        public static async Task<Pipeline> StartAsync(Dictionary<string, string?> otel)
+        {
+            string prefix = TestKeys.Prefix();
+            var kafka = KafkaTestCluster.Start(prefix, partitionsPerTopic: 1, brokers: 1);
+            kafka.Cluster.CreateTopic($"{prefix}.feedback.batch.flushed", 1);
+            ProduceSix(kafka);
+            var spans = new SpanCollection();
+            otel["Feedback:Batching:BatchSize"] = "6";
+            var host = ConsumerHost.Create(kafka, prefix, otel, b => TracingHarness.Register(b.Services, b.Configuration, spans));
+            var pipeline = new Pipeline(kafka, host, spans);
+            try
+            {
+                await host.StartAsync();
+                await Eventually.WaitAsync(async () => await RedisItems.PendingAsync(SharedRedis.Connection, prefix) >= 6, Patience, () => host.LogText);
+                return pipeline;
+            }
+            catch
+            {
+                await pipeline.DisposeAsync();
+                throw;
+            }
+        }
+
+        /// <summary>One flusher round over the consumer's keys (fake sink, real announcements).</summary>
+        public Task<FlushRound> FlushAsync() => new BatchFlusher(
+            TestStores.Create(o => { o.BatchSize = 6; o.Clock = ClockSource.Redis; }, TimeProvider.System, prefix: Kafka.Prefix),
+            new FakeSink(),
+            _publisher,
+            Options.Create(new FlusherOptions { MaxWriteEvents = 1_000 }),
+            new FlusherIdentity("tracing-test"),
+            TimeProvider.System,
+            NullLogger<BatchFlusher>.Instance,
+            TestMetrics.Flusher()).RunOnceAsync(CancellationToken.None);
+
+        /// <summary>The first announcement on the flushed topic.</summary>
+        public ConsumeResult<string, string> ReadAnnouncement()
+        {
+            using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+            {
+                BootstrapServers = Kafka.BootstrapServers,
+                GroupId = $"{Kafka.Prefix}-check",
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+            }).Build();
+            consumer.Assign(new TopicPartitionOffset(_flushed, 0, 0));
+            var received = consumer.Consume(TimeSpan.FromSeconds(20));
+            Assert.That(received, Is.Not.Null, "the announcement was delivered within 20 s");
+            return received;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Host.DisposeAsync();
+            _publisher.Dispose();
+            Kafka.Dispose();
+        }
     }
 }
