@@ -61,6 +61,8 @@ public static class FeedbackHost
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(FeedbackTelemetry.MeterName)
             .AddPrometheusExporter());
+        // Spans over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else no tracer provider at all (docs/OPERATIONS.md, "Tracing").
+        builder.Services.AddFeedbackTracing(builder.Configuration);
 
         if (host.Role is ServiceRole.Consumer or ServiceRole.All)
         {

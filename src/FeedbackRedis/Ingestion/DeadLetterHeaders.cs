@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using FeedbackRedis.Diagnostics;
 
 namespace FeedbackRedis.Ingestion;
 
@@ -108,6 +109,13 @@ public static class DeadLetterHeaders
     /// <summary>The text of the last header named <paramref name="key"/>, or null.</summary>
     public static string? Text(Headers headers, string key) =>
         headers is not null && headers.TryGetLastBytes(key, out var bytes) ? Encoding.UTF8.GetString(bytes) : null;
+
+    /// <summary>
+    /// True for a W3C trace header (<c>traceparent</c>, <c>tracestate</c>) of at most 1 KiB: what links a dead letter to
+    /// its producer's trace, so a truncated dead letter keeps it whatever else it leaves out.
+    /// </summary>
+    internal static bool IsTraceContext(IHeader header) =>
+        header.Key is FeedbackTracing.TraceParentHeader or FeedbackTracing.TraceStateHeader && Size(header) <= 1024;
 
     /// <summary>Bytes a header takes in a record, as counted against a size limit: its name and its value.</summary>
     internal static int Size(IHeader header) => Encoding.UTF8.GetByteCount(header.Key) + (header.GetValueBytes()?.Length ?? 0);

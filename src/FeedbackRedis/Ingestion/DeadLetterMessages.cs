@@ -20,7 +20,8 @@ public static class DeadLetterMessages
 
     /// <summary>
     /// A truncated dead letter keeps the original headers, in order, while they fit in 16 KiB together (name and value
-    /// bytes); the others are left out and counted in <c>dlq.original.headers.omitted</c>.
+    /// bytes); the others are left out and counted in <c>dlq.original.headers.omitted</c>. The W3C trace headers
+    /// (<see cref="DeadLetterHeaders.IsTraceContext"/>) are always kept, and counted first.
     /// </summary>
     public const int TruncatedHeaderBytes = 16 * 1024;
 
@@ -49,12 +50,17 @@ public static class DeadLetterMessages
         var value = Prefix(original.Value, TruncatedValueBytes);
         var key = Prefix(original.Key, TruncatedKeyBytes);
         var kept = new List<IHeader>();
+        var originals = DeadLetterHeaders.Kept(original.Headers);
         int omitted = 0;
-        int headerBytes = 0;
-        foreach (var header in DeadLetterHeaders.Kept(original.Headers))
+        int headerBytes = originals.Where(DeadLetterHeaders.IsTraceContext).Sum(DeadLetterHeaders.Size); // tracing: never cut
+        foreach (var header in originals)
         {
             int size = DeadLetterHeaders.Size(header);
-            if (headerBytes + size <= TruncatedHeaderBytes)
+            if (DeadLetterHeaders.IsTraceContext(header))
+            {
+                kept.Add(header);
+            }
+            else if (headerBytes + size <= TruncatedHeaderBytes)
             {
                 kept.Add(header);
                 headerBytes += size;

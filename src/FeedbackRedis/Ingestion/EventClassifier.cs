@@ -62,7 +62,13 @@ public sealed class EventClassifier(FeedbackTopics topics, int maxItemBytes, Sou
             return Classification.Reject(DeadLetterReason.InvalidEventId, FeedbackEventReader.Truncate(idProblem));
         }
 
-        var (item, bytes) = StoredItem.Write(e, eventId, message.Topic, message.Partition, message.Offset, receivedAt);
+        var (item, bytes) = StoredItem.Write(e, eventId, message.Topic, message.Partition, message.Offset, receivedAt, message.TraceParent);
+        if (bytes > maxItemBytes && message.TraceParent is not null)
+        {
+            // tracing: the traceparent field never makes an event too large; the item goes without it.
+            (item, bytes) = StoredItem.Write(e, eventId, message.Topic, message.Partition, message.Offset, receivedAt);
+        }
+
         if (bytes > maxItemBytes)
         {
             return Classification.Reject(

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using FeedbackRedis.Batching;
+using FeedbackRedis.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace FeedbackRedis.Ingestion;
@@ -54,10 +55,12 @@ public sealed partial class FeedbackConsumer
             return true;
         }
 
+        using var span = FeedbackTracing.StartProcess(_carry, _kafka.GroupId); // tracing: the micro-batch's span (null when off)
         while (true)
         {
             if (!await TryDeadLetterAsync(cancellationToken))
             {
+                FeedbackTracing.Failed(span, "dead-letter-unavailable", "the dead-letter topic did not take the dead letters"); // tracing
                 return false;
             }
 
@@ -83,6 +86,7 @@ public sealed partial class FeedbackConsumer
                     continue;
                 }
 
+                FeedbackTracing.Appended(span, result); // tracing
                 _gate.Added(result.Added);
                 Acknowledge(_carry, positions, result);
                 if (_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
@@ -101,6 +105,7 @@ public sealed partial class FeedbackConsumer
             catch (BatchStoreUnavailableException ex)
             {
                 LogRedisUnavailable(_carry.Count, ex.Message);
+                FeedbackTracing.Failed(span, "redis-unavailable", ex.Message); // tracing
                 _gate.Set(PauseReasons.RedisUnavailable, true);
                 return false;
             }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Confluent.Kafka;
+using FeedbackRedis.Diagnostics;
 
 namespace FeedbackRedis.Ingestion;
 
@@ -18,5 +20,11 @@ public sealed class PendingMessage(ConsumeResult<byte[]?, byte[]?> result)
     /// <summary>Handled as a dead letter: delivered, truncated or dropped (so a retried micro-batch does not send it twice).</summary>
     public bool DeadLettered => DeadLetterOutcome is not null;
 
-    public IncomingMessage Incoming => new(Result.Topic, Result.Partition.Value, Result.Offset.Value, Result.Message.Value);
+    /// <summary>The W3C trace context its producer sent (headers), read once; default when tracing is off or it has none.</summary>
+    public ActivityContext TraceContext => _traceContext ??= FeedbackTracing.ContextOf(Result.Message.Headers);
+
+    public IncomingMessage Incoming =>
+        new(Result.Topic, Result.Partition.Value, Result.Offset.Value, Result.Message.Value, FeedbackTracing.TraceParentOf(TraceContext));
+
+    private ActivityContext? _traceContext;
 }

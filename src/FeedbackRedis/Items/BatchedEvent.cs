@@ -21,6 +21,12 @@ public sealed record BatchedEvent(
     JsonElement Item,
     int ItemIndex = 0)
 {
+    /// <summary>
+    /// The W3C <c>traceparent</c> its producer sent, stored when tracing was on at the consumer (the item's optional
+    /// <c>traceparent</c> field); null when there is none or it is not valid. The flusher's write span links to it.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>The time that counts as "when": <see cref="OccurredAt"/>, else <see cref="ReceivedAt"/>.</summary>
     public DateTimeOffset? At => OccurredAt ?? ReceivedAt;
 }

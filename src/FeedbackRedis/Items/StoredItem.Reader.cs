@@ -12,7 +12,7 @@ public static partial class StoredItem
     /// <summary>
     /// Reads one stored item. Required: <c>eventId</c>; <c>agentId</c> (or <paramref name="batchAgentId"/>);
     /// <c>type</c> <c>reply</c> or <c>reaction</c>. Tolerated when missing or unreadable: <c>reaction</c> (then
-    /// <see cref="UnknownReaction"/>), <c>occurredAt</c>, <c>receivedAt</c>, every payload field. Never throws for any
+    /// <see cref="UnknownReaction"/>), <c>occurredAt</c>, <c>receivedAt</c>, <c>traceparent</c> (then none), every payload field. Never throws for any
     /// input: an item the writer made always reads; a hand-made or damaged one gives <paramref name="problem"/>.
     /// </summary>
     /// <param name="item">The item as stored in Redis.</param>
@@ -90,7 +90,10 @@ public static partial class StoredItem
             reaction = string.IsNullOrWhiteSpace(reaction) ? UnknownReaction : reaction;
         }
 
-        read = new BatchedEvent(eventId, agentId, type, reaction, Time(root, "occurredAt"), Time(root, "receivedAt"), root, itemIndex);
+        read = new BatchedEvent(eventId, agentId, type, reaction, Time(root, "occurredAt"), Time(root, "receivedAt"), root, itemIndex)
+        {
+            TraceParent = TraceParent(root),
+        };
         problem = null;
         return true;
     }
@@ -228,6 +231,10 @@ public static partial class StoredItem
 
         return true;
     }
+
+    /// <summary>The item's <c>traceparent</c> when it is valid W3C trace context; else null (a hand edit: the event is still read).</summary>
+    private static string? TraceParent(JsonElement root) =>
+        String(root, "traceparent") is { } traceParent && Diagnostics.FeedbackTracing.ContextOf(traceParent) != default ? traceParent : null;
 
     private static DateTimeOffset? Time(JsonElement root, string name) =>
         String(root, name) is { } text

@@ -26,8 +26,12 @@ public static partial class StoredItem
     /// <summary>The item for <paramref name="e"/> (read from the message at <paramref name="topic"/>, <paramref name="partition"/>, <paramref name="offset"/>), and its size in UTF-8 bytes.</summary>
     /// <param name="e">An event <see cref="Ingestion.FeedbackEventReader"/> accepted.</param>
     /// <param name="eventId">Its id: the producer's, else the Kafka coordinates.</param>
+    /// <param name="traceParent">
+    /// The canonical W3C <c>traceparent</c> its producer sent (<see cref="Diagnostics.FeedbackTracing.TraceParentOf"/>), kept as the
+    /// optional <c>traceparent</c> field when tracing is on; null leaves the field out.
+    /// </param>
     public static (string Item, int Bytes) Write(
-        FeedbackEvent e, string eventId, string topic, int partition, long offset, DateTimeOffset receivedAt)
+        FeedbackEvent e, string eventId, string topic, int partition, long offset, DateTimeOffset receivedAt, string? traceParent = null)
     {
         ArgumentNullException.ThrowIfNull(e);
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
@@ -54,6 +58,7 @@ public static partial class StoredItem
         }
 
         w.WriteString("receivedAt"u8, Utf8Timestamp(receivedAt, stamp));
+        WriteIfSet(w, "traceparent"u8, traceParent);
         if (e.Extra.Count > 0)
         {
             w.WriteStartObject("extra"u8);

@@ -8,10 +8,12 @@ namespace FeedbackRedis.Items;
 /// <code>
 /// {"eventId":"e-1","agentId":"agent-7","type":"reply","topic":"feedback.reply.received","partition":3,"offset":1234,
 ///  "messageId":"m","conversationId":"c","userId":"u","text":"t","occurredAt":"2026-11-23T12:00:00.000Z",
-///  "receivedAt":"2026-11-23T12:00:01.234Z","extra":{"locale":"fr-FR"}}
+///  "receivedAt":"2026-11-23T12:00:01.234Z","traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+///  "extra":{"locale":"fr-FR"}}
 /// </code>
 /// Field order is fixed, <c>eventId</c> first (so <see cref="EventIdOf"/> reads one property); absent optional fields
-/// are left out; unknown fields of the message are kept verbatim under <c>extra</c>.
+/// are left out; unknown fields of the message are kept verbatim under <c>extra</c>. <c>traceparent</c> is the W3C trace
+/// context its producer sent, kept only while tracing is on (72 bytes more per event).
 /// </summary>
 public static partial class StoredItem
 {

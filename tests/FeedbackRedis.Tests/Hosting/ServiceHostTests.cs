@@ -211,6 +211,7 @@ public sealed partial class ServiceHostTests
     [TestCase("FEEDBACK_BATCH_TIME_MS", "99999999999999999", "FEEDBACK_BATCH_TIME_MS='99999999999999999' is out of range; allowed: 10 to 86,400,000 ms.")]
     [TestCase("Feedback__Batching__MaxAttempts", "abc", "FEEDBACK_MAX_ATTEMPTS (Feedback:Batching:MaxAttempts) is 'abc'; allowed: a whole number, 1 to 100.")]
     [TestCase("FEEDBACK_FLUSH_POLL_MS", "5", "FEEDBACK_FLUSH_POLL_MS (Feedback:Flusher:PollInterval) is 5 ms; allowed: 10 ms to 60,000 ms.")]
+    [TestCase("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT is 'collector:4317'; allowed: an absolute http:// or https:// URL")]
     public async Task BadSetting_StopsStartUpWithOneLineNamingIt_ExitCode2(string name, string value, string expected)
     {
         var environment = FlusherEnvironment(SharedRedis.Server.ConnectionString, "127.0.0.1:1", TestKeys.Prefix(), "/tmp/unused.jsonl");
@@ -239,6 +240,43 @@ public sealed partial class ServiceHostTests
         Assert.That(service.ExitCode, Is.EqualTo(1), service.Log);
         Assert.That(service.Log, Does.Contain("feedback-redis: refusing to start: could not learn the Kafka cluster id from 127.0.0.1:1 within 30 s")
             .And.Contain("or set FEEDBACK_SOURCE_ID."));
+    }
+
+    [Test]
+    public async Task With_an_OTLP_endpoint_the_service_says_tracing_is_on_and_its_announcements_carry_a_traceparent()
+    {
+        using var kafka = MockKafkaCluster.Start(1);
+        string prefix = TestKeys.Prefix();
+        string flushed = $"{prefix}.flushed";
+        kafka.CreateTopic(flushed, 1);
+        var environment = FlusherEnvironment(SharedRedis.Server.ConnectionString, kafka.BootstrapServers, prefix, Path.Combine(Path.GetTempPath(), $"{prefix}.jsonl"));
+        environment["FEEDBACK_TOPIC_FLUSHED"] = flushed;
+        // Nothing listens there: the exporter's sends fail and are dropped; the service must not mind.
+        environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9";
+        environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+        environment["OTEL_SERVICE_NAME"] = "feedback-test";
+        await using var flusher = ServiceProcess.Start("flusher", environment);
+        await flusher.WaitForHttpAsync(Patience);
+
+        var store = TestStores.Create(o => { o.BatchSize = 10; o.Clock = ClockSource.Redis; }, prefix: prefix);
+        await store.AppendAsync(TestStores.Events("a", 10));
+        await Eventually(async () => (await store.GetCountsAsync()).PendingEvents == 0, "the flusher drains the store");
+
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<string, string>(new Confluent.Kafka.ConsumerConfig
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            GroupId = $"{prefix}-check",
+        }).Build();
+        consumer.Assign(new Confluent.Kafka.TopicPartitionOffset(flushed, 0, 0));
+        var announcement = consumer.Consume(TimeSpan.FromSeconds(20));
+        Assert.That(announcement, Is.Not.Null, "announced within 20 s");
+        string? traceParent = FeedbackRedis.Ingestion.DeadLetterHeaders.Text(announcement.Message.Headers, "traceparent");
+        Assert.Multiple(() =>
+        {
+            Assert.That(flusher.Log, Does.Contain("info: FeedbackRedis.Diagnostics.FeedbackTracingStartup[200] Tracing on: spans of FeedbackRedis and MongoDB.Driver exported over OTLP to http://127.0.0.1:9/ (http/protobuf) as service feedback-test; sampler parentbased_always_on, at most 128 links per span"));
+            Assert.That(FeedbackTracing.ContextOf(traceParent), Is.Not.EqualTo(default(System.Diagnostics.ActivityContext)), $"a valid traceparent: {traceParent}");
+            Assert.That(flusher.HasExited, Is.False, "an unreachable collector does not stop the service");
+        });
     }
 
     private static async Task<string> ScrapeAsync(Uri baseUri) => await Http.GetStringAsync(new Uri(baseUri, "/metrics"));

@@ -29,7 +29,9 @@ public sealed class ConsumerHost : IAsyncDisposable
     public FeedbackConsumer Consumer => _host.Services.GetServices<IHostedService>().OfType<FeedbackConsumer>().Single();
 
     /// <summary>Builds the host (not started) with <paramref name="settings"/> on top of test defaults.</summary>
-    public static ConsumerHost Create(KafkaTestCluster kafka, string keyPrefix, IDictionary<string, string?>? settings = null)
+    /// <param name="configure">More wiring after the consumer's (tracing, say).</param>
+    public static ConsumerHost Create(
+        KafkaTestCluster kafka, string keyPrefix, IDictionary<string, string?>? settings = null, Action<HostApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(kafka);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -54,6 +56,7 @@ public sealed class ConsumerHost : IAsyncDisposable
         builder.Services.AddBatchEngine();
         builder.Services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section);
         builder.Services.AddIngestion();
+        configure?.Invoke(builder);
         return new ConsumerHost(builder.Build());
     }
 

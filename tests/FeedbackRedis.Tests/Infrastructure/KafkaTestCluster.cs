@@ -92,10 +92,10 @@ public sealed class KafkaTestCluster : IDisposable
     /// sticks unkeyed messages to one partition for a while, which could overflow the mock's 5 MiB per partition);
     /// call <see cref="Flush"/> to wait for delivery.
     /// </summary>
-    public void Produce(string topic, byte[]? value, string? key = null, int? partition = null)
+    public void Produce(string topic, byte[]? value, string? key = null, int? partition = null, Headers? headers = null)
     {
         partition ??= (int)(_next.AddOrUpdate(topic, 0, (_, n) => n + 1) % PartitionsPerTopic);
-        var message = new Message<byte[]?, byte[]?> { Key = key is null ? null : System.Text.Encoding.UTF8.GetBytes(key), Value = value };
+        var message = new Message<byte[]?, byte[]?> { Key = key is null ? null : System.Text.Encoding.UTF8.GetBytes(key), Value = value, Headers = headers };
         while (true)
         {
             try

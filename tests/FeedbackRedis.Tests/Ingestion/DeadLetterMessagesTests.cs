@@ -75,6 +75,34 @@ public sealed class DeadLetterMessagesTests
         });
     }
 
+    [Test]
+    public void The_reduced_form_keeps_the_trace_headers_behind_bulky_ones_that_fill_the_header_budget()
+    {
+        const string traceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        var headers = new Headers();
+        for (int i = 0; i < 6; i++)
+        {
+            headers.Add($"bulky-{i}", new byte[5_000]);
+        }
+
+        headers.Add("traceparent", Encoding.UTF8.GetBytes(traceParent));
+        headers.Add("tracestate", Encoding.UTF8.GetBytes("vendor=1"));
+        headers.Add("tracestate-lookalike", new byte[4_000]);
+
+        var reduced = DeadLetterMessages.Reduced(Source(null, new byte[2_000_000], headers), TooLarge, "g", out bool truncated);
+
+        var originalsKept = reduced.Headers.Where(h => !h.Key.StartsWith("dlq.", StringComparison.Ordinal)).Select(h => h.Key).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(truncated, Is.True);
+            Assert.That(DeadLetterHeaders.Text(reduced.Headers, "traceparent"), Is.EqualTo(traceParent), "never cut: it links the dead letter to its producer's trace");
+            Assert.That(DeadLetterHeaders.Text(reduced.Headers, "tracestate"), Is.EqualTo("vendor=1"));
+            Assert.That(originalsKept, Is.EqualTo(new[] { "bulky-0", "bulky-1", "bulky-2", "traceparent", "tracestate" }),
+                "the trace headers' bytes are counted first; the rest in order while they fit; original order kept");
+            Assert.That(DeadLetterHeaders.Text(reduced.Headers, DeadLetterHeaders.OmittedHeaders), Is.EqualTo("4"));
+        });
+    }
+
     private static ConsumeResult<byte[]?, byte[]?> Source(byte[]? key, byte[]? value, Headers headers) => new()
     {
         TopicPartitionOffset = new TopicPartitionOffset("fb.reply", 2, 77),
