@@ -1,5 +1,4 @@
 using FeedbackRedis.Batching;
-using FeedbackRedis.Diagnostics;
 using FeedbackRedis.Sinks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -128,14 +127,14 @@ public sealed partial class BatchFlusher(
         }
 
         long writeStarted = time.GetTimestamp();
-        using var writeSpan = FeedbackTracing.StartSinkWrite(sink.Name, batches); // tracing: the write's span, parent of the driver's (null when off)
+        using var writeSpan = FlusherTracing.StartSinkWrite(sink.Name, batches); // tracing: the write's span, parent of the driver's (null when off)
         if (await WriteAsync(batches, keeper, tally, abort) is not { } results)
         {
-            FeedbackTracing.WriteAbandoned(writeSpan, keeper.LeaseLost.IsCancellationRequested ? "lease lost during the write" : "shutting down during the write"); // tracing
+            FlusherTracing.WriteAbandoned(writeSpan, keeper.LeaseLost.IsCancellationRequested ? "lease lost during the write" : "shutting down during the write"); // tracing
             return tally.ToRound();
         }
 
-        FeedbackTracing.SinkWritten(writeSpan, results); // tracing: ends the span; this group's announcements carry its context (set here, in this async flow)
+        FlusherTracing.SinkWritten(writeSpan, results); // tracing: ends the span; this group's announcements carry its context (set here, in this async flow)
 
         var (written, unavailable) = await SettleResultsAsync(batches, results, keeper, tally);
         if (unavailable is not null)

@@ -80,7 +80,7 @@ public sealed partial class KafkaFlushedBatchPublisher : IFlushedBatchPublisher,
             kafkaMessage.Headers.Add("batchKey", Encoding.UTF8.GetBytes(batchKey));
         }
 
-        FeedbackTracing.InjectAnnouncement(kafkaMessage.Headers); // tracing: traceparent of the sink write (nothing when off)
+        FlusherTracing.InjectAnnouncement(kafkaMessage.Headers); // tracing: traceparent of the sink write (nothing when off)
 
         await _producer.ProduceAsync(_topic, kafkaMessage, cancellationToken);
     }

@@ -55,7 +55,7 @@ public sealed partial class FeedbackConsumer
             return true;
         }
 
-        using var span = FeedbackTracing.StartProcess(_carry, _kafka.GroupId); // tracing: the micro-batch's span (null when off)
+        using var span = ConsumerTracing.StartProcess(_carry, _kafka.GroupId); // tracing: the micro-batch's span (null when off)
         while (true)
         {
             if (!await TryDeadLetterAsync(cancellationToken))
@@ -86,7 +86,7 @@ public sealed partial class FeedbackConsumer
                     continue;
                 }
 
-                FeedbackTracing.Appended(span, result); // tracing
+                ConsumerTracing.Appended(span, result); // tracing
                 _gate.Added(result.Added);
                 Acknowledge(_carry, positions, result);
                 if (_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))

@@ -42,6 +42,8 @@ public sealed partial class FeedbackConsumer
             }
         }
 
+        // tracing: the micro-batch's span (null when off); in this path it covers handing the append to Redis, not its reply
+        using var span = ConsumerTracing.StartProcess(_carry, _kafka.GroupId);
         var sent = _window.Send(_carry, _positions.Expected, cancellationToken);
         _gate.Added(sent.Valid.Count); // counted as pending from now: the gate closes before the mark, not appends later
         _carry.Clear();

@@ -72,7 +72,7 @@ public sealed class FeedbackTracingTests
         using var tracing = TracingHarness.Start(TracingHarness.Off());
         var messages = Messages(10, i => Context(i));
 
-        var span = FeedbackTracing.StartProcess(messages, "group");
+        var span = ConsumerTracing.StartProcess(messages, "group");
 
         Assert.Multiple(() =>
         {
@@ -92,9 +92,9 @@ public sealed class FeedbackTracingTests
         // 6 messages of one partition: 3 distinct contexts, one repeated, one message without any.
         var messages = Messages(6, i => i switch { 5 => null, 3 => Context(0), _ => Context(i) });
 
-        using (var span = FeedbackTracing.StartProcess(messages, "feedback-redis"))
+        using (var span = ConsumerTracing.StartProcess(messages, "feedback-redis"))
         {
-            FeedbackTracing.Appended(span, new FeedbackRedis.Batching.AppendResult(5, 1, 0));
+            ConsumerTracing.Appended(span, new FeedbackRedis.Batching.AppendResult(5, 1, 0));
         }
 
         var recorded = tracing.Spans.Snapshot().Single();
@@ -126,7 +126,7 @@ public sealed class FeedbackTracingTests
         using var tracing = TracingHarness.Start(TracingHarness.On());
         var messages = Messages(4, i => Context(i), topicOf: i => i % 2 == 0 ? "fb.reply" : "fb.reaction");
 
-        FeedbackTracing.StartProcess(messages, "g")!.Dispose();
+        ConsumerTracing.StartProcess(messages, "g")!.Dispose();
 
         var recorded = tracing.Spans.Snapshot().Single();
         Assert.Multiple(() =>
@@ -143,7 +143,7 @@ public sealed class FeedbackTracingTests
         using var tracing = TracingHarness.Start(TracingHarness.On());
         var messages = Messages(500, i => Context(i % 200));
 
-        FeedbackTracing.StartProcess(messages, "g")!.Dispose();
+        ConsumerTracing.StartProcess(messages, "g")!.Dispose();
 
         var recorded = tracing.Spans.Snapshot().Single();
         Assert.Multiple(() =>
@@ -161,7 +161,7 @@ public sealed class FeedbackTracingTests
         otel["OTEL_SPAN_LINK_COUNT_LIMIT"] = "3";
         using var tracing = TracingHarness.Start(otel);
 
-        FeedbackTracing.StartProcess(Messages(10, i => Context(i)), "g")!.Dispose();
+        ConsumerTracing.StartProcess(Messages(10, i => Context(i)), "g")!.Dispose();
 
         var recorded = tracing.Spans.Snapshot().Single();
         Assert.Multiple(() =>
@@ -178,7 +178,7 @@ public sealed class FeedbackTracingTests
         otel["OTEL_TRACES_SAMPLER"] = "always_off";
         using var tracing = TracingHarness.Start(otel);
 
-        var span = FeedbackTracing.StartProcess(Messages(3, i => Context(i)), "g");
+        var span = ConsumerTracing.StartProcess(Messages(3, i => Context(i)), "g");
         span?.Dispose();
 
         Assert.Multiple(() =>
@@ -194,7 +194,7 @@ public sealed class FeedbackTracingTests
     {
         using var tracing = TracingHarness.Start(TracingHarness.On());
 
-        using (var span = FeedbackTracing.StartProcess(Messages(1, i => Context(i)), "g"))
+        using (var span = ConsumerTracing.StartProcess(Messages(1, i => Context(i)), "g"))
         {
             FeedbackTracing.Failed(span, "redis-unavailable", "no connection");
         }

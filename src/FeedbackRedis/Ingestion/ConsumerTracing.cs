@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using FeedbackRedis.Batching;
-using FeedbackRedis.Ingestion;
+using FeedbackRedis.Diagnostics;
+using static FeedbackRedis.Diagnostics.FeedbackTracing;
 
-namespace FeedbackRedis.Diagnostics;
+namespace FeedbackRedis.Ingestion;
 
-public static partial class FeedbackTracing
+/// <summary>The consumer's spans (names, attributes and helpers: <see cref="FeedbackTracing"/>).</summary>
+public static class ConsumerTracing
 {
     /// <summary>The consumer span's <c>messaging.operation.name</c> (and its name's first word).</summary>
     public const string ProcessOperation = "process";

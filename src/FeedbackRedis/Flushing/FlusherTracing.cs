@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using FeedbackRedis.Sinks;
+using FeedbackRedis.Diagnostics;
+using static FeedbackRedis.Diagnostics.FeedbackTracing;
 
-namespace FeedbackRedis.Diagnostics;
+namespace FeedbackRedis.Flushing;
 
-public static partial class FeedbackTracing
+/// <summary>The flusher's spans (names, attributes and helpers: <see cref="FeedbackTracing"/>).</summary>
+public static class FlusherTracing
 {
     /// <summary>The flusher span's <c>messaging.operation.name</c> (and its name's first word).</summary>
     public const string WriteOperation = "write";
@@ -33,7 +36,7 @@ public static partial class FeedbackTracing
         var tags = new ActivityTagsCollection
         {
             [Attributes.MessagingSystem] = "kafka",
-            [Attributes.OperationType] = ProcessOperation,
+            [Attributes.OperationType] = FeedbackRedis.Ingestion.ConsumerTracing.ProcessOperation,
             [Attributes.OperationName] = WriteOperation,
             [Attributes.BatchMessageCount] = batches.Sum(b => b.Events.Count),
             [Attributes.Batches] = batches.Count,
