@@ -54,10 +54,11 @@ rb() {
 }
 # ratio A B: A/B with three decimals.
 ratio() { python3 -c "import sys; print(f'{int(sys.argv[1]) / int(sys.argv[2]):.3f}')" "$1" "$2"; }
-# engine AGENTS MODE [ITEM_BYTES] [PARTITIONS]: one run of the engine's append bench; prints events per second.
+# engine AGENTS MODE [ITEM_BYTES] [PARTITIONS] [--name value ...]: one run of the engine's append bench; prints events
+# per second. Arguments after the fourth go to the bench as they are (--max-bytes, --grace-ms, --policies).
 engine() {
   $bench append --redis "127.0.0.1:$port" --events "$events" --agents "$1" --mode "$2" --concurrency 4 --chunk 500 \
-    --item-bytes "${3:-$item_bytes}" --partitions "${4:-0}" | awk -F= '/^append_events_per_second=/{print $2}'
+    --item-bytes "${3:-$item_bytes}" --partitions "${4:-0}" "${@:5}" | awk -F= '/^append_events_per_second=/{print $2}'
 }
 
 log "references on the same redis-server"
@@ -94,6 +95,25 @@ without_median=$(printf '%s\n' "${without[@]}" | sort -n | sed -n 2p)
 row "  same, offsets of 24 partitions per call (median of ${with[*]})" "$with_median"
 row "  same, no offsets, alternating (median of ${without[*]})" "$without_median"
 echo "offset record cost: $(ratio "$with_median" "$without_median") of the throughput without it (budget >= 0.950)"
+# The batch-policy features (issue 17), each on alone, alternating with runs with all of them off: a byte limit
+# (5,000 bytes: about 25 items, so it seals before the size of 50), a sliding grace of 1 s, and policies for 1,000 of
+# the 10,000 agents (batch size 50, as the global one: only the cost of reading them).
+off=(); on_bytes=(); on_grace=(); on_policy=()
+for _ in 1 2 3; do
+  off+=("$(engine 10000 agent)")
+  on_bytes+=("$(engine 10000 agent "$item_bytes" 0 --max-bytes 5000)")
+  on_grace+=("$(engine 10000 agent "$item_bytes" 0 --grace-ms 1000)")
+  on_policy+=("$(engine 10000 agent "$item_bytes" 0 --policies 1000)")
+done
+med() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+off_median=$(med "${off[@]}")
+row "  same, batch-policy features off, alternating (median of ${off[*]})" "$off_median"
+for f in bytes grace policy; do
+  declare -n runs_of="on_$f"
+  m=$(med "${runs_of[@]}")
+  row "  same, $f on (median of ${runs_of[*]})" "$m"
+  echo "  $f cost: $(ratio "$m" "$off_median") of the throughput with every feature off"
+done
 row "append, agent, 10,000 agents, 240-byte items (as consumed)" "$(engine 10000 agent 240)"
 row "append, hybrid, 10,000 agents" "$(engine 10000 hybrid)"
 row "append, agent, 100 agents" "$(engine 100 agent)"

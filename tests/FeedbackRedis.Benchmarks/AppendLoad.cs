@@ -6,7 +6,10 @@ namespace FeedbackRedis.Benchmarks;
 /// <summary>
 /// The load the append benches share: <c>--events</c> over <c>--agents</c>, appended by <c>--concurrency</c> callers in
 /// calls of <c>--chunk</c> events, mode <c>--mode</c>, into a flushed Redis at <c>--redis</c>, batch size 50. With
-/// <c>--partitions N</c> every call also records the Kafka offsets of N partitions, as the consumer's appends do.
+/// <c>--partitions N</c> every call also records the Kafka offsets of N partitions, as the consumer's appends do. The
+/// batch-policy features, each off by default: <c>--max-bytes N</c> (FEEDBACK_BATCH_MAX_BYTES), <c>--grace-ms N</c>
+/// (FEEDBACK_BATCH_GRACE_MS), <c>--policies N</c> (agents agent-0 .. agent-N-1 get a policy of batch size 50, the global
+/// size, so only the cost of reading policies is measured).
 /// </summary>
 internal sealed class AppendLoad : IDisposable
 {
@@ -49,6 +52,9 @@ internal sealed class AppendLoad : IDisposable
         int itemBytes = args.Number("item-bytes", 200, 64, 65_536);
         string mode = args.Text("mode", "agent");
         int partitions = args.Number("partitions", 0, 0, 1_000);
+        int maxBytes = args.Number("max-bytes", 0, 0, 268_435_456);
+        int graceMs = args.Number("grace-ms", 0, 0, 86_400_000);
+        int policies = args.Number("policies", 0, 0, 1_000_000);
 
         var events = BenchEvents.Make(count, agents, itemBytes);
         var redis = BenchEvents.Connect(endpoint);
@@ -59,7 +65,14 @@ internal sealed class AppendLoad : IDisposable
             Mode = Enum.Parse<BatchingMode>(mode, ignoreCase: true),
             MaxOpenBatches = 10_000_000,
             BatchTime = batchTime,
+            MaxBatchBytes = maxBytes,
+            BatchGrace = TimeSpan.FromMilliseconds(graceMs),
         });
+        for (int a = 0; a < policies; a++)
+        {
+            await store.SetPolicyAsync($"agent-{a}", new BatchPolicy(50, null, null));
+        }
+
         return new AppendLoad(redis, store, events, agents, concurrency, chunk, mode, partitions);
     }
 

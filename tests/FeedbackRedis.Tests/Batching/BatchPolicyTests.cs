@@ -189,7 +189,7 @@ public sealed class BatchPolicyTests
     [TestCase(BatchingMode.Hybrid)]
     public async Task Grace_moves_the_deadline_with_each_item_never_past_the_first_item_plus_the_batch_time(BatchingMode mode)
     {
-        var store = Store(mode, o => o.BatchGrace = TimeSpan.FromSeconds(2));
+        var store = Store(mode, o => { o.BatchSize = 100; o.BatchGrace = TimeSpan.FromSeconds(2); });
 
         // A burst that goes quiet: items at 0, 1 and 2.5 s; sealed 2 s after the last, at 4.5 s.
         await store.AppendAsync(TestStores.Events("a", 1));
