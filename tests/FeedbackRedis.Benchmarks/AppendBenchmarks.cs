@@ -13,7 +13,7 @@ public class AppendBenchmarks
 {
     private IConnectionMultiplexer? _redis;
     private RedisBatchStore? _store;
-    private BatchEvent[] _events = [];
+    private AppendEvent[] _events = [];
     private int _round;
 
     [Params(1, 100, 500)]
@@ -38,7 +38,7 @@ public class AppendBenchmarks
     public Task<AppendResult> Append()
     {
         int from = (_round++ * Events) % (_events.Length - Events);
-        return _store!.AppendAsync(new ArraySegment<BatchEvent>(_events, from, Events));
+        return _store!.AppendAsync(new ArraySegment<AppendEvent>(_events, from, Events));
     }
 
     [GlobalCleanup]

@@ -13,7 +13,7 @@ namespace FeedbackRedis.Benchmarks;
 /// </summary>
 internal sealed class AppendLoad : IDisposable
 {
-    private AppendLoad(IConnectionMultiplexer redis, RedisBatchStore store, BatchEvent[] events, int agents, int concurrency, int chunk, string mode, int partitions)
+    private AppendLoad(IConnectionMultiplexer redis, RedisBatchStore store, AppendEvent[] events, int agents, int concurrency, int chunk, string mode, int partitions)
     {
         Partitions = partitions;
         Agents = agents;
@@ -29,7 +29,7 @@ internal sealed class AppendLoad : IDisposable
 
     public RedisBatchStore Store { get; }
 
-    public BatchEvent[] Events { get; }
+    public AppendEvent[] Events { get; }
 
     public int Agents { get; }
 
@@ -84,7 +84,7 @@ internal sealed class AppendLoad : IDisposable
         {
             while (Interlocked.Add(ref next, Chunk) - Chunk is var from && from < Events.Length)
             {
-                await Store.AppendAsync(new ArraySegment<BatchEvent>(Events, from, Math.Min(Chunk, Events.Length - from)), PositionsAt(from));
+                await Store.AppendAsync(new ArraySegment<AppendEvent>(Events, from, Math.Min(Chunk, Events.Length - from)), PositionsAt(from));
             }
         })));
     }

@@ -18,10 +18,10 @@ internal static class BenchEvents
     /// <paramref name="count"/> events over <paramref name="agents"/> agents (20% of them to the hottest 1%), each item
     /// a JSON object like the consumer's, padded to <paramref name="itemBytes"/> bytes (ASCII) where it is shorter.
     /// </summary>
-    public static BatchEvent[] Make(int count, int agents, int itemBytes, int seed = 42)
+    public static AppendEvent[] Make(int count, int agents, int itemBytes, int seed = 42)
     {
         var random = new Random(seed);
-        var events = new BatchEvent[count];
+        var events = new AppendEvent[count];
         var item = new StringBuilder(itemBytes + 16);
         for (int i = 0; i < count; i++)
         {
@@ -35,7 +35,7 @@ internal static class BenchEvents
                 .Append("\",\"occurredAt\":\"2026-11-23T12:00:00.000Z\",\"text\":\"");
             const string End = "\"}";
             item.Append('x', Math.Max(0, itemBytes - item.Length - End.Length)).Append(End);
-            events[i] = new BatchEvent(id, agentId, item.ToString());
+            events[i] = new AppendEvent(id, agentId, item.ToString());
         }
 
         return events;
@@ -47,5 +47,5 @@ internal static class BenchEvents
     public static IConnectionMultiplexer Connect(string endpoint) =>
         RedisConnection.Connect(new RedisOptions { ConnectionString = endpoint + ",allowAdmin=true,syncTimeout=30000,asyncTimeout=30000" }, "feedback-bench");
 
-    public static double AverageItemBytes(BatchEvent[] events) => events.Average(e => Encoding.UTF8.GetByteCount(e.Item));
+    public static double AverageItemBytes(AppendEvent[] events) => events.Average(e => Encoding.UTF8.GetByteCount(e.Item));
 }

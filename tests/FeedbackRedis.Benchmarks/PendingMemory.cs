@@ -34,7 +34,7 @@ internal static class PendingMemory
         long before = await UsedMemoryAsync(server);
         for (int from = 0; from < count; from += 500)
         {
-            await store.AppendAsync(new ArraySegment<BatchEvent>(events, from, Math.Min(500, count - from)));
+            await store.AppendAsync(new ArraySegment<AppendEvent>(events, from, Math.Min(500, count - from)));
         }
 
         long after = await UsedMemoryAsync(server);

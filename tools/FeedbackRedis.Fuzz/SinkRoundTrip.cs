@@ -22,7 +22,7 @@ internal static class SinkRoundTrip
     private static readonly DateTimeOffset SealedAt = OpenedAt.AddSeconds(5);
     private static readonly DateTime WrittenAt = new(2026, 12, 1, 12, 0, 6, 789, DateTimeKind.Utc);
 
-    public static void Check(string item, BatchedEvent read, string member)
+    public static void Check(string item, ClaimedEvent read, string member)
     {
         var claim = new ClaimedBatch(
             new BatchLease($"{member}:1", "fuzz/1/flusher", 7), 1, member, BatchTrigger.Size, OpenedAt, SealedAt, SealedAt.AddSeconds(30), [item]);
@@ -36,7 +36,7 @@ internal static class SinkRoundTrip
         CheckFileLine(e, batch);
     }
 
-    private static void CheckMongoDocument(BatchedEvent e, FeedbackBatch batch)
+    private static void CheckMongoDocument(ClaimedEvent e, FeedbackBatch batch)
     {
         var fields = MongoWriteModels.EventFields(e, batch, WrittenAt);
         byte[] bson = fields.ToBson();
@@ -46,7 +46,7 @@ internal static class SinkRoundTrip
         PropertyViolation.Expect(back["agentId"].AsString, e.AgentId, "the document's agentId");
     }
 
-    private static void CheckFileLine(BatchedEvent e, FeedbackBatch batch)
+    private static void CheckFileLine(ClaimedEvent e, FeedbackBatch batch)
     {
         var buffer = new ArrayBufferWriter<byte>();
         FileSinkLine.Write(buffer, e, batch, new DateTimeOffset(WrittenAt));

@@ -10,7 +10,7 @@ public sealed record AppendResult(int Added, int Duplicates, int Sealed)
 
     /// <summary>
     /// The partitions whose recorded offset Redis has lost (it holds less than the caller recorded before: see
-    /// <see cref="RedisBatchStore.AppendAsync(IReadOnlyList{BatchEvent}, IReadOnlyList{PartitionPosition}, CancellationToken)"/>), each with the offset Redis still holds for it, the lowest over the
+    /// <see cref="RedisBatchStore.AppendAsync(IReadOnlyList{AppendEvent}, IReadOnlyList{PartitionPosition}, CancellationToken)"/>), each with the offset Redis still holds for it, the lowest over the
     /// shards (null when a shard holds none). Empty when every partition was as expected.
     /// </summary>
     public IReadOnlyDictionary<KafkaPartition, long?> Behind { get; init; } = NoneBehind;

@@ -11,7 +11,7 @@ public sealed partial class RedisBatchStore
     internal const int MaxEventsPerCall = 512;
 
     /// <summary>Appends events that record no Kafka offsets (tools, tests); see the overload with positions.</summary>
-    public Task<AppendResult> AppendAsync(IReadOnlyList<BatchEvent> events, CancellationToken cancellationToken = default) =>
+    public Task<AppendResult> AppendAsync(IReadOnlyList<AppendEvent> events, CancellationToken cancellationToken = default) =>
         AppendAsync(events, [], cancellationToken);
 
     /// <summary>
@@ -30,7 +30,7 @@ public sealed partial class RedisBatchStore
     /// <exception cref="InvalidBatchEventException">An event is invalid; nothing of this append was sent.</exception>
     /// <exception cref="BatchStoreUnavailableException">Redis could not take it; retry (duplicates are skipped).</exception>
     public async Task<AppendResult> AppendAsync(
-        IReadOnlyList<BatchEvent> events, IReadOnlyList<PartitionPosition> positions, CancellationToken cancellationToken = default)
+        IReadOnlyList<AppendEvent> events, IReadOnlyList<PartitionPosition> positions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(positions);
@@ -41,11 +41,11 @@ public sealed partial class RedisBatchStore
             return AppendResult.None;
         }
 
-        var byShard = new Dictionary<string, List<BatchEvent>>[Keys.ShardCount];
+        var byShard = new Dictionary<string, List<AppendEvent>>[Keys.ShardCount];
         foreach (var e in events)
         {
             string member = MemberFor(e);
-            var groups = byShard[Keys.ShardOf(member)] ??= new Dictionary<string, List<BatchEvent>>(StringComparer.Ordinal);
+            var groups = byShard[Keys.ShardOf(member)] ??= new Dictionary<string, List<AppendEvent>>(StringComparer.Ordinal);
             if (!groups.TryGetValue(member, out var list))
             {
                 groups[member] = list = [];
@@ -171,7 +171,7 @@ public sealed partial class RedisBatchStore
     /// Keeps the first of events repeating an id within one shard's groups (the guard is per shard, so an id names one
     /// event whatever its agent); returns how many were dropped.
     /// </summary>
-    private static int DropRepeatedIds(Dictionary<string, List<BatchEvent>> groups)
+    private static int DropRepeatedIds(Dictionary<string, List<AppendEvent>> groups)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         int dropped = 0;
@@ -183,7 +183,7 @@ public sealed partial class RedisBatchStore
         return dropped;
     }
 
-    private string MemberFor(BatchEvent e) => _options.Mode == BatchingMode.Global
+    private string MemberFor(AppendEvent e) => _options.Mode == BatchingMode.Global
         ? AgentIds.Lane((int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(e.EventId)) % (uint)_options.GlobalShards))
         : e.AgentId;
 
@@ -192,7 +192,7 @@ public sealed partial class RedisBatchStore
     /// <paramref name="positions"/>; one call that only records them when the shard gets no events. None when there is
     /// nothing to send.
     /// </summary>
-    private List<ScriptCall> AppendCalls(int shard, RedisValue now, Dictionary<string, List<BatchEvent>> groups, IReadOnlyList<PartitionPosition> positions)
+    private List<ScriptCall> AppendCalls(int shard, RedisValue now, Dictionary<string, List<AppendEvent>> groups, IReadOnlyList<PartitionPosition> positions)
     {
         var header = AppendHeader(shard, now);
         var calls = new List<ScriptCall>();
@@ -231,7 +231,7 @@ public sealed partial class RedisBatchStore
             _options.MaxBatchBytes, (long)_options.BatchGrace.TotalMilliseconds);
     }
 
-    private void Validate(IReadOnlyList<BatchEvent> events)
+    private void Validate(IReadOnlyList<AppendEvent> events)
     {
         for (int i = 0; i < events.Count; i++)
         {

@@ -3,9 +3,9 @@ using FeedbackRedis.Batching;
 
 namespace FeedbackRedis.Ingestion;
 
-/// <summary>One append of a micro-batch into Redis (<see cref="RedisBatchStore.AppendAsync(IReadOnlyList{BatchEvent}, IReadOnlyList{PartitionPosition}, CancellationToken)"/>).</summary>
+/// <summary>One append of a micro-batch into Redis (<see cref="RedisBatchStore.AppendAsync(IReadOnlyList{AppendEvent}, IReadOnlyList{PartitionPosition}, CancellationToken)"/>).</summary>
 public delegate Task<AppendResult> AppendCall(
-    IReadOnlyList<BatchEvent> events, IReadOnlyList<PartitionPosition> positions, CancellationToken cancellationToken);
+    IReadOnlyList<AppendEvent> events, IReadOnlyList<PartitionPosition> positions, CancellationToken cancellationToken);
 
 /// <summary>
 /// The consumer's appends in flight, oldest first, at most <see cref="Capacity"/> of them: the next micro-batch is

@@ -5,15 +5,15 @@ namespace FeedbackRedis.Ingestion;
 /// <summary>What to do with one message: append <see cref="Event"/>, or dead-letter it for <see cref="Reason"/>.</summary>
 public sealed record Classification
 {
-    private Classification(BatchEvent? batchEvent, DeadLetterReason reason, string detail)
+    private Classification(AppendEvent? appendEvent, DeadLetterReason reason, string detail)
     {
-        Event = batchEvent;
+        Event = appendEvent;
         Reason = reason;
         Detail = detail;
     }
 
     /// <summary>The event to append, or null for a dead letter.</summary>
-    public BatchEvent? Event { get; }
+    public AppendEvent? Event { get; }
 
     /// <summary>Why the message is a dead letter (meaningless when <see cref="Event"/> is set).</summary>
     public DeadLetterReason Reason { get; }
@@ -23,8 +23,8 @@ public sealed record Classification
 
     public bool IsDeadLetter => Event is null;
 
-    public static Classification Accept(BatchEvent batchEvent) =>
-        new(batchEvent ?? throw new ArgumentNullException(nameof(batchEvent)), default, "");
+    public static Classification Accept(AppendEvent appendEvent) =>
+        new(appendEvent ?? throw new ArgumentNullException(nameof(appendEvent)), default, "");
 
     public static Classification Reject(DeadLetterReason reason, string detail) => new(null, reason, detail);
 }

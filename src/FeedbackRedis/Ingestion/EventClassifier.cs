@@ -75,6 +75,6 @@ public sealed class EventClassifier(FeedbackTopics topics, int maxItemBytes, Sou
                 DeadLetterReason.TooLarge, $"the item made from the message is {bytes:N0} bytes; FEEDBACK_MAX_ITEM_BYTES allows {maxItemBytes:N0}");
         }
 
-        return Classification.Accept(new BatchEvent(eventId, e.AgentId, item));
+        return Classification.Accept(new AppendEvent(eventId, e.AgentId, item));
     }
 }

@@ -9,7 +9,7 @@ public sealed partial class FeedbackConsumer
 {
     /// <summary>
     /// Takes everything held (<see cref="_carry"/>) to an acknowledged state: dead letters delivered, events appended
-    /// (one <see cref="RedisBatchStore.AppendAsync(IReadOnlyList{BatchEvent}, IReadOnlyList{PartitionPosition}, CancellationToken)"/>
+    /// (one <see cref="RedisBatchStore.AppendAsync(IReadOnlyList{AppendEvent}, IReadOnlyList{PartitionPosition}, CancellationToken)"/>
     /// for the whole micro-batch, which records each partition's highest offset in Redis in the same step; with no valid
     /// event it records only the offsets). Only then are the next offsets recorded in the ledger for Kafka. When Redis
     /// refuses the append because it lost what this consumer recorded before, those partitions are rewound

@@ -19,7 +19,7 @@ public static partial class StoredItem
     /// <param name="batchAgentId">The batch's agent, standing in when the item names none.</param>
     /// <param name="itemIndex">The item's position in its batch.</param>
     public static bool TryRead(
-        string item, string? batchAgentId, int itemIndex, [NotNullWhen(true)] out BatchedEvent? read, [NotNullWhen(false)] out string? problem)
+        string item, string? batchAgentId, int itemIndex, [NotNullWhen(true)] out ClaimedEvent? read, [NotNullWhen(false)] out string? problem)
     {
         ArgumentNullException.ThrowIfNull(item);
         read = null;
@@ -90,7 +90,7 @@ public static partial class StoredItem
             reaction = string.IsNullOrWhiteSpace(reaction) ? UnknownReaction : reaction;
         }
 
-        read = new BatchedEvent(eventId, agentId, type, reaction, Time(root, "occurredAt"), Time(root, "receivedAt"), root, itemIndex)
+        read = new ClaimedEvent(eventId, agentId, type, reaction, Time(root, "occurredAt"), Time(root, "receivedAt"), root, itemIndex)
         {
             TraceParent = TraceParent(root),
         };

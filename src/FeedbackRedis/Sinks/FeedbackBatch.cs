@@ -7,7 +7,7 @@ namespace FeedbackRedis.Sinks;
 /// A claimed batch with its items read as events, in arrival order; what a sink writes. Items that cannot be read are
 /// in <see cref="Unreadable"/>: the flusher quarantines them and the sink never sees them.
 /// </summary>
-public sealed record FeedbackBatch(ClaimedBatch Claim, IReadOnlyList<BatchedEvent> Events)
+public sealed record FeedbackBatch(ClaimedBatch Claim, IReadOnlyList<ClaimedEvent> Events)
 {
     /// <summary>Items of the claim that are not readable feedback (a hand edit, a damaged item), with why.</summary>
     public IReadOnlyList<RejectedItem> Unreadable { get; init; } = [];
@@ -24,7 +24,7 @@ public sealed record FeedbackBatch(ClaimedBatch Claim, IReadOnlyList<BatchedEven
     public static FeedbackBatch Read(ClaimedBatch claim)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        var events = new List<BatchedEvent>(claim.Items.Count);
+        var events = new List<ClaimedEvent>(claim.Items.Count);
         List<RejectedItem>? unreadable = null;
         for (int i = 0; i < claim.Items.Count; i++)
         {

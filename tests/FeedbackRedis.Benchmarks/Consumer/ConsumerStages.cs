@@ -35,7 +35,7 @@ internal static class ConsumerStages
         })).ToArray();
 
         var now = TimeProvider.System.GetUtcNow();
-        var window = new BatchEvent[batch]; // as in the consumer: results live for one micro-batch only
+        var window = new AppendEvent[batch]; // as in the consumer: results live for one micro-batch only
         for (int round = 0; round < 4; round++) // the first rounds warm the JIT up
         {
             var clock = Stopwatch.StartNew();
@@ -62,7 +62,7 @@ internal static class ConsumerStages
             Task? previous = null;
             for (int from = 0; from < events; from += batch)
             {
-                var append = store.AppendAsync(new ArraySegment<BatchEvent>(accepted, from, Math.Min(batch, events - from)));
+                var append = store.AppendAsync(new ArraySegment<AppendEvent>(accepted, from, Math.Min(batch, events - from)));
                 if (inflight == 1)
                 {
                     await append;

@@ -31,12 +31,12 @@ public sealed class BatchPolicyTests
     private static string MemberOf(BatchingMode mode, string agent) => mode == BatchingMode.Global ? "#global-0" : agent;
 
     /// <summary>An item of exactly <paramref name="bytes"/> UTF-8 bytes.</summary>
-    internal static BatchEvent Sized(string agent, string id, int bytes)
+    internal static AppendEvent Sized(string agent, string id, int bytes)
     {
         string head = $"{{\"eventId\":\"{id}\",\"agentId\":\"{agent}\",\"pad\":\"";
         int pad = bytes - head.Length - 2;
         Assert.That(pad, Is.Not.Negative, "the item is too small to hold its id");
-        return new BatchEvent(id, agent, head + new string('x', pad) + "\"}");
+        return new AppendEvent(id, agent, head + new string('x', pad) + "\"}");
     }
 
     private static async Task<List<ClaimedBatch>> ClaimAll(RedisBatchStore store) => [.. await store.ClaimAsync("f", 1000, 1_000_000)];

@@ -52,12 +52,12 @@ internal sealed class BatchStoreModel
 
     public IEnumerable<ModelBatch> Batches => _shards.SelectMany(s => s.Sealed.Values);
 
-    public string MemberFor(BatchEvent e) => _options.Mode == BatchingMode.Global
+    public string MemberFor(AppendEvent e) => _options.Mode == BatchingMode.Global
         ? AgentIds.Lane((int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(e.EventId)) % (uint)_options.GlobalShards))
         : e.AgentId;
 
     /// <summary>The shards an append of these events and positions sends a call to, in shard order.</summary>
-    public List<int> AppendShards(IReadOnlyList<BatchEvent> events, IReadOnlyList<PartitionPosition> positions) =>
+    public List<int> AppendShards(IReadOnlyList<AppendEvent> events, IReadOnlyList<PartitionPosition> positions) =>
         positions.Count > 0
             ? [.. Enumerable.Range(0, Keys.ShardCount)]
             : [.. events.Select(e => Keys.ShardOf(MemberFor(e))).Distinct().Order()];
@@ -67,9 +67,9 @@ internal sealed class BatchStoreModel
     /// repeats of an id within a shard dropped (the first kept, by group), one script call per shard (this test stays
     /// under 512 events a call). <paramref name="applied"/> says which shards' calls took effect (all by default).
     /// </summary>
-    public ModelAppend Append(IReadOnlyList<BatchEvent> events, IReadOnlyList<PartitionPosition> positions, long now, Func<int, bool>? applied = null)
+    public ModelAppend Append(IReadOnlyList<AppendEvent> events, IReadOnlyList<PartitionPosition> positions, long now, Func<int, bool>? applied = null)
     {
-        var byShard = new List<(string Member, List<BatchEvent> Events)>[Keys.ShardCount];
+        var byShard = new List<(string Member, List<AppendEvent> Events)>[Keys.ShardCount];
         foreach (var e in events)
         {
             string member = MemberFor(e);
@@ -348,7 +348,7 @@ internal sealed class BatchStoreModel
             Sealed.Values.Where(b => b.State == state).OrderBy(b => b.Score).ThenBy(b => b.Id, StringComparer.Ordinal);
 
         public ModelShardReply Append(
-            BatchStoreModel model, int shard, List<(string Member, List<BatchEvent> Events)> groups, IReadOnlyList<PartitionPosition> positions, long now)
+            BatchStoreModel model, int shard, List<(string Member, List<AppendEvent> Events)> groups, IReadOnlyList<PartitionPosition> positions, long now)
         {
             var behind = positions
                 .Where(p => p.Expected >= 0 && Offsets.GetValueOrDefault(p.Partition.Field, -1) < p.Expected)

@@ -30,10 +30,10 @@ internal sealed class KafkaLog(int seed)
 
     public const int Partitions = 5;
 
-    private readonly List<BatchEvent>[] _logs = [.. Enumerable.Range(0, Partitions).Select(_ => new List<BatchEvent>())];
+    private readonly List<AppendEvent>[] _logs = [.. Enumerable.Range(0, Partitions).Select(_ => new List<AppendEvent>())];
     private readonly Random[] _random = [.. Enumerable.Range(0, Partitions).Select(p => new Random(unchecked((seed * 31) + p)))];
 
-    public BatchEvent At(int partition, long offset)
+    public AppendEvent At(int partition, long offset)
     {
         var log = _logs[partition];
         var random = _random[partition];
@@ -51,7 +51,7 @@ internal sealed class KafkaLog(int seed)
                 agent = $"agent-{random.Next(Agents)}";
             }
 
-            log.Add(new BatchEvent(id, agent, JsonSerializer.Serialize(new { eventId = id, agentId = agent, type = "reply", topic = Topic, partition, offset = o })));
+            log.Add(new AppendEvent(id, agent, JsonSerializer.Serialize(new { eventId = id, agentId = agent, type = "reply", topic = Topic, partition, offset = o })));
         }
 
         return log[(int)offset];

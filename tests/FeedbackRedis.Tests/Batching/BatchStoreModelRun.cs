@@ -430,11 +430,11 @@ internal sealed class BatchStoreModelRun
     }
 
     /// <summary>The consumer's next micro-batch: 1-6 messages from its partitions (from <paramref name="from"/> first), sometimes one twice.</summary>
-    private (List<BatchEvent> Events, List<PartitionPosition> Positions) NextEvents(ModelConsumer consumer, Random random, int from)
+    private (List<AppendEvent> Events, List<PartitionPosition> Positions) NextEvents(ModelConsumer consumer, Random random, int from)
     {
         var next = new Dictionary<int, long>(consumer.ReadFrom);
         var taken = new Dictionary<int, long>();
-        var events = new List<BatchEvent>();
+        var events = new List<AppendEvent>();
         int count = 1 + random.Next(6);
         for (int i = 0; i < count; i++)
         {
@@ -452,7 +452,7 @@ internal sealed class BatchStoreModelRun
         return (events, [.. taken.Select(t => new PartitionPosition(KafkaLog.Partition(t.Key), consumer.Recorded[t.Key], t.Value))]);
     }
 
-    private void Count(List<BatchEvent> events, HashSet<string> guard, AppendResult result)
+    private void Count(List<AppendEvent> events, HashSet<string> guard, AppendResult result)
     {
         _stats.Appends++;
         if (result.Refused)

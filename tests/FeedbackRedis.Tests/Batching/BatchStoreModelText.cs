@@ -9,7 +9,7 @@ internal static class ModelText
     public static string ShardList(List<int> shards, int mask) =>
         string.Join(",", shards.Where((_, i) => (mask & (1 << i)) != 0));
 
-    public static string Show(List<BatchEvent> events) => "[" + string.Join(" ", events.Select(e => $"{e.EventId}/{e.AgentId}")) + "]";
+    public static string Show(List<AppendEvent> events) => "[" + string.Join(" ", events.Select(e => $"{e.EventId}/{e.AgentId}")) + "]";
 
     public static string Show(List<PartitionPosition> positions) =>
         "[" + string.Join(" ", positions.Select(p => $"{p.Partition}:{p.Expected}->{p.Taken}")) + "]";

@@ -186,7 +186,7 @@ public sealed class RedisBatchStoreAppendTests
     {
         var time = new FakeTimeProvider(TestStores.Start);
         var store = TestStores.Create(o => { o.MaxOpenBatches = 3; o.BatchSize = 100; }, time);
-        var all = new List<BatchEvent>();
+        var all = new List<AppendEvent>();
         for (int a = 0; a < 5; a++)
         {
             var events = TestStores.Events($"agent-{a}", 2);
@@ -241,7 +241,7 @@ public sealed class RedisBatchStoreAppendTests
     public async Task Append_OversizedItem_IsRefusedWithItsSize()
     {
         var store = TestStores.Create(o => o.MaxItemBytes = 1024);
-        var big = new BatchEvent("e1", "agent-1", "\"" + new string('x', 2000) + "\"");
+        var big = new AppendEvent("e1", "agent-1", "\"" + new string('x', 2000) + "\"");
 
         var ex = await Assert.ThrowsAsync<InvalidBatchEventException>(() => store.AppendAsync([TestStores.Event("agent-1", "e0"), big]));
 

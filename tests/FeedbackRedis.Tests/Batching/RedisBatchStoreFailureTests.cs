@@ -90,7 +90,7 @@ public sealed class RedisBatchStoreFailureTests
         await server.ConfigSetAsync("maxmemory", used.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await server.ConfigSetAsync("maxmemory-policy", "noeviction");
 
-        var big = Enumerable.Range(0, 2000).Select(i => new BatchEvent($"big-{i}", "agent-1", "\"" + new string('x', 4000) + "\"")).ToList();
+        var big = Enumerable.Range(0, 2000).Select(i => new AppendEvent($"big-{i}", "agent-1", "\"" + new string('x', 4000) + "\"")).ToList();
         await Assert.ThrowsAsync<BatchStoreUnavailableException>(() => store.AppendAsync(big));
 
         await server.ConfigSetAsync("maxmemory", "0");

@@ -224,10 +224,10 @@ public sealed class RedisClusterReshardTests
         /// <summary>Appends micro-batches of 30 events over 100 agents, a quarter of them redeliveries, each retried until Redis takes it.</summary>
         public async Task AppendLoopAsync(int appender, Random random, CancellationToken stop)
         {
-            var mine = new List<BatchEvent>();
+            var mine = new List<AppendEvent>();
             while (!stop.IsCancellationRequested)
             {
-                var events = new List<BatchEvent>(30);
+                var events = new List<AppendEvent>(30);
                 for (int i = 0; i < 30; i++)
                 {
                     if (mine.Count > 0 && random.Next(4) == 0)

@@ -131,7 +131,7 @@ public sealed class FeedbackTracingFlusherTests
     private static string Parent(int i) => FeedbackTracing.TraceParentOf(FeedbackTracingTests.Context(i))!;
 
     /// <summary>An event of agent-1 as the consumer stores it, with the <c>traceparent</c> of context <paramref name="context"/> (none for null).</summary>
-    private static BatchEvent Event(int i, int? context)
+    private static AppendEvent Event(int i, int? context)
     {
         var item = JsonNode.Parse(TestFeedback.Item("agent-1", $"e-{i}"))!.AsObject();
         if (context is { } c)
@@ -139,6 +139,6 @@ public sealed class FeedbackTracingFlusherTests
             item["traceparent"] = Parent(c);
         }
 
-        return new BatchEvent($"e-{i}", "agent-1", item.ToJsonString());
+        return new AppendEvent($"e-{i}", "agent-1", item.ToJsonString());
     }
 }

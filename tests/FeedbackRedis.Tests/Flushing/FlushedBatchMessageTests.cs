@@ -226,7 +226,7 @@ public sealed class FlushedBatchMessageTests
     private static FeedbackBatch Batch(string batchId, int count, Func<int, string> agentOf, int attempt = 1)
     {
         var events = Enumerable.Range(0, count)
-            .Select(i => new BatchedEvent($"{i:D8}-0000-4000-8000-{i:D12}", agentOf(i), FeedbackType.Reply, null, TestStores.Start.AddMilliseconds(i), null, default, i))
+            .Select(i => new ClaimedEvent($"{i:D8}-0000-4000-8000-{i:D12}", agentOf(i), FeedbackType.Reply, null, TestStores.Start.AddMilliseconds(i), null, default, i))
             .ToList();
         return new FeedbackBatch(TestFeedback.Claimed(batchId, [], attempt), events);
     }

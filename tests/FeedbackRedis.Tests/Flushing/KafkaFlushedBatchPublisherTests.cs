@@ -143,7 +143,7 @@ public sealed class KafkaFlushedBatchPublisherTests
     private static FeedbackBatch Batch(string batchId, string agent, int count, int pad)
     {
         var events = Enumerable.Range(0, count)
-            .Select(i => new BatchedEvent($"ev-{i:D8}" + (i == count - 1 ? new string('p', pad) : ""), agent, FeedbackType.Reply, null, TestStores.Start, null, default, i))
+            .Select(i => new ClaimedEvent($"ev-{i:D8}" + (i == count - 1 ? new string('p', pad) : ""), agent, FeedbackType.Reply, null, TestStores.Start, null, default, i))
             .ToList();
         return new FeedbackBatch(TestFeedback.Claimed(batchId, []), events);
     }

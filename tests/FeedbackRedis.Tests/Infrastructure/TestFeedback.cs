@@ -26,11 +26,11 @@ public static class TestFeedback
             ["text"] = type == "reply" ? "thanks" : null,
         });
 
-    public static BatchEvent Event(string agentId, string eventId, string type = "reply", string? reaction = null, DateTimeOffset? occurredAt = null) =>
+    public static AppendEvent Event(string agentId, string eventId, string type = "reply", string? reaction = null, DateTimeOffset? occurredAt = null) =>
         new(eventId, agentId, Item(agentId, eventId, type, reaction, occurredAt));
 
     /// <summary><paramref name="count"/> events for one agent: even ones replies, odd ones "like" reactions.</summary>
-    public static List<BatchEvent> Events(string agentId, int count, int first = 0) =>
+    public static List<AppendEvent> Events(string agentId, int count, int first = 0) =>
         [.. Enumerable.Range(first, count).Select(i => i % 2 == 0
             ? Event(agentId, $"{agentId}-e{i}")
             : Event(agentId, $"{agentId}-e{i}", "reaction", "like"))];
@@ -46,7 +46,7 @@ public static class TestFeedback
             var root = JsonDocument.Parse(item).RootElement.Clone();
             string? reaction = root.TryGetProperty("reaction", out var r) ? r.GetString() : null;
             var type = root.GetProperty("type").GetString() == "reaction" ? FeedbackType.Reaction : FeedbackType.Reply;
-            return new BatchedEvent(
+            return new ClaimedEvent(
                 root.GetProperty("eventId").GetString()!, root.TryGetProperty("agentId", out var a) ? a.GetString()! : claim.AgentId!,
                 type, type == FeedbackType.Reaction ? reaction ?? StoredItem.UnknownReaction : null, null, null, root, i);
         }),

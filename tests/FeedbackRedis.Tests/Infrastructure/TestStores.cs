@@ -69,10 +69,10 @@ public static class TestStores
         return result;
     }
 
-    public static BatchEvent Event(string agentId, string eventId) =>
+    public static AppendEvent Event(string agentId, string eventId) =>
         new(eventId, agentId, JsonSerializer.Serialize(new { eventId, agentId, type = "reply" }));
 
-    public static List<BatchEvent> Events(string agentId, int count, int first = 0) =>
+    public static List<AppendEvent> Events(string agentId, int count, int first = 0) =>
         [.. Enumerable.Range(first, count).Select(i => Event(agentId, $"{agentId}-e{i}"))];
 
     public static string EventIdOf(string item) => JsonDocument.Parse(item).RootElement.GetProperty("eventId").GetString()!;

@@ -163,7 +163,7 @@ public sealed class AppendWindowTests
         Message = new Message<byte[]?, byte[]?> { Value = [] },
     })
     {
-        Classification = Classification.Accept(new BatchEvent($"e-{partition.Partition.Value}-{offset}", "agent-1", "{}")),
+        Classification = Classification.Accept(new AppendEvent($"e-{partition.Partition.Value}-{offset}", "agent-1", "{}")),
     };
 
     /// <summary>A store whose every call waits for the test to complete it.</summary>
@@ -173,9 +173,9 @@ public sealed class AppendWindowTests
 
         public List<IReadOnlyList<PartitionPosition>> Positions { get; } = [];
 
-        public List<IReadOnlyList<BatchEvent>> Events { get; } = [];
+        public List<IReadOnlyList<AppendEvent>> Events { get; } = [];
 
-        public Task<AppendResult> AppendAsync(IReadOnlyList<BatchEvent> events, IReadOnlyList<PartitionPosition> positions, CancellationToken cancellationToken)
+        public Task<AppendResult> AppendAsync(IReadOnlyList<AppendEvent> events, IReadOnlyList<PartitionPosition> positions, CancellationToken cancellationToken)
         {
             var call = new TaskCompletionSource<AppendResult>(TaskCreationOptions.RunContinuationsAsynchronously);
             Calls.Add(call);

@@ -75,7 +75,7 @@ public sealed class ClassificationPropertyTests
     private static Classification Classify(HostileMessage m) =>
         Classifier.Classify(new IncomingMessage(m.OnReplyTopic ? "fb.reply" : "fb.reaction", 3, 42, m.Value), ReceivedAt);
 
-    private static void CheckRoundTrip(FeedbackEvent sent, FeedbackRedis.Batching.BatchEvent appended)
+    private static void CheckRoundTrip(FeedbackEvent sent, FeedbackRedis.Batching.AppendEvent appended)
     {
         True(System.Text.Encoding.UTF8.GetByteCount(appended.Item) <= MaxItemBytes, "the item is within FEEDBACK_MAX_ITEM_BYTES");
         var batch = FeedbackBatch.Read(TestFeedback.Claimed($"{appended.AgentId}:1", [appended.Item]));

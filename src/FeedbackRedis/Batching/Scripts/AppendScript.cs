@@ -27,7 +27,7 @@ internal static class AppendScript
 
         public int Events => _singleIds.Count + _groupIds.Count;
 
-        public void Add(string member, List<BatchEvent> list, int from, int take)
+        public void Add(string member, List<AppendEvent> list, int from, int take)
         {
             if (take == 1)
             {

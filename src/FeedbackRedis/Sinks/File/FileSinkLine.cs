@@ -18,7 +18,7 @@ internal static class FileSinkLine
     /// Throws when the JSON writer cannot write the event (an item string with a lone surrogate escape, say), and may
     /// leave part of the line in <paramref name="buffer"/> then: write to a scratch buffer and copy whole lines.
     /// </remarks>
-    public static void Write(ArrayBufferWriter<byte> buffer, BatchedEvent e, FeedbackBatch batch, DateTimeOffset writtenAt)
+    public static void Write(ArrayBufferWriter<byte> buffer, ClaimedEvent e, FeedbackBatch batch, DateTimeOffset writtenAt)
     {
         using (var json = new Utf8JsonWriter(buffer))
         {

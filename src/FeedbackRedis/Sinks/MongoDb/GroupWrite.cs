@@ -53,7 +53,7 @@ internal sealed class GroupWrite(IReadOnlyList<FeedbackBatch> batches)
         _rejected.TryGetValue(batch.BatchId, out var items) && items.ContainsKey(itemIndex);
 
     /// <summary>The events of <paramref name="batch"/> that were not refused, in batch order.</summary>
-    public IEnumerable<BatchedEvent> Kept(FeedbackBatch batch) =>
+    public IEnumerable<ClaimedEvent> Kept(FeedbackBatch batch) =>
         _rejected.TryGetValue(batch.BatchId, out var items) ? batch.Events.Where(e => !items.ContainsKey(e.ItemIndex)) : batch.Events;
 
     /// <summary>The items of <paramref name="batch"/> refused so far, by item index.</summary>
@@ -74,7 +74,7 @@ internal sealed class GroupWrite(IReadOnlyList<FeedbackBatch> batches)
     public (int Failed, int Rejected) Charge(
         IEnumerable<BulkWriteError> errors,
         IReadOnlyList<FeedbackBatch> owners,
-        IReadOnlyList<BatchedEvent>? events,
+        IReadOnlyList<ClaimedEvent>? events,
         string step)
     {
         ArgumentNullException.ThrowIfNull(errors);

@@ -149,7 +149,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
     {
         var models = new List<WriteModel<BsonDocument>>();
         var owners = new List<FeedbackBatch>();
-        var events = new List<BatchedEvent>();
+        var events = new List<ClaimedEvent>();
         foreach (var batch in write.Live)
         {
             foreach (var e in batch.Events)
@@ -170,7 +170,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
     /// The event's upsert, or null when its document cannot be built (a value BSON cannot hold, or any other failure of
     /// this one event): then the item is refused with the reason, and the group goes on.
     /// </summary>
-    internal static UpdateOneModel<BsonDocument>? EventUpsertOrReject(GroupWrite write, FeedbackBatch batch, BatchedEvent e, DateTime now)
+    internal static UpdateOneModel<BsonDocument>? EventUpsertOrReject(GroupWrite write, FeedbackBatch batch, ClaimedEvent e, DateTime now)
     {
         try
         {
@@ -198,7 +198,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
         GroupWrite write,
         string step,
         CancellationToken cancellationToken,
-        List<BatchedEvent>? events = null)
+        List<ClaimedEvent>? events = null)
     {
         KeepLive(models, owners, write, events);
         if (models.Count == 0)
@@ -226,7 +226,7 @@ public sealed partial class MongoFeedbackSink : IFeedbackSink
     }
 
     /// <summary>Drops the operations of batches that failed in an earlier step.</summary>
-    private static void KeepLive(List<WriteModel<BsonDocument>> models, List<FeedbackBatch> owners, GroupWrite write, List<BatchedEvent>? events = null)
+    private static void KeepLive(List<WriteModel<BsonDocument>> models, List<FeedbackBatch> owners, GroupWrite write, List<ClaimedEvent>? events = null)
     {
         for (int i = models.Count - 1; i >= 0; i--)
         {

@@ -58,7 +58,7 @@ internal static class MongoWriteModels
     /// The event's document, without <c>_id</c>: every field of the item (event id as <c>_id</c> instead of
     /// <c>eventId</c>), times as BSON dates, and the batch that writes it first (<c>batchId</c>, <c>batchSealedAt</c>).
     /// </summary>
-    public static BsonDocument EventFields(BatchedEvent e, FeedbackBatch batch, DateTime writtenAt)
+    public static BsonDocument EventFields(ClaimedEvent e, FeedbackBatch batch, DateTime writtenAt)
     {
         var fields = JsonToBson.Document(e.Item);
         fields.Remove("_id");
@@ -83,7 +83,7 @@ internal static class MongoWriteModels
     /// there already (a replay, a re-flush, or the event redelivered in another batch) nothing changes, and
     /// <c>batchId</c> keeps naming the batch that wrote it first.
     /// </summary>
-    public static UpdateOneModel<BsonDocument> EventUpsert(BatchedEvent e, FeedbackBatch batch, DateTime writtenAt) =>
+    public static UpdateOneModel<BsonDocument> EventUpsert(ClaimedEvent e, FeedbackBatch batch, DateTime writtenAt) =>
         new(new BsonDocument("_id", e.EventId), new BsonDocument("$setOnInsert", EventFields(e, batch, writtenAt))) { IsUpsert = true };
 
     /// <summary>The events a group wrote, read back with the batch that wrote each first.</summary>
@@ -96,7 +96,7 @@ internal static class MongoWriteModels
     /// names another agent: an id two producers both used. The first stored stays; the later one is neither stored nor
     /// counted, and is reported.
     /// </summary>
-    public static IReadOnlyList<(BatchedEvent Event, string StoredAgentId)> IdConflicts(IEnumerable<BatchedEvent> kept, IReadOnlyDictionary<string, BsonDocument> stored)
+    public static IReadOnlyList<(ClaimedEvent Event, string StoredAgentId)> IdConflicts(IEnumerable<ClaimedEvent> kept, IReadOnlyDictionary<string, BsonDocument> stored)
     {
         ArgumentNullException.ThrowIfNull(kept);
         ArgumentNullException.ThrowIfNull(stored);
@@ -131,7 +131,7 @@ internal static class MongoWriteModels
     /// As <see cref="Contributions(FeedbackBatch, IReadOnlySet{string})"/>, over <paramref name="events"/> only: the
     /// sink passes a batch's events without the items it refused, so a refused item is never counted.
     /// </summary>
-    public static IReadOnlyList<AgentContribution> Contributions(IEnumerable<BatchedEvent> events, IReadOnlySet<string> ownedEventIds)
+    public static IReadOnlyList<AgentContribution> Contributions(IEnumerable<ClaimedEvent> events, IReadOnlySet<string> ownedEventIds)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(ownedEventIds);
@@ -265,10 +265,10 @@ internal static class MongoWriteModels
 
     /// <summary>
     /// An event document (read back with <see cref="OwnerCompletion.EventsProjection"/>) as the event it stores, for
-    /// <see cref="Contributions(IEnumerable{BatchedEvent}, IReadOnlySet{string})"/>: id, agent, type, reaction and times;
+    /// <see cref="Contributions(IEnumerable{ClaimedEvent}, IReadOnlySet{string})"/>: id, agent, type, reaction and times;
     /// null when the document lacks what counting needs (a hand edit).
     /// </summary>
-    public static BatchedEvent? EventOfDocument(BsonDocument document)
+    public static ClaimedEvent? EventOfDocument(BsonDocument document)
     {
         ArgumentNullException.ThrowIfNull(document);
         if (!document.TryGetValue("_id", out var id) || !id.IsString
@@ -281,7 +281,7 @@ internal static class MongoWriteModels
         bool reply = type.AsString == "reply";
         string? reaction = reply ? null
             : document.TryGetValue("reaction", out var r) && r.IsString ? r.AsString : StoredItem.UnknownReaction;
-        return new BatchedEvent(id.AsString, agent.AsString, reply ? FeedbackType.Reply : FeedbackType.Reaction, reaction, DateOf(document, "occurredAt"), DateOf(document, "receivedAt"), default);
+        return new ClaimedEvent(id.AsString, agent.AsString, reply ? FeedbackType.Reply : FeedbackType.Reaction, reaction, DateOf(document, "occurredAt"), DateOf(document, "receivedAt"), default);
     }
 
     /// <summary><c>{$add: [{$ifNull: [field, 0]}, amount]}</c>: what <c>$inc</c> does, inside a pipeline.</summary>

@@ -25,7 +25,7 @@ internal static class OwnerCompletion
     /// Whether each was already applied is for the read-back and the records to say.
     /// </summary>
     public static IReadOnlyList<OwnerShare> Candidates(
-        IEnumerable<(FeedbackBatch Batch, IEnumerable<BatchedEvent> Kept)> pending,
+        IEnumerable<(FeedbackBatch Batch, IEnumerable<ClaimedEvent> Kept)> pending,
         IReadOnlyDictionary<string, BsonDocument> firstWriters,
         IReadOnlySet<string> groupKeys,
         DateTime now,
@@ -85,7 +85,7 @@ internal static class OwnerCompletion
 
     /// <summary>
     /// Each share's contribution, counted from its owner's event documents exactly as the owner counts its own events
-    /// (<see cref="MongoWriteModels.Contributions(IEnumerable{BatchedEvent}, IReadOnlySet{string})"/>); a share with no
+    /// (<see cref="MongoWriteModels.Contributions(IEnumerable{ClaimedEvent}, IReadOnlySet{string})"/>); a share with no
     /// countable document is left out.
     /// </summary>
     public static IReadOnlyDictionary<OwnerShare, AgentContribution> Shares(IEnumerable<OwnerShare> shares, IEnumerable<BsonDocument> documents)
@@ -93,7 +93,7 @@ internal static class OwnerCompletion
         ArgumentNullException.ThrowIfNull(shares);
         ArgumentNullException.ThrowIfNull(documents);
         var byKey = shares.ToDictionary(s => (s.OwnerKey, s.AgentId));
-        var events = new Dictionary<OwnerShare, List<BatchedEvent>>();
+        var events = new Dictionary<OwnerShare, List<ClaimedEvent>>();
         foreach (var doc in documents)
         {
             if (MongoWriteModels.FirstWriterOf(doc) is { } owner

@@ -172,7 +172,7 @@ public sealed class FileFeedbackSinkTests
         // The item reader refuses such an item (it is quarantined before any sink sees it); a sink must still hold
         // its own against an event it cannot write, so the event is made by hand here.
         var read = Batch("agent-1:1", TestFeedback.Item("agent-1", "e-1"), TestFeedback.Item("agent-1", "e-3", "reaction", "like"));
-        var handMade = new BatchedEvent("e-2", "agent-1", FeedbackType.Reply, null, null, null, JsonDocument.Parse(unwritable).RootElement.Clone(), 1);
+        var handMade = new ClaimedEvent("e-2", "agent-1", FeedbackType.Reply, null, null, null, JsonDocument.Parse(unwritable).RootElement.Clone(), 1);
         var batch = read with { Events = [read.Events[0], handMade, read.Events[1] with { ItemIndex = 2 }] };
         var other = Batch("agent-2:1", TestFeedback.Item("agent-2", "e-4"));
         var expected = Assert.Catch(() =>

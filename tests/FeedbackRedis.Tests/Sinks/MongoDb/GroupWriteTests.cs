@@ -135,7 +135,7 @@ public sealed class GroupWriteTests
         Assert.That(new GroupWrite([A]).Results().Single(), Is.EqualTo(BatchWriteResult.Written(A.BatchId)));
 
     /// <summary>The event step's parallel lists: one operation per event, in group order.</summary>
-    private static (GroupWrite Write, List<FeedbackBatch> Owners, List<BatchedEvent> Events) EventStep(params FeedbackBatch[] batches) =>
+    private static (GroupWrite Write, List<FeedbackBatch> Owners, List<ClaimedEvent> Events) EventStep(params FeedbackBatch[] batches) =>
         (new GroupWrite(batches), [.. batches.SelectMany(b => b.Events.Select(_ => b))], [.. batches.SelectMany(b => b.Events)]);
 
     [Test]

@@ -276,7 +276,7 @@ public sealed class MongoWriteModelsTests
         var docs = batch.Events.Select(e => MongoWriteModels.EventFields(e, batch, Now).Add("_id", e.EventId)).ToList();
         var ids = batch.Events.Select(e => e.EventId).ToHashSet();
 
-        var fromDocs = MongoWriteModels.Contributions(docs.Select(MongoWriteModels.EventOfDocument).OfType<BatchedEvent>(), ids).Single();
+        var fromDocs = MongoWriteModels.Contributions(docs.Select(MongoWriteModels.EventOfDocument).OfType<ClaimedEvent>(), ids).Single();
         var fromItems = MongoWriteModels.Contributions(batch, ids).Single();
 
         Assert.Multiple(() =>

@@ -11,7 +11,7 @@ namespace FeedbackRedis.Items;
 /// <param name="ReceivedAt">When the consumer read it (<c>receivedAt</c>), if the item says.</param>
 /// <param name="Item">The whole item, as stored in Redis (a detached copy).</param>
 /// <param name="ItemIndex">The item's position in its claimed batch (what a sink names when it refuses one item).</param>
-public sealed record BatchedEvent(
+public sealed record ClaimedEvent(
     string EventId,
     string AgentId,
     FeedbackType Type,

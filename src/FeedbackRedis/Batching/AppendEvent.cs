@@ -5,4 +5,4 @@ namespace FeedbackRedis.Batching;
 /// <param name="EventId">The producer's <c>eventId</c>, else the Kafka coordinates <c>&lt;sourceId&gt;/topic/partition/offset</c> (<see cref="Items.EventIds"/>).</param>
 /// <param name="AgentId">The agent the feedback is about; validated by <see cref="AgentIds"/>.</param>
 /// <param name="Item">The JSON stored as the batch item, verbatim.</param>
-public sealed record BatchEvent(string EventId, string AgentId, string Item);
+public sealed record AppendEvent(string EventId, string AgentId, string Item);
