@@ -39,8 +39,8 @@ DEFAULT_CONFIG = {
     "FEEDBACK_BATCH_GRACE_MS": "0",
     "FEEDBACK_MAX_BATCHES": "10000",
     "FEEDBACK_BATCHING_MODE": "hybrid",
-    "FEEDBACK_GLOBAL_BATCH_SIZE": "20000",
-    "FEEDBACK_GLOBAL_SHARDS": "8",
+    "FEEDBACK_GLOBAL_TRIGGER": "20000",
+    "FEEDBACK_GLOBAL_LANES": "8",
     "FEEDBACK_LEASE_MS": "30000",
     "FEEDBACK_MAX_ATTEMPTS": "5",
     "FEEDBACK_MAX_ITEM_BYTES": "65536",
@@ -358,6 +358,16 @@ def test_config_changes(t, defaults):
         t.check("custom: pods roll when the configuration changes", lambda: (
             m.deployment("flusher")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
             != defaults.deployment("flusher")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]))
+
+    m = t.render("former-names", ["--set", "config.globalShards=4", "--set", "config.globalBatchSize=900"])
+    if m is not None:
+        t.check("former value names (globalShards, globalBatchSize) still set the renamed variables", lambda: subset({
+            "FEEDBACK_GLOBAL_LANES": "4", "FEEDBACK_GLOBAL_TRIGGER": "900"}, m.config())
+            and not {"FEEDBACK_GLOBAL_SHARDS", "FEEDBACK_GLOBAL_BATCH_SIZE"} & set(m.config()))
+    m = t.render("new-names", ["--set", "config.globalLanes=3", "--set", "config.globalTrigger=700"])
+    if m is not None:
+        t.check("renamed values (globalLanes, globalTrigger) set their variables",
+                lambda: subset({"FEEDBACK_GLOBAL_LANES": "3", "FEEDBACK_GLOBAL_TRIGGER": "700"}, m.config()))
 
     m = t.render("grace-explicit", ["--set", "shutdownTimeoutMs=25500", "--set", "terminationGracePeriodSeconds=26"])
     if m is not None:

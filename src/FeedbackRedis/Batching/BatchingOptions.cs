@@ -40,12 +40,12 @@ public sealed class BatchingOptions
 
     /// <summary>
     /// Hybrid mode: open events (all agents) at which the oldest open batches are combined into shared batches until half remain
-    /// (<c>FEEDBACK_GLOBAL_BATCH_SIZE</c>). In the cluster layout, per shard.
+    /// (<c>FEEDBACK_GLOBAL_TRIGGER</c>, formerly <c>FEEDBACK_GLOBAL_BATCH_SIZE</c>). In the cluster layout, per shard.
     /// </summary>
-    public int GlobalBatchSize { get; set; } = 20_000;
+    public int GlobalTrigger { get; set; } = 20_000;
 
-    /// <summary>Global mode: number of open lanes (<c>FEEDBACK_GLOBAL_SHARDS</c>).</summary>
-    public int GlobalShards { get; set; } = 8;
+    /// <summary>Global mode: number of open lanes (<c>FEEDBACK_GLOBAL_LANES</c>, formerly <c>FEEDBACK_GLOBAL_SHARDS</c>).</summary>
+    public int GlobalLanes { get; set; } = 8;
 
     /// <summary>How long a claim holds a batch (<c>FEEDBACK_LEASE_MS</c>).</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);

@@ -184,7 +184,7 @@ public sealed partial class RedisBatchStore
     }
 
     private string MemberFor(AppendEvent e) => _options.Mode == BatchingMode.Global
-        ? AgentIds.Lane((int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(e.EventId)) % (uint)_options.GlobalShards))
+        ? AgentIds.Lane((int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(e.EventId)) % (uint)_options.GlobalLanes))
         : e.AgentId;
 
     /// <summary>
@@ -225,7 +225,7 @@ public sealed partial class RedisBatchStore
     {
         int shards = Keys.ShardCount;
         long maxOpen = (_options.MaxOpenBatches + shards - 1) / shards;
-        long globalTrigger = _options.Mode == BatchingMode.Hybrid ? _options.GlobalBatchSize : 0;
+        long globalTrigger = _options.Mode == BatchingMode.Hybrid ? _options.GlobalTrigger : 0;
         return new(
             Keys.ShardPrefix(shard), now, _options.BatchSize, BatchTimeMs, maxOpen, globalTrigger, Keys.ShardLane(shard),
             _options.MaxBatchBytes, (long)_options.BatchGrace.TotalMilliseconds);

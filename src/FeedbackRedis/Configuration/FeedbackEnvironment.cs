@@ -25,20 +25,48 @@ public static class FeedbackEnvironment
         IReadOnlyDictionary<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        environment ??= Environment.GetEnvironmentVariables()
-            .Cast<DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
+        environment ??= ProcessEnvironment();
 
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var setting in FeedbackSettings.All)
         {
-            if (setting.Env is not null && environment.TryGetValue(setting.Env, out var raw) && raw is not null)
+            if (setting.Env is null)
             {
-                values[setting.Path] = Convert(setting, raw.Trim());
+                continue;
+            }
+
+            string? raw = Find(environment, setting.Env);
+            string? former = setting.FormerEnv is null ? null : Find(environment, setting.FormerEnv);
+            if (raw is not null && former is not null && !string.Equals(raw, former, StringComparison.Ordinal))
+            {
+                throw new FeedbackConfigurationException(
+                    $"{setting.Env}='{raw}' and its former name {setting.FormerEnv}='{former}' are both set, to different values; set only {setting.Env}.");
+            }
+
+            if (raw is not null)
+            {
+                values[setting.Path] = Convert(setting, setting.Env, raw);
+            }
+            else if (former is not null)
+            {
+                values[setting.Path] = Convert(setting, setting.FormerEnv!, former);
             }
         }
 
         return builder.AddInMemoryCollection(values);
+    }
+
+    /// <summary>
+    /// The renamed variables set under their former name in <paramref name="environment"/> (the process environment
+    /// when null): each still works for one release; the host logs a warning naming both.
+    /// </summary>
+    public static IReadOnlyList<(string Former, string Current)> FormerNamesUsed(IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        environment ??= ProcessEnvironment();
+        return FeedbackSettings.All
+            .Where(s => s.FormerEnv is not null && Find(environment, s.FormerEnv) is not null)
+            .Select(s => (s.FormerEnv!, s.Env!))
+            .ToList();
     }
 
     /// <summary>
@@ -76,28 +104,36 @@ public static class FeedbackEnvironment
     /// <summary>Names a configuration path for people: <c>FEEDBACK_BATCH_SIZE (Feedback:Batching:BatchSize)</c>.</summary>
     public static string Describe(string path) => FeedbackSettings.Find(path)?.Name ?? path;
 
-    private static string Convert(Setting setting, string raw)
+    private static Dictionary<string, string?> ProcessEnvironment() => Environment.GetEnvironmentVariables()
+        .Cast<DictionaryEntry>()
+        .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
+
+    private static string? Find(IReadOnlyDictionary<string, string?> environment, string name) =>
+        environment.TryGetValue(name, out var raw) && raw is not null ? raw.Trim() : null;
+
+    /// <summary>Type-checks <paramref name="raw"/>, read from the variable <paramref name="env"/> (the setting's name or its former one).</summary>
+    private static string Convert(Setting setting, string env, string raw)
     {
         switch (setting.Kind)
         {
             case SettingKind.Number:
                 if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out long number))
                 {
-                    throw new FeedbackConfigurationException($"{setting.Env}='{raw}' is not a whole number.");
+                    throw new FeedbackConfigurationException($"{env}='{raw}' is not a whole number.");
                 }
 
-                return Fits(setting, number) ? raw : throw OutOfRange(setting, raw);
+                return Fits(setting, number) ? raw : throw OutOfRange(setting, env, raw);
             case SettingKind.Choice when !IsChoice(setting, raw):
-                throw new FeedbackConfigurationException($"{setting.Env}='{raw}' is not one of: {setting.AllowedText}.");
+                throw new FeedbackConfigurationException($"{env}='{raw}' is not one of: {setting.AllowedText}.");
             case SettingKind.Duration:
                 if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out long ms))
                 {
-                    throw new FeedbackConfigurationException($"{setting.Env}='{raw}' is not a whole number of milliseconds.");
+                    throw new FeedbackConfigurationException($"{env}='{raw}' is not a whole number of milliseconds.");
                 }
 
                 return Fits(setting, ms)
                     ? TimeSpan.FromMilliseconds(ms).ToString("c", CultureInfo.InvariantCulture)
-                    : throw OutOfRange(setting, raw);
+                    : throw OutOfRange(setting, env, raw);
             default:
                 return raw;
         }
@@ -112,6 +148,6 @@ public static class FeedbackEnvironment
 
     private static bool IsChoice(Setting setting, string value) => setting.Choices.Contains(value, StringComparer.OrdinalIgnoreCase);
 
-    private static FeedbackConfigurationException OutOfRange(Setting setting, string raw) =>
-        new($"{setting.Env}='{raw}' is out of range; allowed: {setting.AllowedText}.");
+    private static FeedbackConfigurationException OutOfRange(Setting setting, string env, string raw) =>
+        new($"{env}='{raw}' is out of range; allowed: {setting.AllowedText}.");
 }

@@ -97,6 +97,15 @@ public sealed record Setting
 
     public PatternFit ChartPatternFit { get; init; }
 
+    /// <summary>
+    /// The environment variable's former name, still read for one release when the new one is not set (the host logs a
+    /// warning naming both); null when it was never renamed.
+    /// </summary>
+    public string? FormerEnv { get; init; }
+
+    /// <summary>The chart value's former name (<c>config.globalShards</c>), still honoured for one release; null if none.</summary>
+    public string? FormerChart { get; init; }
+
     /// <summary>Exists for the crash tests only.</summary>
     public bool TestHook { get; init; }
 

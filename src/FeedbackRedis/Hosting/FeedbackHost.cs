@@ -47,6 +47,7 @@ public static class FeedbackHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         // Registration order is start order: the eviction and persistence checks run before any role touches Redis.
+        builder.Services.AddHostedService<FormerNamesNotice>();
         builder.Services.AddHostedService<RedisStartupCheck>();
         builder.Services.AddBatchEngine();
         builder.Services.AddHostedService<StoreGaugeRefresher>();

@@ -20,7 +20,7 @@ public sealed class BatchPolicyTests
         o =>
         {
             o.Mode = mode;
-            o.GlobalShards = 1;
+            o.GlobalLanes = 1;
             o.BatchSize = 5;
             o.BatchTime = TimeSpan.FromSeconds(10);
             configure?.Invoke(o);
@@ -291,7 +291,7 @@ public sealed class BatchPolicyTests
     [Test]
     public async Task Hybrid_combined_batches_keep_the_earliest_openedAt_and_leave_no_side_state()
     {
-        var store = Store(BatchingMode.Hybrid, o => { o.BatchSize = 50; o.GlobalBatchSize = 6; o.BatchGrace = TimeSpan.FromSeconds(5); o.MaxBatchBytes = 100_000; });
+        var store = Store(BatchingMode.Hybrid, o => { o.BatchSize = 50; o.GlobalTrigger = 6; o.BatchGrace = TimeSpan.FromSeconds(5); o.MaxBatchBytes = 100_000; });
         await store.AppendAsync(TestStores.Events("early", 1));
         await Advance(TimeSpan.FromSeconds(4));
         await store.AppendAsync(TestStores.Events("late", 1));

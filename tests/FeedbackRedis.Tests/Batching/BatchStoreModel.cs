@@ -43,7 +43,7 @@ internal sealed class BatchStoreModel
 
     private long MaxOpenPerShard => (_options.MaxOpenBatches + Keys.ShardCount - 1) / Keys.ShardCount;
 
-    private long GlobalTrigger => _options.Mode == BatchingMode.Hybrid ? _options.GlobalBatchSize : 0;
+    private long GlobalTrigger => _options.Mode == BatchingMode.Hybrid ? _options.GlobalTrigger : 0;
 
     public BatchStoreModel Clone() => new(this);
 
@@ -53,7 +53,7 @@ internal sealed class BatchStoreModel
     public IEnumerable<ModelBatch> Batches => _shards.SelectMany(s => s.Sealed.Values);
 
     public string MemberFor(AppendEvent e) => _options.Mode == BatchingMode.Global
-        ? AgentIds.Lane((int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(e.EventId)) % (uint)_options.GlobalShards))
+        ? AgentIds.Lane((int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(e.EventId)) % (uint)_options.GlobalLanes))
         : e.AgentId;
 
     /// <summary>The shards an append of these events and positions sends a call to, in shard order.</summary>

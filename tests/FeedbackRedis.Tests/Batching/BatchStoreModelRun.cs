@@ -87,8 +87,8 @@ internal sealed class BatchStoreModelRun
             LeaseDuration = TimeSpan.FromSeconds(30),
             MaxAttempts = s.MaxAttempts,
             MaxOpenBatches = s.MaxOpenBatches,
-            GlobalBatchSize = s.GlobalBatchSize,
-            GlobalShards = s.GlobalShards,
+            GlobalTrigger = s.GlobalTrigger,
+            GlobalLanes = s.GlobalLanes,
         };
         var run = new BatchStoreModelRun(redis, connections, sequence, options, stats);
         await run.StartAsync();
@@ -207,7 +207,7 @@ internal sealed class BatchStoreModelRun
                 await CallAsync($"{flusher.Name} seal-due", () => flusher.Store.SealDueAsync(), (m, k) => m.SealDue(Now, 1000, k), _model.Keys.ShardCount, Show, Show);
                 break;
             case ModelOp.SealMember:
-                string member = _options.Mode == BatchingMode.Global ? FeedbackRedis.Items.AgentIds.Lane(draw.C % _options.GlobalShards) : $"agent-{draw.C % KafkaLog.Agents}";
+                string member = _options.Mode == BatchingMode.Global ? FeedbackRedis.Items.AgentIds.Lane(draw.C % _options.GlobalLanes) : $"agent-{draw.C % KafkaLog.Agents}";
                 await CallAsync($"{_operator.Name} seal {member}", () => _operator.Store.SealAsync(member), (m, k) => k == 0 ? null : m.Seal(member, Now), 1, Show, Show);
                 break;
             case ModelOp.Claim:

@@ -8,7 +8,7 @@ public sealed class BatchingModeTests
     [Test]
     public async Task GlobalMode_SpreadsEventsOverLanes_AndEachLaneSealsAtTheBatchSize()
     {
-        var store = TestStores.Create(o => { o.Mode = BatchingMode.Global; o.GlobalShards = 4; o.BatchSize = 1000; });
+        var store = TestStores.Create(o => { o.Mode = BatchingMode.Global; o.GlobalLanes = 4; o.BatchSize = 1000; });
         var events = Enumerable.Range(0, 400).Select(i => TestStores.Event($"agent-{i % 3}", $"ev-{i}")).ToList();
 
         var result = await store.AppendAsync(events);
@@ -19,7 +19,7 @@ public sealed class BatchingModeTests
         Assert.That(open.Sum(b => b.Size), Is.EqualTo(400));
         Assert.That(open.Select(b => b.Size), Is.All.InRange(50, 150), "event ids hash evenly over the lanes");
 
-        var small = TestStores.Create(o => { o.Mode = BatchingMode.Global; o.GlobalShards = 2; o.BatchSize = 10; });
+        var small = TestStores.Create(o => { o.Mode = BatchingMode.Global; o.GlobalLanes = 2; o.BatchSize = 10; });
         await small.AppendAsync(events.Take(100).ToList());
         var claimed = await small.ClaimAsync("f", 100, 100_000);
         Assert.That(claimed.Select(b => b.Items.Count), Is.All.EqualTo(10));
@@ -30,7 +30,7 @@ public sealed class BatchingModeTests
     [Test]
     public async Task GlobalMode_SameEventIdAlwaysLandsInTheSameLane_SoDuplicatesAreCaught()
     {
-        var store = TestStores.Create(o => { o.Mode = BatchingMode.Global; o.GlobalShards = 8; o.BatchSize = 1000; });
+        var store = TestStores.Create(o => { o.Mode = BatchingMode.Global; o.GlobalLanes = 8; o.BatchSize = 1000; });
         var events = Enumerable.Range(0, 50).Select(i => TestStores.Event("agent-1", $"ev-{i}")).ToList();
 
         await store.AppendAsync(events);
@@ -42,7 +42,7 @@ public sealed class BatchingModeTests
     [Test]
     public async Task HybridMode_WhenOpenEventsReachTheGlobalSize_CombinesTheOldestIntoOneBatchUntilHalfRemain()
     {
-        var store = TestStores.Create(o => { o.Mode = BatchingMode.Hybrid; o.BatchSize = 50; o.GlobalBatchSize = 20; });
+        var store = TestStores.Create(o => { o.Mode = BatchingMode.Hybrid; o.BatchSize = 50; o.GlobalTrigger = 20; });
         for (int a = 0; a < 6; a++)
         {
             var r = await store.AppendAsync(TestStores.Events($"small-{a}", 3));
@@ -76,7 +76,7 @@ public sealed class BatchingModeTests
     [Test]
     public async Task HybridMode_CombinedBatchesStayWithinTheBatchSize()
     {
-        var store = TestStores.Create(o => { o.Mode = BatchingMode.Hybrid; o.BatchSize = 5; o.GlobalBatchSize = 16; });
+        var store = TestStores.Create(o => { o.Mode = BatchingMode.Hybrid; o.BatchSize = 5; o.GlobalTrigger = 16; });
         for (int a = 0; a < 8; a++)
         {
             await store.AppendAsync(TestStores.Events($"small-{a}", 2));
@@ -94,7 +94,7 @@ public sealed class BatchingModeTests
     [Test]
     public async Task HybridMode_StillSealsABigAgentAtTheBatchSize()
     {
-        var store = TestStores.Create(o => { o.Mode = BatchingMode.Hybrid; o.BatchSize = 5; o.GlobalBatchSize = 1000; });
+        var store = TestStores.Create(o => { o.Mode = BatchingMode.Hybrid; o.BatchSize = 5; o.GlobalTrigger = 1000; });
 
         var result = await store.AppendAsync(TestStores.Events("big", 12));
 
@@ -106,7 +106,7 @@ public sealed class BatchingModeTests
     [Test]
     public async Task AgentMode_HasNoGlobalTrigger()
     {
-        var store = TestStores.Create(o => { o.Mode = BatchingMode.Agent; o.BatchSize = 50; o.GlobalBatchSize = 5; });
+        var store = TestStores.Create(o => { o.Mode = BatchingMode.Agent; o.BatchSize = 50; o.GlobalTrigger = 5; });
 
         var result = await store.AppendAsync([.. TestStores.Events("a", 4), .. TestStores.Events("b", 4)]);
 

@@ -27,7 +27,7 @@ public sealed class RedisBatchStoreConcurrencyTests
         {
             o.Mode = mode;
             o.BatchSize = 50;
-            o.GlobalBatchSize = 5_000;
+            o.GlobalTrigger = 5_000;
             o.MaxOpenBatches = 800;
             o.BatchTime = TimeSpan.FromMinutes(5);
             o.LeaseDuration = TimeSpan.FromHours(1); // the test advances the clock 5 minutes; no lease may expire

@@ -100,7 +100,7 @@ public sealed class RedisBatchStoreRecountTests
     {
         var time = new FakeTimeProvider(TestStores.Start);
         var store = TestStores.Create(
-            o => { o.Mode = mode; o.BatchSize = 4; o.GlobalShards = 3; o.GlobalBatchSize = 12; o.MaxOpenBatches = 6; o.MaxAttempts = 2; },
+            o => { o.Mode = mode; o.BatchSize = 4; o.GlobalLanes = 3; o.GlobalTrigger = 12; o.MaxOpenBatches = 6; o.MaxAttempts = 2; },
             time);
         var seen = new List<RecountResult>();
         async Task Check(string step)

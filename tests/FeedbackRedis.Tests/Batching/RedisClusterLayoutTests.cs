@@ -80,7 +80,7 @@ public sealed class RedisClusterLayoutTests
         await using var cluster = await RedisCluster.StartAsync();
         await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString);
         var store = TestStores.Create(
-            o => { o.RedisShards = 12; o.Mode = BatchingMode.Hybrid; o.BatchSize = 10; o.GlobalBatchSize = 8; o.MaxOpenBatches = 1000; },
+            o => { o.RedisShards = 12; o.Mode = BatchingMode.Hybrid; o.BatchSize = 10; o.GlobalTrigger = 8; o.MaxOpenBatches = 1000; },
             connection: connection);
         var events = Enumerable.Range(0, 120).SelectMany(a => TestStores.Events($"agent-{a}", 2)).ToList();
 

@@ -37,7 +37,7 @@ public sealed class RedisClusterReshardTests
             {
                 o.RedisShards = Shards;
                 o.Mode = mode;
-                o.GlobalBatchSize = 40; // hybrid: each shard's open events combine into lane batches at 40
+                o.GlobalTrigger = 40; // hybrid: each shard's open events combine into lane batches at 40
                 o.BatchSize = 8;
                 o.BatchTime = TimeSpan.FromMilliseconds(300);
                 o.Clock = ClockSource.Redis;

@@ -262,6 +262,17 @@ internal static partial class SettingsDocuments
                 json.WriteEndObject();
             }
 
+            // A renamed value's former key is still accepted for one release (the ConfigMap template lets it win when set).
+            foreach (var setting in FeedbackSettings.All.Where(s => s.FormerChart?.StartsWith("config.", StringComparison.Ordinal) == true))
+            {
+                json.WriteStartObject(setting.FormerChart!["config.".Length..]);
+                json.WriteString("type", "integer");
+                json.WriteString("description", $"Deprecated: the former name of {setting.Chart}, read for one more release.");
+                json.WriteNumber("minimum", setting.ChartMinimum);
+                json.WriteNumber("maximum", setting.Max);
+                json.WriteEndObject();
+            }
+
             json.WriteEndObject();
         }
 

@@ -159,7 +159,7 @@ public sealed partial class SettingsTableTests
     [Test]
     public void Every_FEEDBACK_name_the_source_mentions_is_in_the_table()
     {
-        var known = FeedbackSettings.All.Where(s => s.Env is not null).Select(s => s.Env!).ToHashSet(StringComparer.Ordinal);
+        var known = FeedbackSettings.All.SelectMany(s => new[] { s.Env, s.FormerEnv }).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var unknown = new SortedSet<string>(StringComparer.Ordinal);
         foreach (string file in Directory.EnumerateFiles(Path.Combine(Repository.Root, "src"), "*.cs", SearchOption.AllDirectories))
         {

@@ -150,7 +150,7 @@ public sealed class FlusherProcessTests
             o.Clock = ClockSource.Redis;
             o.Mode = BatchingMode.Hybrid;
             o.BatchSize = 50;
-            o.GlobalBatchSize = 20;
+            o.GlobalTrigger = 20;
             o.BatchTime = TimeSpan.FromSeconds(1);
         }, prefix: _store.Options.KeyPrefix);
         // The bad agent's batch is the oldest, so the global trigger combines it with others into a lane batch. Its item
@@ -164,7 +164,7 @@ public sealed class FlusherProcessTests
         }
 
         await using var flusher = ServiceProcess.Start("flusher", Environment(
-            ("FEEDBACK_BATCHING_MODE", "hybrid"), ("FEEDBACK_BATCH_SIZE", "50"), ("FEEDBACK_GLOBAL_BATCH_SIZE", "20"), ("FEEDBACK_BATCH_TIME_MS", "1000")));
+            ("FEEDBACK_BATCHING_MODE", "hybrid"), ("FEEDBACK_BATCH_SIZE", "50"), ("FEEDBACK_GLOBAL_TRIGGER", "20"), ("FEEDBACK_BATCH_TIME_MS", "1000")));
         await Eventually.WaitAsync(
             async () => (await FileSinkReader.ReadAsync(SinkPath)).DistinctEvents == good.Count && (await store.GetCountsAsync()).PendingEvents == 0,
             Startup,
