@@ -20,23 +20,17 @@ public enum ProxyFault
 /// exactly: armed, it cuts the next exchange of any connection either before the request reaches the server or after
 /// the server has answered. The client sees a dropped connection either way; only the proxy knows which it was.
 /// </summary>
-public sealed class FaultProxy : IAsyncDisposable
+public sealed class FaultProxy : LoopbackServer, IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _target;
-    private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _sockets = [];
-    private readonly Task _accepting;
     private int _armed;
 
     public FaultProxy(int targetPort)
     {
         _target = targetPort;
-        _listener.Start();
-        _accepting = AcceptAsync();
+        StartAccepting();
     }
-
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     /// <summary>Arms <paramref name="fault"/> for the next exchange of any connection.</summary>
     public void Arm(ProxyFault fault) => Volatile.Write(ref _armed, (int)fault);
@@ -44,23 +38,7 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>Disarms; true when the armed fault had not struck.</summary>
     public bool Disarm() => Interlocked.Exchange(ref _armed, (int)ProxyFault.None) != (int)ProxyFault.None;
 
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = RelayAsync(client);
-        }
-    }
+    protected override void Serve(TcpClient client) => _ = RelayAsync(client);
 
     private async Task RelayAsync(TcpClient client)
     {
@@ -74,7 +52,7 @@ public sealed class FaultProxy : IAsyncDisposable
 
         try
         {
-            await server.ConnectAsync(IPAddress.Loopback, _target, _stop.Token);
+            await server.ConnectAsync(IPAddress.Loopback, _target, Stopping.Token);
             var up = PumpAsync(client, server, ProxyFault.DropRequest);
             var down = PumpAsync(server, client, ProxyFault.DropReply);
             await Task.WhenAny(up, down);
@@ -105,13 +83,13 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             while (true)
             {
-                int read = await source.ReadAsync(buffer, _stop.Token);
+                int read = await source.ReadAsync(buffer, Stopping.Token);
                 if (read == 0 || Interlocked.CompareExchange(ref _armed, (int)ProxyFault.None, (int)fault) == (int)fault)
                 {
                     return;
                 }
 
-                await target.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                await target.WriteAsync(buffer.AsMemory(0, read), Stopping.Token);
             }
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
@@ -122,14 +100,12 @@ public sealed class FaultProxy : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        _listener.Stop();
+        await StopAcceptingAsync();
         lock (_sockets)
         {
             _sockets.ForEach(s => s.Close());
         }
 
-        await _accepting;
-        _stop.Dispose();
+        Stopping.Dispose();
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -14,22 +13,15 @@ namespace FeedbackRedis.Tests.Infrastructure;
 /// show which TLS settings reached librdkafka and what they made it do (verify the CA and host name, present its
 /// certificate). The librdkafka mock cluster has no TLS listener.
 /// </summary>
-public sealed class TlsProbeServer : IDisposable
+public sealed class TlsProbeServer : LoopbackServer, IDisposable
 {
-    private readonly TcpListener _listener;
     private readonly X509Certificate2 _certificate;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _accepting;
 
     private TlsProbeServer(X509Certificate2 certificate)
     {
         _certificate = certificate;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        _accepting = AcceptAsync();
+        StartAccepting();
     }
-
-    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     /// <summary>Subjects of the client certificates of completed handshakes ("(none)" when the client sent none).</summary>
     public ConcurrentQueue<string> Handshakes { get; } = new();
@@ -64,37 +56,14 @@ public sealed class TlsProbeServer : IDisposable
 
     public void Dispose()
     {
-        _stop.Cancel();
-        _listener.Stop();
-        try
-        {
-            _accepting.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-            // stopped
-        }
-
-        _stop.Dispose();
+        StopAcceptingAsync().Wait(TimeSpan.FromSeconds(5));
+        Stopping.Dispose();
     }
 
-    private async Task AcceptAsync()
+    protected override void Serve(TcpClient client)
     {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            Interlocked.Increment(ref _connections);
-            _ = HandshakeAsync(client);
-        }
+        Interlocked.Increment(ref _connections);
+        _ = HandshakeAsync(client);
     }
 
     private async Task HandshakeAsync(TcpClient client)
@@ -105,7 +74,7 @@ public sealed class TlsProbeServer : IDisposable
             await using var tls = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Stopping.Token);
                 timeout.CancelAfter(TimeSpan.FromSeconds(10));
                 await tls.AuthenticateAsServerAsync(
                     new SslServerAuthenticationOptions
