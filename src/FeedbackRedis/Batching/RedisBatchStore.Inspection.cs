@@ -9,59 +9,53 @@ public sealed partial class RedisBatchStore
     {
         var now = await GetNowAsync(cancellationToken);
         long nowMs = now.ToUnixTimeMilliseconds();
-        long open = 0, ready = 0, inflight = 0, dead = 0, openEvents = 0, pending = 0, due = 0, guarded = 0, policies = 0;
-        long? oldestOpened = null;
-        for (int shard = 0; shard < Keys.ShardCount; shard++)
+        var shards = await ForEachShardAsync(shard => ShardCountsAsync(shard, nowMs));
+        return new StoreCounts(
+            shards.Sum(c => c.Open), shards.Sum(c => c.Ready), shards.Sum(c => c.InFlight), shards.Sum(c => c.Dead),
+            shards.Sum(c => c.OpenEvents), shards.Sum(c => c.Pending), shards.Sum(c => c.Guarded), shards.Sum(c => c.Due),
+            shards.Min(c => c.OldestOpened) is { } o ? ScriptValues.FromMs(o) : null, now)
         {
-            var counts = await RunAsync("counts", async () =>
+            PolicyOverrides = shards.Sum(c => c.Policies),
+        };
+    }
+
+    private sealed record ShardCounts(
+        long Open, long Ready, long InFlight, long Dead, long Due, long Guarded, long Policies, long OpenEvents, long Pending, long? OldestOpened);
+
+    /// <summary>One shard's counts, in one pipelined batch (and one more read for the oldest open batch's openedAt).</summary>
+    private Task<ShardCounts> ShardCountsAsync(int shard, long nowMs) =>
+        RunAsync("counts", async () =>
+        {
+            var batch = _db.CreateBatch();
+            var tasks = new Task<long>[]
             {
-                var batch = _db.CreateBatch();
-                var tasks = new Task<long>[]
-                {
-                    batch.SortedSetLengthAsync(Keys.Deadlines(shard)),
-                    batch.SortedSetLengthAsync(Keys.Ready(shard)),
-                    batch.SortedSetLengthAsync(Keys.Inflight(shard)),
-                    batch.SortedSetLengthAsync(Keys.Dead(shard)),
-                    batch.SortedSetLengthAsync(Keys.Deadlines(shard), double.NegativeInfinity, nowMs),
-                    batch.SetLengthAsync(Keys.Guard(shard)),
-                    batch.HashLengthAsync(Keys.Policy(shard)),
-                };
-                var openEventsTask = batch.StringGetAsync(Keys.OpenEvents(shard));
-                var pendingTask = batch.StringGetAsync(Keys.Pending(shard));
-                var oldestTask = batch.SortedSetRangeByRankWithScoresAsync(Keys.Deadlines(shard), 0, 0);
-                batch.Execute();
-                await Task.WhenAll(tasks);
-                return (tasks, await openEventsTask, await pendingTask, await oldestTask);
-            });
-            open += counts.tasks[0].Result;
-            ready += counts.tasks[1].Result;
-            inflight += counts.tasks[2].Result;
-            dead += counts.tasks[3].Result;
-            due += counts.tasks[4].Result;
-            guarded += counts.tasks[5].Result;
-            policies += counts.tasks[6].Result;
-            openEvents += ScriptValues.ParseLong(counts.Item2);
-            pending += ScriptValues.ParseLong(counts.Item3);
-            if (counts.Item4.Length == 1)
+                batch.SortedSetLengthAsync(Keys.Deadlines(shard)),
+                batch.SortedSetLengthAsync(Keys.Ready(shard)),
+                batch.SortedSetLengthAsync(Keys.Inflight(shard)),
+                batch.SortedSetLengthAsync(Keys.Dead(shard)),
+                batch.SortedSetLengthAsync(Keys.Deadlines(shard), double.NegativeInfinity, nowMs),
+                batch.SetLengthAsync(Keys.Guard(shard)),
+                batch.HashLengthAsync(Keys.Policy(shard)),
+            };
+            var openEventsTask = batch.StringGetAsync(Keys.OpenEvents(shard));
+            var pendingTask = batch.StringGetAsync(Keys.Pending(shard));
+            var oldestTask = batch.SortedSetRangeByRankWithScoresAsync(Keys.Deadlines(shard), 0, 0);
+            batch.Execute();
+            long[] lengths = await Task.WhenAll(tasks);
+            var oldest = await oldestTask;
+            long? oldestOpened = null;
+            if (oldest.Length == 1)
             {
                 // The member with the earliest deadline; with grace or per-agent times its openedAt is in P:opened (and
                 // another member may have opened earlier: the gauge is then a lower bound, see docs/ARCHITECTURE.md).
-                var first = counts.Item4[0];
-                var stored = await RunAsync("counts", () => _db.HashGetAsync(Keys.Opened(shard), first.Element));
-                long opened = StoredOpenedAt(stored) ?? ((long)first.Score - BatchTimeMs);
-                if (oldestOpened is null || opened < oldestOpened)
-                {
-                    oldestOpened = opened;
-                }
+                var stored = await _db.HashGetAsync(Keys.Opened(shard), oldest[0].Element);
+                oldestOpened = StoredOpenedAt(stored) ?? ((long)oldest[0].Score - BatchTimeMs);
             }
-        }
 
-        return new StoreCounts(
-            open, ready, inflight, dead, openEvents, pending, guarded, due, oldestOpened is { } o ? ScriptValues.FromMs(o) : null, now)
-        {
-            PolicyOverrides = policies,
-        };
-    }
+            return new ShardCounts(
+                lengths[0], lengths[1], lengths[2], lengths[3], lengths[4], lengths[5], lengths[6],
+                ScriptValues.ParseLong(await openEventsTask), ScriptValues.ParseLong(await pendingTask), oldestOpened);
+        });
 
     /// <summary>Open batches, oldest first (by deadline), at most <paramref name="limit"/> per shard. Read-only.</summary>
     public async Task<IReadOnlyList<BatchSummary>> ListOpenAsync(int limit, CancellationToken cancellationToken = default)

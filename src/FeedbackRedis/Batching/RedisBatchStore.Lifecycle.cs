@@ -13,13 +13,9 @@ public sealed partial class RedisBatchStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         cancellationToken.ThrowIfCancellationRequested();
-        int sealedCount = 0;
-        for (int shard = 0; shard < Keys.ShardCount; shard++)
-        {
-            sealedCount += SealDueScript.Parse(await EvalAsync(SealDueScript.Build(Keys, shard, NowArg(), BatchTimeMs, limit)));
-        }
-
-        return sealedCount;
+        var sealedPerShard = await ForEachShardAsync(async shard =>
+            SealDueScript.Parse(await EvalAsync(SealDueScript.Build(Keys, shard, NowArg(), BatchTimeMs, limit))));
+        return sealedPerShard.Sum();
     }
 
     /// <summary>Seals one agent's open batch now (trigger <c>manual</c>).</summary>
@@ -80,13 +76,9 @@ public sealed partial class RedisBatchStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         cancellationToken.ThrowIfCancellationRequested();
-        int handled = 0;
-        for (int shard = 0; shard < Keys.ShardCount; shard++)
-        {
-            handled += ReclaimScript.Parse(await EvalAsync(ReclaimScript.Build(Keys, shard, NowArg(), _options.MaxAttempts, limit)));
-        }
-
-        return handled;
+        var handledPerShard = await ForEachShardAsync(async shard =>
+            ReclaimScript.Parse(await EvalAsync(ReclaimScript.Build(Keys, shard, NowArg(), _options.MaxAttempts, limit))));
+        return handledPerShard.Sum();
     }
 
     /// <summary>
