@@ -45,6 +45,7 @@ if [ "${1:-}" = growth ]; then
     rm -rf "$dir"
   }
   trap stop_all EXIT
+  trap 'exit 143' INT TERM
   port=$(free_port)
   # DEBUG is allowed from loopback only, for DEBUG OBJECT (quicklist nodes of a list) in the report.
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no --maxmemory-policy noeviction \
