@@ -10,7 +10,8 @@ namespace FeedbackRedis.Benchmarks;
 /// <c>--partitions N</c> every call also records the Kafka offsets of N partitions, as the consumer's appends do. The
 /// batch-policy features, each off by default: <c>--max-bytes N</c> (FEEDBACK_BATCH_MAX_BYTES), <c>--grace-ms N</c>
 /// (FEEDBACK_BATCH_GRACE_MS), <c>--policies N</c> (agents agent-0 .. agent-N-1 get a policy of batch size 50, the global
-/// size, so only the cost of reading policies is measured).
+/// size, so only the cost of reading policies is measured). <c>--id-tag T</c> puts T into every event id (loads that must
+/// not share ids).
 /// </summary>
 internal sealed class AppendLoad : IDisposable
 {

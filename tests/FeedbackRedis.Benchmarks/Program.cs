@@ -15,7 +15,17 @@ using FeedbackRedis.Benchmarks.Consumer;
 // consumer-bare ...      one bare consumer process, started by the "consumer" mode
 // consumer-stages ...    classification and Redis append measured alone, in this process
 // anything else          BenchmarkDotNet's switcher (e.g. --filter *Append*, with FEEDBACK_BENCH_REDIS=HOST:PORT)
-return args.FirstOrDefault() switch
+try
+{
+    return await RunAsync(args);
+}
+catch (ArgumentException ex) when (ex.GetType() == typeof(ArgumentException))
+{
+    Console.Error.WriteLine($"error: {ex.Message}"); // a bad --name value: say which, no stack trace
+    return 2;
+}
+
+static async Task<int> RunAsync(string[] args) => args.FirstOrDefault() switch
 {
     "append" => await AppendThroughput.RunAsync(BenchArgs.Parse(args[1..])),
     "cycle" => await FullCycle.RunAsync(BenchArgs.Parse(args[1..])),
