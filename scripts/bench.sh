@@ -6,9 +6,97 @@
 # (append, seal, claim, ack), then Redis memory per pending event. Prints each figure and its ratios. Bounded: about 2 minutes on a 2-core machine.
 # Usage: scripts/bench.sh [--events N] [--item-bytes N] [--bdn]   (items default to 200 bytes, the issue's size;
 #        --bdn also runs the BenchmarkDotNet suite)
+#
+# scripts/bench.sh growth [--quick] [--cluster] [--parts LIST] [--repeat N] [--events N] [--max-agents N] [--out FILE]
+#   Cost growth curves (docs/BENCHMARKS.md, "Cost growth"): append and whole-cycle throughput, server time and Redis memory
+#   per event for 10^2..10^6 agents and batch sizes 10/50/500, a backlog near the high-water mark, the due scan and claim
+#   against 10^2..10^6 open batches, and the cluster key layout's per-shard calls; --cluster also starts a 3-master
+#   Redis Cluster on loopback and runs the layout on it. Each point is repeated (default 3) and bounded in count and
+#   time; about 10-25 minutes on a loaded 2-core machine (--quick: a smoke run of a minute or two). The report is
+#   markdown on standard output (and in FILE with --out).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$REPO_ROOT"
+
+if [ "${1:-}" = growth ]; then
+  shift
+  growth_args=(); cluster=false; out=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --quick) growth_args+=(--events 20000 --repeat 1 --max-agents 10000 --backlog 50000 --backlog-events 10000 --scan-batches 2000); shift ;;
+      --cluster) cluster=true; shift ;;
+      --parts|--repeat|--events|--max-agents|--backlog|--backlog-events|--scan-batches|--item-bytes|--point-timeout-s)
+        [ $# -ge 2 ] || { echo "error: $1 needs a value" >&2; exit 2; }
+        growth_args+=("$1" "$2"); shift 2 ;;
+      --out) [ $# -ge 2 ] || { echo "error: --out needs a file" >&2; exit 2; }; out="$2"; shift 2 ;;
+      *) echo "usage: scripts/bench.sh growth [--quick] [--cluster] [--parts LIST] [--repeat N] [--events N] [--max-agents N] [--backlog N] [--backlog-events N] [--scan-batches N] [--item-bytes N] [--point-timeout-s N] [--out FILE]" >&2; exit 2 ;;
+    esac
+  done
+  ensure_dotnet
+  ensure_command redis-server redis-server
+  ensure_command redis-cli redis-tools
+  ensure_command python3 python3
+  dir=$(mktemp -d)
+  pids=()
+  # Every process this mode starts is stopped by its PID (the standalone server and the cluster's masters).
+  stop_all() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; done
+    rm -rf "$dir"
+  }
+  trap stop_all EXIT
+  trap 'exit 143' INT TERM
+  port=$(free_port)
+  # DEBUG is allowed from loopback only, for DEBUG OBJECT (quicklist nodes of a list) in the report.
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no --maxmemory-policy noeviction \
+    --enable-debug-command local --daemonize yes --logfile "$dir/redis.log" --pidfile "$dir/redis.pid"
+  until [ -s "$dir/redis.pid" ] && redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
+  pids+=("$(cat "$dir/redis.pid")")
+  if $cluster; then
+    # Three masters on loopback, each on a port whose cluster bus port (+10000) is free too.
+    cluster_ports=$(python3 -c '
+import random, socket
+def free(p):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+ports = []
+while len(ports) < 3:
+    p = random.randint(20000, 29999)
+    if p not in ports and free(p) and free(p + 10000):
+        ports.append(p)
+print(" ".join(map(str, ports)))')
+    endpoints=""
+    for p in $cluster_ports; do
+      mkdir -p "$dir/node-$p"
+      redis-server --port "$p" --bind 127.0.0.1 --dir "$dir/node-$p" --cluster-enabled yes --cluster-config-file nodes.conf \
+        --save '' --appendonly no --maxmemory-policy noeviction --daemonize yes --logfile "$dir/node-$p/redis.log" --pidfile "$dir/node-$p/redis.pid"
+      until [ -s "$dir/node-$p/redis.pid" ] && redis-cli -p "$p" ping >/dev/null 2>&1; do sleep 0.1; done
+      pids+=("$(cat "$dir/node-$p/redis.pid")")
+      endpoints="${endpoints:+$endpoints,}127.0.0.1:$p"
+    done
+    # shellcheck disable=SC2086
+    redis-cli --cluster create $(for p in $cluster_ports; do printf '127.0.0.1:%s ' "$p"; done) --cluster-replicas 0 --cluster-yes >"$dir/cluster-create.log" 2>&1 \
+      || { cat "$dir/cluster-create.log" >&2; exit 1; }
+    for p in $cluster_ports; do
+      for _ in $(seq 300); do redis-cli -p "$p" cluster info 2>/dev/null | grep -q 'cluster_state:ok' && break; sleep 0.1; done
+      redis-cli -p "$p" cluster info | grep -q 'cluster_state:ok' || { echo "error: cluster node $p never reported cluster_state:ok" >&2; exit 1; }
+    done
+    growth_args+=(--cluster "$endpoints")
+  fi
+  log "build (Release)"
+  dotnet build tests/FeedbackRedis.Benchmarks -c Release --nologo -v quiet -clp:ErrorsOnly
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC'); load $(cut -d' ' -f1-3 /proc/loadavg)"
+  run=(dotnet tests/FeedbackRedis.Benchmarks/bin/Release/net10.0/FeedbackRedis.Benchmarks.dll growth --redis "127.0.0.1:$port" "${growth_args[@]}")
+  if [ -n "$out" ]; then "${run[@]}" | tee "$out"; else "${run[@]}"; fi
+  echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 
 events=1000000
 item_bytes=200

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FeedbackRedis.Batching;
 using StackExchange.Redis;
 
@@ -9,7 +10,8 @@ namespace FeedbackRedis.Benchmarks;
 /// <c>--partitions N</c> every call also records the Kafka offsets of N partitions, as the consumer's appends do. The
 /// batch-policy features, each off by default: <c>--max-bytes N</c> (FEEDBACK_BATCH_MAX_BYTES), <c>--grace-ms N</c>
 /// (FEEDBACK_BATCH_GRACE_MS), <c>--policies N</c> (agents agent-0 .. agent-N-1 get a policy of batch size 50, the global
-/// size, so only the cost of reading policies is measured).
+/// size, so only the cost of reading policies is measured). <c>--id-tag T</c> puts T into every event id (loads that must
+/// not share ids).
 /// </summary>
 internal sealed class AppendLoad : IDisposable
 {
@@ -55,14 +57,22 @@ internal sealed class AppendLoad : IDisposable
         int maxBytes = args.Number("max-bytes", 0, 0, 268_435_456);
         int graceMs = args.Number("grace-ms", 0, 0, 86_400_000);
         int policies = args.Number("policies", 0, 0, 1_000_000);
+        int batchSize = args.Number("batch-size", 50, 1, 100_000);
+        int shards = args.Number("shards", 0, 0, 1_024);
+        if (!Enum.TryParse<BatchingMode>(mode, ignoreCase: true, out var batchingMode) || !Enum.IsDefined(batchingMode))
+        {
+            throw new ArgumentException($"--mode must be agent, global or hybrid; got '{mode}'");
+        }
 
-        var events = BenchEvents.Make(count, agents, itemBytes);
+        var events = BenchEvents.Make(count, agents, itemBytes, idTag: args.Text("id-tag", ""));
         var redis = BenchEvents.Connect(endpoint);
-        await redis.GetServers()[0].FlushDatabaseAsync();
+        await RedisStats.FlushAsync(redis);
         var store = BenchEvents.Store(redis, new BatchingOptions
         {
             KeyPrefix = "bench",
-            Mode = Enum.Parse<BatchingMode>(mode, ignoreCase: true),
+            Mode = batchingMode,
+            BatchSize = batchSize,
+            RedisShards = shards,
             MaxOpenBatches = 10_000_000,
             BatchTime = batchTime,
             MaxBatchBytes = maxBytes,
@@ -76,15 +86,33 @@ internal sealed class AppendLoad : IDisposable
         return new AppendLoad(redis, store, events, agents, concurrency, chunk, mode, partitions);
     }
 
+    /// <summary>Seconds the last <see cref="AppendAllAsync()"/> took, from its start to its last call's reply.</summary>
+    public double LastAppendSeconds { get; private set; }
+
     /// <summary>Every event appended by the callers, as consumers append their micro-batches.</summary>
-    public Task AppendAllAsync()
+    public async Task AppendAllAsync()
     {
         int next = 0;
-        return Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
+        long start = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
         {
             while (Interlocked.Add(ref next, Chunk) - Chunk is var from && from < Events.Length)
             {
                 await Store.AppendAsync(new ArraySegment<AppendEvent>(Events, from, Math.Min(Chunk, Events.Length - from)), PositionsAt(from));
+            }
+        })));
+        LastAppendSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    /// <summary><paramref name="events"/> appended by <paramref name="concurrency"/> callers in calls of <paramref name="chunk"/> (no offsets).</summary>
+    public static Task AppendAllAsync(RedisBatchStore store, AppendEvent[] events, int concurrency, int chunk)
+    {
+        int next = 0;
+        return Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Add(ref next, chunk) - chunk is var from && from < events.Length)
+            {
+                await store.AppendAsync(new ArraySegment<AppendEvent>(events, from, Math.Min(chunk, events.Length - from)));
             }
         })));
     }

@@ -21,6 +21,10 @@ internal sealed class BenchArgs(Dictionary<string, string> values)
         return new BenchArgs(values);
     }
 
+    /// <summary>Arguments built in code (the growth grid's points), checked as if they came from the command line.</summary>
+    public static BenchArgs Of(params (string Name, object Value)[] pairs) =>
+        new(pairs.ToDictionary(p => p.Name, p => Convert.ToString(p.Value, CultureInfo.InvariantCulture) ?? "", StringComparer.Ordinal));
+
     public string Text(string name, string fallback) => values.GetValueOrDefault(name, fallback);
 
     public int Number(string name, int fallback, int min, int max)
