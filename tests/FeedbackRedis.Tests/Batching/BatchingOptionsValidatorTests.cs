@@ -8,7 +8,7 @@ public sealed class BatchingOptionsValidatorTests
     private static readonly BatchingOptionsValidator Validator = new();
 
     [Test]
-    public void The_defaults_are_valid_and_wait_for_no_replica()
+    public void Defaults_AreValid_AndWaitForNoReplica()
     {
         var defaults = new BatchingOptions();
 
@@ -22,14 +22,14 @@ public sealed class BatchingOptionsValidatorTests
 
     [TestCase(0)]
     [TestCase(16)]
-    public void Wait_replicas_at_the_ends_of_its_range_is_valid(int replicas)
+    public void WaitReplicas_AtTheEndsOfItsRange_IsValid(int replicas)
     {
         Assert.That(Validator.Validate(null, new BatchingOptions { WaitReplicas = replicas }).Succeeded, Is.True);
     }
 
     [TestCase(-1, "FEEDBACK_REDIS_WAIT_REPLICAS (Feedback:Batching:WaitReplicas) is -1; allowed: 0 to 16.")]
     [TestCase(17, "FEEDBACK_REDIS_WAIT_REPLICAS (Feedback:Batching:WaitReplicas) is 17; allowed: 0 to 16.")]
-    public void Wait_replicas_out_of_range_names_the_variable_value_and_range(int replicas, string expected)
+    public void WaitReplicas_OutOfRange_NamesTheVariableValueAndRange(int replicas, string expected)
     {
         var result = Validator.Validate(null, new BatchingOptions { WaitReplicas = replicas });
 
@@ -38,14 +38,14 @@ public sealed class BatchingOptionsValidatorTests
 
     [TestCase(10)]
     [TestCase(60_000)]
-    public void Wait_timeout_at_the_ends_of_its_range_is_valid(int ms)
+    public void WaitTimeout_AtTheEndsOfItsRange_IsValid(int ms)
     {
         Assert.That(Validator.Validate(null, new BatchingOptions { WaitTimeout = TimeSpan.FromMilliseconds(ms) }).Succeeded, Is.True);
     }
 
     [TestCase(9, "FEEDBACK_REDIS_WAIT_TIMEOUT_MS (Feedback:Batching:WaitTimeout) is 9 ms; allowed: 10 ms to 60,000 ms.")]
     [TestCase(60_001, "FEEDBACK_REDIS_WAIT_TIMEOUT_MS (Feedback:Batching:WaitTimeout) is 60001 ms; allowed: 10 ms to 60,000 ms.")]
-    public void Wait_timeout_out_of_range_names_the_variable_value_and_range(int ms, string expected)
+    public void WaitTimeout_OutOfRange_NamesTheVariableValueAndRange(int ms, string expected)
     {
         var result = Validator.Validate(null, new BatchingOptions { WaitTimeout = TimeSpan.FromMilliseconds(ms) });
 

@@ -142,7 +142,7 @@ public sealed class RedisBatchStoreAppendTests
     }
 
     [Test]
-    public async Task Append_DuplicateWhileItsBatchIsSealedOrInFlight_IsSkipped_AndAfterTheAck_StartsANewBatch()
+    public async Task Append_DuplicateWhileItsBatchIsSealedOrInFlight_IsSkipped_AfterTheAckStartsANewBatch()
     {
         // Documented behaviour: the guard holds an id from its append until its batch is acked; after that the
         // sink's idempotent upsert absorbs a late duplicate.

@@ -170,7 +170,7 @@ public sealed class RedisBatchStoreLifecycleTests
     }
 
     [Test]
-    public async Task Release_Dead_ParksAtOnce_AndReturn_GivesTheAttemptBack()
+    public async Task Release_Dead_ParksAtOnce_AndReturnGivesTheAttemptBack()
     {
         var store = TestStores.Create(o => o.BatchSize = 1);
         await store.AppendAsync([TestStores.Event("agent-1", "a"), TestStores.Event("agent-2", "b")]);

@@ -15,7 +15,7 @@ public sealed class RedisBatchStoreOffsetsTests
     private static readonly KafkaPartition P1 = new("feedback.reaction.received", 1);
 
     [Test]
-    public async Task An_append_records_each_partition_s_highest_offset_and_never_lowers_it()
+    public async Task Append_RecordsEachPartitionsHighestOffset_AndNeverLowersIt()
     {
         var store = TestStores.Create();
         await store.AppendAsync(TestStores.Events("agent-1", 3), [new(P0, -1, 41), new(P1, -1, 7)]);
@@ -32,7 +32,7 @@ public sealed class RedisBatchStoreOffsetsTests
     }
 
     [Test]
-    public async Task An_append_of_no_events_records_only_the_offsets()
+    public async Task Append_OfNoEvents_RecordsOnlyTheOffsets()
     {
         var store = TestStores.Create();
         var result = await store.AppendAsync([], [new(P0, -1, 99)]);
@@ -46,7 +46,7 @@ public sealed class RedisBatchStoreOffsetsTests
     }
 
     [Test]
-    public async Task An_append_expecting_more_than_Redis_holds_is_refused_whole_and_names_the_partition_and_its_record()
+    public async Task Append_ExpectingMoreThanRedisHolds_IsRefusedWholeNamingThePartitionAndItsRecord()
     {
         var store = TestStores.Create();
         await store.AppendAsync(TestStores.Events("agent-1", 2), [new(P0, -1, 10), new(P1, -1, 5)]);
@@ -68,7 +68,7 @@ public sealed class RedisBatchStoreOffsetsTests
     }
 
     [Test]
-    public async Task An_append_expecting_a_record_Redis_no_longer_has_is_refused_with_none_held()
+    public async Task Append_ExpectingARecordRedisNoLongerHas_IsRefusedWithNoneHeld()
     {
         var store = TestStores.Create();
         var result = await store.AppendAsync(TestStores.Events("agent-1", 1), [new(P0, 3, 4)]);
@@ -81,7 +81,7 @@ public sealed class RedisBatchStoreOffsetsTests
     }
 
     [Test]
-    public async Task A_caller_behind_Redis_s_record_is_not_refused_the_record_stays()
+    public async Task Append_CallerBehindRedisRecord_IsNotRefusedAndTheRecordStays()
     {
         var store = TestStores.Create();
         await store.AppendAsync([], [new(P0, -1, 50)]);
@@ -96,7 +96,7 @@ public sealed class RedisBatchStoreOffsetsTests
     }
 
     [Test]
-    public async Task Offsets_of_an_append_larger_than_one_call_are_recorded_once_all_of_it_is_in()
+    public async Task Append_LargerThanOneCall_RecordsItsOffsetsOnceAllOfItIsIn()
     {
         var store = TestStores.Create(o => o.BatchSize = 100_000);
         var events = TestStores.Events("agent-1", (RedisBatchStore.MaxEventsPerCall * 2) + 7);
@@ -111,7 +111,7 @@ public sealed class RedisBatchStoreOffsetsTests
 
     [Test]
     [Category("Process")]
-    public async Task In_the_cluster_layout_every_shard_records_every_append_and_the_safe_position_is_the_lowest_record()
+    public async Task ClusterLayout_EveryShardRecordsEveryAppend_TheSafePositionIsTheLowestRecord()
     {
         await using var cluster = await RedisCluster.StartAsync();
         await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString);
@@ -140,7 +140,7 @@ public sealed class RedisBatchStoreOffsetsTests
     }
 
     [Test]
-    public async Task An_append_recording_more_partitions_than_one_Lua_call_can_unpack_records_them_all_or_nothing()
+    public async Task Append_MorePartitionsThanOneLuaCallCanUnpack_RecordsThemAllOrNothing()
     {
         var store = TestStores.Create();
         var positions = Enumerable.Range(0, 9_000).Select(p => new PartitionPosition(new KafkaPartition("t", p), -1, p)).ToList();
@@ -156,7 +156,7 @@ public sealed class RedisBatchStoreOffsetsTests
     }
 
     [Test]
-    public async Task An_ack_of_a_batch_that_no_longer_holds_what_was_claimed_deletes_nothing()
+    public async Task Ack_OfABatchNoLongerHoldingWhatWasClaimed_DeletesNothing()
     {
         var store = TestStores.Create();
         await store.AppendAsync(TestStores.Events("agent-1", 5));

@@ -9,7 +9,7 @@ namespace FeedbackRedis.Tests.Batching;
 public sealed class RedisBatchStoreReplicaTests
 {
     [Test]
-    public async Task Append_waiting_for_one_replica_succeeds_once_a_replica_is_linked_and_the_replica_holds_the_events()
+    public async Task Append_WaitingForOneReplica_SucceedsOnceOneIsLinkedAndItHoldsTheEvents()
     {
         await using var primary = await RedisServer.StartAsync(settings: RedisServer.Recommended);
         await using var replica = await primary.StartReplicaAsync();
@@ -34,7 +34,7 @@ public sealed class RedisBatchStoreReplicaTests
     }
 
     [Test]
-    public async Task Append_waiting_for_a_replica_that_is_not_there_fails_as_unavailable_within_the_timeout()
+    public async Task Append_WaitingForAMissingReplica_FailsAsUnavailableWithinTheTimeout()
     {
         // the shared server has no replica
         var store = TestStores.Create(o =>

@@ -107,7 +107,7 @@ public sealed class RedisClusterLayoutTests
     }
 
     [Test]
-    public async Task Policies_bytes_and_grace_work_in_every_shard_of_a_real_cluster()
+    public async Task PoliciesBytesAndGrace_OnARealCluster_WorkInEveryShard()
     {
         await using var cluster = await RedisCluster.StartAsync();
         await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConnectionString);

@@ -22,7 +22,7 @@ public sealed class RedisClusterReshardTests
 
     [TestCase(BatchingMode.Agent)]
     [TestCase(BatchingMode.Hybrid)]
-    public async Task OnlineReshard_WhileAppendsSealsClaimsAndAcksRun_LosesNothing_GuardsNothingWithoutItsItem_AndCountersEqualARecount(BatchingMode mode)
+    public async Task OnlineReshard_WhileAppendsSealsClaimsAndAcksRun_LosesNothingOrphansNoGuard_AndCountersEqualARecount(BatchingMode mode)
     {
         int seed = Environment.GetEnvironmentVariable("FEEDBACK_RESHARD_SEED") is { Length: > 0 } given
             ? int.Parse(given, CultureInfo.InvariantCulture)

@@ -14,7 +14,7 @@ public sealed partial class RedisScriptsTests
             .Select(f => (RedisScript)f.GetValue(null)!);
 
     [Test]
-    public void EveryEmbeddedScriptIsLoaded()
+    public void EmbeddedScripts_AreAllLoaded()
     {
         var embedded = typeof(RedisScripts).Assembly.GetManifestResourceNames()
             .Where(n => n.EndsWith(".lua", StringComparison.Ordinal) && !n.EndsWith(".common.lua", StringComparison.Ordinal))
@@ -26,7 +26,7 @@ public sealed partial class RedisScriptsTests
     private static IEnumerable<string> ScriptNames() => Scripts().Select(s => s.Name);
 
     [TestCaseSource(nameof(ScriptNames))]
-    public void HeaderNamesKeysArgvAndReturns(string name)
+    public void Header_OfEachScript_NamesKeysArgvAndReturns(string name)
     {
         var script = Scripts().Single(s => s.Name == name);
         string own = script.Source[(script.Source.IndexOf($"-- {script.Name}.lua:", StringComparison.Ordinal) is var at and >= 0 ? at : 0)..];

@@ -37,7 +37,7 @@ public sealed partial class MetricNamesTests
     };
 
     [Test]
-    public async Task Every_metric_the_dashboard_alerts_and_KEDA_query_use_is_exported_by_the_running_service()
+    public async Task EveryMetricTheDashboardAlertsAndKedaQuery_IsExportedByTheRunningService()
     {
         var used = NamesUsedByTheChart();
         Assert.That(used, Has.Count.GreaterThan(25), "names found in the dashboard and the rules");

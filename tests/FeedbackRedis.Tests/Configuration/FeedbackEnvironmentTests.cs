@@ -168,7 +168,7 @@ public sealed class FeedbackEnvironmentTests
     [TestCase("FEEDBACK_BATCH_SIZE", "99999999999", "FEEDBACK_BATCH_SIZE='99999999999' is out of range; allowed: 1 to 100,000.")]
     [TestCase("FEEDBACK_PENDING_HIGH_WATER", "-99999999999", "FEEDBACK_PENDING_HIGH_WATER='-99999999999' is out of range; allowed: 1 to 1,000,000,000 events.")]
     [TestCase("FEEDBACK_BATCH_TIME_MS", "99999999999999999", "FEEDBACK_BATCH_TIME_MS='99999999999999999' is out of range; allowed: 10 to 86,400,000 ms.")]
-    public void A_number_no_setting_could_hold_stops_start_up_before_binding_overflows(string name, string value, string expected)
+    public void NumberNoSettingCouldHold_StopsStartUp_BeforeBindingOverflows(string name, string value, string expected)
     {
         var ex = Assert.Throws<FeedbackConfigurationException>(() => Resolve(new() { [name] = value }));
 
@@ -181,7 +181,7 @@ public sealed class FeedbackEnvironmentTests
     [TestCase("Feedback:Host:Role", "bogus", "FEEDBACK_ROLE (Feedback:Host:Role) is 'bogus'; allowed: consumer, flusher, all.")]
     [TestCase("Feedback:Host:Role", "1", "FEEDBACK_ROLE (Feedback:Host:Role) is '1'; allowed: consumer, flusher, all.")]
     [TestCase("Feedback:Consumer:PendingCheckInterval", "often", "Feedback:Consumer:PendingCheckInterval is 'often'; allowed: a duration such as 00:00:01.5, 10 to 60,000 ms.")]
-    public void A_value_from_any_source_that_cannot_be_bound_is_refused_naming_the_setting(string path, string value, string expected)
+    public void UnbindableValue_FromAnySource_IsRefusedNamingTheSetting(string path, string value, string expected)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new(path, value)]).Build();
 
@@ -191,7 +191,7 @@ public sealed class FeedbackEnvironmentTests
     }
 
     [Test]
-    public void Values_the_binder_reads_pass_the_check_from_any_source()
+    public void BindableValues_FromAnySource_PassTheCheck()
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection([new("Feedback:Batching:BatchTime", "00:00:01.5"), new("Feedback:Batching:Mode", "GLOBAL"), new("Feedback:Batching:BatchSize", " 75 ")])

@@ -14,7 +14,7 @@ public sealed class RedisOptionsValidatorTests
     }
 
     [Test]
-    public void The_defaults_and_a_full_connection_string_are_valid()
+    public void Validate_DefaultsAndAFullConnectionString_AreValid()
     {
         Assert.Multiple(() =>
         {
@@ -30,14 +30,14 @@ public sealed class RedisOptionsValidatorTests
 
     [TestCase("")]
     [TestCase("   ")]
-    public void An_empty_connection_string_is_refused(string connection)
+    public void Validate_EmptyConnectionString_IsRefused(string connection)
     {
         Assert.That(Failure(new RedisOptions { ConnectionString = connection }),
             Does.StartWith("FEEDBACK_REDIS_CONNECTION (Feedback:Redis:ConnectionString) is empty; allowed: a StackExchange.Redis connection string"));
     }
 
     [Test]
-    public void An_unknown_option_is_refused_naming_it_and_never_the_password()
+    public void Validate_UnknownOption_IsRefusedNamingItAndNeverThePassword()
     {
         string message = Failure(new RedisOptions { ConnectionString = "redis:6379,password=hunter2,bogus=1" });
 
@@ -49,7 +49,7 @@ public sealed class RedisOptionsValidatorTests
     }
 
     [Test]
-    public void A_bad_option_value_is_refused_and_the_string_not_quoted()
+    public void Validate_BadOptionValue_IsRefusedWithoutQuotingTheString()
     {
         string message = Failure(new RedisOptions { ConnectionString = "redis:6379,password=hunter2,ssl=maybe" });
 
@@ -61,14 +61,14 @@ public sealed class RedisOptionsValidatorTests
     }
 
     [Test]
-    public void A_connection_string_without_an_endpoint_is_refused()
+    public void Validate_ConnectionStringWithoutAnEndpoint_IsRefused()
     {
         Assert.That(Failure(new RedisOptions { ConnectionString = "password=hunter2" }),
             Does.StartWith("FEEDBACK_REDIS_CONNECTION (Feedback:Redis:ConnectionString) names no host:port").And.Not.Contain("hunter2"));
     }
 
     [Test]
-    public void A_start_up_check_mode_that_is_not_defined_is_refused_with_the_choices()
+    public void Validate_UndefinedStartUpCheckMode_IsRefusedWithTheChoices()
     {
         Assert.That(Failure(new RedisOptions { PersistenceCheck = (StartupCheckMode)7 }),
             Does.Contain("FEEDBACK_REDIS_PERSISTENCE_CHECK (Feedback:Redis:PersistenceCheck) is 7; allowed: refuse, warn."));

@@ -11,7 +11,7 @@ public sealed class SettingsDocumentsTests
     private static IEnumerable<string> Files() => SettingsDocuments.Files;
 
     [TestCaseSource(nameof(Files))]
-    public void Generated_parts_are_made_from_the_table_as_it_is(string file)
+    public void GeneratedParts_AreMadeFromTheTableAsItIs(string file)
     {
         string path = Path.Combine(Repository.Root, file);
         string text = File.ReadAllText(path);
@@ -27,7 +27,7 @@ public sealed class SettingsDocumentsTests
     }
 
     [Test]
-    public void Every_document_holds_the_tables_it_must()
+    public void EveryDocument_HoldsTheTablesItMust()
     {
         Assert.Multiple(() =>
         {

@@ -25,7 +25,7 @@ public sealed partial class SettingsDriftTests
             .Select(s => new TestCaseData(s).SetArgDisplayNames(s.Chart!));
 
     [TestCaseSource(nameof(ChartRows))]
-    public void The_chart_schema_allows_what_the_service_allows(Setting setting)
+    public void ChartSchema_AllowsWhatTheServiceAllows(Setting setting)
     {
         var property = SchemaProperty(setting.Chart!);
         Assert.That(property, Is.Not.Null, $"values.schema.json has no {setting.Chart}");
@@ -59,7 +59,7 @@ public sealed partial class SettingsDriftTests
     }
 
     [Test]
-    public void Every_config_value_of_the_chart_is_a_row_of_the_table()
+    public void EveryChartConfigValue_IsARowOfTheTable()
     {
         var rows = FeedbackSettings.All.Select(s => s.Chart).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var former = FeedbackSettings.All.Select(s => s.FormerChart).OfType<string>().ToHashSet(StringComparer.Ordinal);
@@ -77,7 +77,7 @@ public sealed partial class SettingsDriftTests
     }
 
     [TestCaseSource(nameof(ConfigRows))]
-    public void Values_yaml_holds_the_default_and_names_the_variable_and_range(Setting setting)
+    public void ValuesYaml_HoldsTheDefault_AndNamesTheVariableAndRange(Setting setting)
     {
         var values = ValuesConfig();
         string key = setting.Chart!["config.".Length..];
@@ -93,7 +93,7 @@ public sealed partial class SettingsDriftTests
 
     [TestCase("httpPort")]
     [TestCase("shutdownTimeoutMs")]
-    public void Values_yaml_top_level_settings_hold_the_default(string key)
+    public void ValuesYaml_TopLevelSettings_HoldTheDefault(string key)
     {
         var setting = FeedbackSettings.All.Single(s => s.Chart == key);
         var line = Repository.Read(SettingsDocuments.ValuesYaml).Split('\n').Single(l => l.StartsWith($"{key}:", StringComparison.Ordinal));
@@ -102,7 +102,7 @@ public sealed partial class SettingsDriftTests
     }
 
     [TestCaseSource(nameof(ChartRows))]
-    public void The_chart_templates_set_the_variable_from_its_value(Setting setting)
+    public void ChartTemplates_SetTheVariableFromItsValue(Setting setting)
     {
         string chart = setting.Chart!;
         string env = Regex.Escape(setting.Env!);
@@ -120,7 +120,7 @@ public sealed partial class SettingsDriftTests
     }
 
     [Test]
-    public void Every_documentation_table_shows_each_settings_default_and_range()
+    public void EveryDocumentationTable_ShowsEachSettingsDefaultAndRange()
     {
         var problems = new List<string>();
         foreach (string file in SettingsDocuments.MarkdownViews.Keys)
@@ -155,7 +155,7 @@ public sealed partial class SettingsDriftTests
     }
 
     [Test]
-    public void Defaults_stated_in_the_docs_prose_are_the_tables()
+    public void DocsProse_StatesTheTablesDefaults()
     {
         var problems = new List<string>();
         var files = Directory.EnumerateFiles(Path.Combine(Repository.Root, "docs"), "*.md")

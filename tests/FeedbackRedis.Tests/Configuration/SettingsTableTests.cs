@@ -40,7 +40,7 @@ public sealed partial class SettingsTableTests
     }
 
     [Test]
-    public void Every_property_of_every_options_class_has_a_row_and_every_row_a_property()
+    public void EveryOptionsProperty_HasARow_AndEveryRowAProperty()
     {
         var rows = FeedbackSettings.All.Select(s => s.Path).ToHashSet(StringComparer.Ordinal);
         var properties = OptionsBySection
@@ -56,7 +56,7 @@ public sealed partial class SettingsTableTests
     }
 
     [Test]
-    public void Each_options_class_declares_the_section_of_its_rows()
+    public void EachOptionsClass_DeclaresTheSectionOfItsRows()
     {
         Assert.Multiple(() =>
         {
@@ -68,7 +68,7 @@ public sealed partial class SettingsTableTests
     }
 
     [TestCaseSource(nameof(Rows))]
-    public void A_row_has_the_kind_and_default_of_its_property(Setting setting)
+    public void Row_HasTheKindAndDefaultOfItsProperty(Setting setting)
     {
         var type = OptionsBySection[setting.Section];
         var property = type.GetProperty(setting.Property)!;
@@ -89,7 +89,7 @@ public sealed partial class SettingsTableTests
     }
 
     [TestCaseSource(nameof(Rows))]
-    public void A_row_is_complete_and_consistent(Setting setting)
+    public void Row_IsCompleteAndConsistent(Setting setting)
     {
         Assert.Multiple(() =>
         {
@@ -142,7 +142,7 @@ public sealed partial class SettingsTableTests
     }
 
     [Test]
-    public void Names_and_paths_are_unique_and_follow_the_conventions()
+    public void NamesAndPaths_AreUnique_AndFollowTheConventions()
     {
         var names = FeedbackSettings.All.Where(s => s.Env is not null).Select(s => s.Env).ToList();
         var charts = FeedbackSettings.All.Where(s => s.Chart?.StartsWith("config.", StringComparison.Ordinal) == true).Select(s => s.Chart).ToList();
@@ -157,7 +157,7 @@ public sealed partial class SettingsTableTests
     }
 
     [Test]
-    public void Every_FEEDBACK_name_the_source_mentions_is_in_the_table()
+    public void EveryFeedbackNameTheSourceMentions_IsInTheTable()
     {
         var known = FeedbackSettings.All.SelectMany(s => new[] { s.Env, s.FormerEnv }).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var unknown = new SortedSet<string>(StringComparer.Ordinal);
@@ -183,7 +183,7 @@ public sealed partial class SettingsTableTests
     }
 
     [Test]
-    public void The_host_binds_every_options_class_once_with_a_validator()
+    public void Host_BindsEveryOptionsClassOnce_WithAValidator()
     {
         var services = HostServices();
 

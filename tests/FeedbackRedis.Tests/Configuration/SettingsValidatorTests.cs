@@ -31,7 +31,7 @@ public sealed class SettingsValidatorTests
     }
 
     [TestCaseSource(nameof(Ranged))]
-    public void The_validators_refuse_one_past_each_end_of_the_range_and_accept_the_ends(Setting setting)
+    public void Validators_OnePastEachEndOfTheRange_AreRefusedAndTheEndsAccepted(Setting setting)
     {
         Assert.Multiple(() =>
         {
@@ -43,7 +43,7 @@ public sealed class SettingsValidatorTests
     }
 
     [TestCaseSource(nameof(Choices))]
-    public void The_validators_accept_every_choice_and_refuse_anything_else(Setting setting)
+    public void Validators_AcceptEveryChoice_AndRefuseAnythingElse(Setting setting)
     {
         var property = SettingsTableTests.OptionsBySection[setting.Section].GetProperty(setting.Property)!;
         bool isEnum = property.PropertyType.IsEnum;
@@ -64,7 +64,7 @@ public sealed class SettingsValidatorTests
     }
 
     [TestCaseSource(nameof(Patterned))]
-    public void The_chart_pattern_of_a_text_setting_fits_the_service_check(Setting setting)
+    public void ChartPattern_OfATextSetting_FitsTheServiceCheck(Setting setting)
     {
         var regex = new Regex(setting.ChartPattern!, RegexOptions.CultureInvariant);
         var disagreements = new List<string>();

@@ -16,7 +16,7 @@ namespace FeedbackRedis.Tests.Diagnostics;
 public sealed class FeedbackTracingFlusherTests
 {
     [Test]
-    public async Task The_write_span_links_to_the_events_it_writes_and_parents_the_spans_of_the_MongoDB_driver_source()
+    public async Task WriteSpan_LinksToTheEventsItWrites_AndParentsTheMongoDbDriverSpans()
     {
         using var tracing = TracingHarness.Start(TracingHarness.On());
         using var driver = new ActivitySource(MongoTelemetry.ActivitySourceName);
@@ -56,7 +56,7 @@ public sealed class FeedbackTracingFlusherTests
     }
 
     [Test]
-    public async Task A_write_of_more_distinct_contexts_than_the_limit_keeps_the_first_in_claim_and_arrival_order()
+    public async Task WriteSpan_MoreDistinctContextsThanTheLimit_KeepsTheFirstInClaimAndArrivalOrder()
     {
         var otel = TracingHarness.On();
         otel["OTEL_SPAN_LINK_COUNT_LIMIT"] = "5";
@@ -75,7 +75,7 @@ public sealed class FeedbackTracingFlusherTests
     }
 
     [Test]
-    public async Task A_write_the_sink_could_not_do_ends_its_span_in_error_with_the_outcome_as_error_type()
+    public async Task WriteSpan_OfAWriteTheSinkCouldNotDo_EndsInErrorWithTheOutcomeAsErrorType()
     {
         using var tracing = TracingHarness.Start(TracingHarness.On());
         var f = new FlusherFixture(o => o.BatchSize = 2);
@@ -96,7 +96,7 @@ public sealed class FeedbackTracingFlusherTests
     }
 
     [Test]
-    public async Task With_tracing_off_the_flusher_records_nothing()
+    public async Task Flusher_TracingOff_RecordsNothing()
     {
         using var tracing = TracingHarness.Start(TracingHarness.Off());
         using var driver = new ActivitySource(MongoTelemetry.ActivitySourceName);

@@ -17,7 +17,7 @@ namespace FeedbackRedis.Tests.Diagnostics;
 public sealed class FeedbackTracingMongoTests
 {
     [Test]
-    public async Task The_drivers_spans_of_a_bulk_write_are_children_of_the_write_span()
+    public async Task BulkWrite_DriverSpans_AreChildrenOfTheWriteSpan()
     {
         string uri = await MongoTestServer.UriOrIgnoreAsync();
         using var tracing = TracingHarness.Start(TracingHarness.On());

@@ -16,7 +16,7 @@ public sealed class FeedbackTracingSettingsTests
         Assert.Throws<FeedbackConfigurationException>(() => Read(variables))!.Message;
 
     [Test]
-    public void Without_an_endpoint_tracing_is_off_and_says_why()
+    public void WithoutAnEndpoint_TracingIsOff_AndSaysWhy()
     {
         var settings = Read(("OTEL_SERVICE_NAME", "x"), ("OTEL_TRACES_SAMPLER", "not-checked-while-off"));
 
@@ -28,7 +28,7 @@ public sealed class FeedbackTracingSettingsTests
     }
 
     [Test]
-    public void An_endpoint_turns_it_on_with_the_specification_defaults_and_the_service_name_feedback_redis()
+    public void Endpoint_TurnsItOn_WithTheSpecificationDefaultsAndServiceNameFeedbackRedis()
     {
         var settings = Read(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector.monitoring:4317"));
 
@@ -45,7 +45,7 @@ public sealed class FeedbackTracingSettingsTests
     }
 
     [Test]
-    public void The_traces_endpoint_and_protocol_beat_the_general_ones_and_the_logged_endpoint_has_no_credentials()
+    public void TracesEndpointAndProtocol_BeatTheGeneralOnes_AndTheLoggedEndpointHasNoCredentials()
     {
         var settings = Read(
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://general:4317"),
@@ -61,7 +61,7 @@ public sealed class FeedbackTracingSettingsTests
     }
 
     [Test]
-    public void OTEL_SDK_DISABLED_or_OTEL_TRACES_EXPORTER_none_turn_it_off_even_with_an_endpoint()
+    public void OtelSdkDisabledOrTracesExporterNone_TurnItOff_EvenWithAnEndpoint()
     {
         var disabled = Read(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"), ("OTEL_SDK_DISABLED", "true"));
         var none = Read(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"), ("OTEL_TRACES_EXPORTER", "none"));
@@ -76,7 +76,7 @@ public sealed class FeedbackTracingSettingsTests
     }
 
     [Test]
-    public void The_service_name_comes_from_OTEL_SERVICE_NAME_else_from_OTEL_RESOURCE_ATTRIBUTES()
+    public void ServiceName_ComesFromOtelServiceName_ElseFromOtelResourceAttributes()
     {
         var named = Read(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"), ("OTEL_SERVICE_NAME", "feedback-eu"), ("OTEL_RESOURCE_ATTRIBUTES", "service.name=other"));
         var attributed = Read(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"), ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=prod,service.name=fb-prod"));
@@ -91,7 +91,7 @@ public sealed class FeedbackTracingSettingsTests
     }
 
     [Test]
-    public void A_ratio_sampler_takes_its_argument_and_the_link_limit_comes_from_OTEL_SPAN_LINK_COUNT_LIMIT()
+    public void RatioSampler_TakesItsArgument_AndTheLinkLimitComesFromOtelSpanLinkCountLimit()
     {
         var settings = Read(
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
@@ -111,7 +111,7 @@ public sealed class FeedbackTracingSettingsTests
     [TestCase("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://c/", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is 'ftp://c/'; allowed: an absolute http://")]
     [TestCase("OTEL_SDK_DISABLED", "yes", "OTEL_SDK_DISABLED is 'yes'; allowed: true, false")]
     [TestCase("OTEL_TRACES_EXPORTER", "zipkin", "OTEL_TRACES_EXPORTER is 'zipkin'; allowed: otlp, none")]
-    public void A_bad_value_deciding_on_or_off_is_refused_even_without_tracing(string name, string value, string message)
+    public void BadValueDecidingOnOrOff_IsRefused_EvenWithoutTracing(string name, string value, string message)
     {
         Assert.That(Refused((name, value)), Does.StartWith(message));
     }
@@ -123,7 +123,7 @@ public sealed class FeedbackTracingSettingsTests
     [TestCase("OTEL_SPAN_LINK_COUNT_LIMIT", "10001", "OTEL_SPAN_LINK_COUNT_LIMIT is '10001'; allowed: 0 to 10,000")]
     [TestCase("OTEL_SPAN_LINK_COUNT_LIMIT", "lots", "OTEL_SPAN_LINK_COUNT_LIMIT is 'lots'; allowed: 0 to 10,000")]
     [TestCase("OTEL_RESOURCE_ATTRIBUTES", "team=fb,prod", "OTEL_RESOURCE_ATTRIBUTES entry 'prod' is not key=value")]
-    public void A_bad_value_is_refused_when_tracing_is_on_naming_the_variable_the_value_and_what_is_allowed(string name, string value, string message)
+    public void BadValue_WhenTracingIsOn_IsRefusedNamingTheVariableTheValueAndWhatIsAllowed(string name, string value, string message)
     {
         Assert.That(Refused(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"), (name, value)), Does.StartWith(message));
     }
@@ -131,7 +131,7 @@ public sealed class FeedbackTracingSettingsTests
     [TestCase("traceidratio", "1.5")]
     [TestCase("parentbased_traceidratio", "half")]
     [TestCase("traceidratio", "-0.1")]
-    public void A_ratio_outside_0_to_1_is_refused(string sampler, string ratio)
+    public void Ratio_Outside0To1_IsRefused(string sampler, string ratio)
     {
         string message = Refused(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"), ("OTEL_TRACES_SAMPLER", sampler), ("OTEL_TRACES_SAMPLER_ARG", ratio));
 
@@ -139,7 +139,7 @@ public sealed class FeedbackTracingSettingsTests
     }
 
     [Test]
-    public void A_bad_header_entry_is_named_by_its_position_and_never_quoted()
+    public void BadHeaderEntry_IsNamedByItsPosition_AndNeverQuoted()
     {
         string message = Refused(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"), ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=s3cret,Bearer-t0ken"));
 

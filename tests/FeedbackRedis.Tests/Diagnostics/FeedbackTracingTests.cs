@@ -17,7 +17,7 @@ public sealed class FeedbackTracingTests
     private const string TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
     [Test]
-    public void A_valid_traceparent_and_tracestate_are_read_from_the_headers()
+    public void Headers_ValidTraceparentAndTracestate_AreRead()
     {
         using var tracing = TracingHarness.Start(TracingHarness.On());
         var headers = new Headers { { "other", [1, 2] }, { "traceparent", Utf8(TraceParent) }, { "tracestate", Utf8("vendor=a1") } };
@@ -40,7 +40,7 @@ public sealed class FeedbackTracingTests
     [TestCase("00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01")]
     [TestCase("not a traceparent")]
     [TestCase("")]
-    public void An_invalid_traceparent_is_ignored(string value)
+    public void Headers_InvalidTraceparent_IsIgnored(string value)
     {
         using var tracing = TracingHarness.Start(TracingHarness.On());
 
@@ -52,7 +52,7 @@ public sealed class FeedbackTracingTests
     }
 
     [Test]
-    public void Two_traceparent_headers_or_an_oversized_one_are_not_trace_context()
+    public void Headers_TwoTraceparentsOrAnOversizedOne_AreNotTraceContext()
     {
         using var tracing = TracingHarness.Start(TracingHarness.On());
         var twice = new Headers { { "traceparent", Utf8(TraceParent) }, { "traceparent", Utf8(TraceParent.Replace("b7ad", "c7ad", StringComparison.Ordinal)) } };
@@ -67,7 +67,7 @@ public sealed class FeedbackTracingTests
     }
 
     [Test]
-    public void With_tracing_off_no_header_is_read_no_span_is_started_and_nothing_is_recorded()
+    public void TracingOff_NoHeaderIsReadNoSpanIsStarted_AndNothingIsRecorded()
     {
         using var tracing = TracingHarness.Start(TracingHarness.Off());
         var messages = Messages(10, i => Context(i));
@@ -86,7 +86,7 @@ public sealed class FeedbackTracingTests
     }
 
     [Test]
-    public void The_micro_batch_span_follows_the_messaging_conventions_and_links_to_each_messages_context()
+    public void MicroBatchSpan_FollowsTheMessagingConventions_AndLinksToEachMessagesContext()
     {
         using var tracing = TracingHarness.Start(TracingHarness.On());
         // 6 messages of one partition: 3 distinct contexts, one repeated, one message without any.
@@ -121,7 +121,7 @@ public sealed class FeedbackTracingTests
     }
 
     [Test]
-    public void Messages_of_both_topics_give_a_span_named_process_without_a_destination()
+    public void MicroBatchSpan_MessagesOfBothTopics_IsNamedProcessWithoutADestination()
     {
         using var tracing = TracingHarness.Start(TracingHarness.On());
         var messages = Messages(4, i => Context(i), topicOf: i => i % 2 == 0 ? "fb.reply" : "fb.reaction");
@@ -138,7 +138,7 @@ public sealed class FeedbackTracingTests
     }
 
     [Test]
-    public void The_span_keeps_the_first_128_distinct_contexts_and_counts_the_rest()
+    public void MicroBatchSpan_KeepsTheFirst128DistinctContexts_AndCountsTheRest()
     {
         using var tracing = TracingHarness.Start(TracingHarness.On());
         var messages = Messages(500, i => Context(i % 200));
@@ -155,7 +155,7 @@ public sealed class FeedbackTracingTests
     }
 
     [Test]
-    public void OTEL_SPAN_LINK_COUNT_LIMIT_sets_how_many_links_a_span_keeps()
+    public void OtelSpanLinkCountLimit_SetsHowManyLinksASpanKeeps()
     {
         var otel = TracingHarness.On();
         otel["OTEL_SPAN_LINK_COUNT_LIMIT"] = "3";
@@ -172,7 +172,7 @@ public sealed class FeedbackTracingTests
     }
 
     [Test]
-    public void OTEL_TRACES_SAMPLER_always_off_is_applied_by_the_sdk_nothing_is_exported()
+    public void OtelTracesSamplerAlwaysOff_IsAppliedByTheSdk_NothingIsExported()
     {
         var otel = TracingHarness.On();
         otel["OTEL_TRACES_SAMPLER"] = "always_off";
@@ -190,7 +190,7 @@ public sealed class FeedbackTracingTests
     }
 
     [Test]
-    public void A_failed_append_marks_the_span_an_error_with_its_error_type()
+    public void FailedAppend_MarksTheSpanAnError_WithItsErrorType()
     {
         using var tracing = TracingHarness.Start(TracingHarness.On());
 

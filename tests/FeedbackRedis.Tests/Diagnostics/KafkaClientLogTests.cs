@@ -27,11 +27,11 @@ public sealed class KafkaClientLogTests
     [TestCase(SyslogLevel.Warning, LogLevel.Warning)]
     [TestCase(SyslogLevel.Notice, LogLevel.Debug)]
     [TestCase(SyslogLevel.Debug, LogLevel.Debug)]
-    public void Syslog_levels_map_onto_log_levels(SyslogLevel syslog, LogLevel level) =>
+    public void SyslogLevels_MapOntoLogLevels(SyslogLevel syslog, LogLevel level) =>
         Assert.That(KafkaClientLog.LevelOf(syslog), Is.EqualTo(level));
 
     [Test]
-    public async Task The_health_checks_admin_client_forwards_librdkafkas_log_as_event_7000()
+    public async Task HealthCheckAdminClient_ForwardsLibrdkafkasLog_AsEvent7000()
     {
         var logger = new FakeLogger<KafkaHealthCheck>();
         using var check = new KafkaHealthCheck(MsOptions.Create(new KafkaOptions { BootstrapServers = ClosedPort() }), logger);
@@ -46,7 +46,7 @@ public sealed class KafkaClientLogTests
     }
 
     [Test]
-    public async Task The_announcement_producer_forwards_librdkafkas_log_as_event_7000()
+    public async Task AnnouncementProducer_ForwardsLibrdkafkasLog_AsEvent7000()
     {
         var logger = new FakeLogger<KafkaFlushedBatchPublisher>();
         using var publisher = new KafkaFlushedBatchPublisher(

@@ -33,7 +33,7 @@ public sealed partial class LogEventsTests
     ];
 
     [Test]
-    public void Every_log_message_has_an_explicit_eventid_unique_across_the_assembly_and_inside_its_components_range()
+    public void EveryLogMessage_HasAnExplicitEventId_UniqueAcrossTheAssemblyAndInsideItsComponentsRange()
     {
         var methods = LogMethods();
         var ranges = Ranges();
@@ -68,7 +68,7 @@ public sealed partial class LogEventsTests
     }
 
     [Test]
-    public void Ranges_of_different_components_are_disjoint_or_nested_and_a_component_has_one_range()
+    public void ComponentRanges_AreDisjointOrNested_AndAComponentHasOneRange()
     {
         var ranges = Ranges().Select(r => r.Range).ToList();
         Assert.That(ranges, Has.Count.GreaterThanOrEqualTo(12));
@@ -94,7 +94,7 @@ public sealed partial class LogEventsTests
     }
 
     [Test]
-    public void The_operations_guide_lists_every_range_as_the_code_declares_it()
+    public void OperationsGuide_ListsEveryRange_AsTheCodeDeclaresIt()
     {
         string section = Section(File.ReadAllText(Path.Combine(RepoRoot(), "docs", "OPERATIONS.md")), "## Logs");
         var documented = RangeRow().Matches(section)
@@ -106,7 +106,7 @@ public sealed partial class LogEventsTests
     }
 
     [Test]
-    public void The_operations_guide_lists_every_log_event_with_its_name_level_and_message()
+    public void OperationsGuide_ListsEveryLogEvent_WithItsNameLevelAndMessage()
     {
         string section = Section(File.ReadAllText(Path.Combine(RepoRoot(), "docs", "OPERATIONS.md")), "## Logs");
         var documented = EventRow().Matches(section)
@@ -121,7 +121,7 @@ public sealed partial class LogEventsTests
     }
 
     [Test]
-    public void Src_logs_only_through_loggermessage_methods_kept_in_Log_files()
+    public void Src_LogsOnlyThroughLoggerMessageMethods_KeptInLogFiles()
     {
         string src = Path.Combine(RepoRoot(), "src");
         var files = Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)

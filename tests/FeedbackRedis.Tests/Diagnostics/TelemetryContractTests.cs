@@ -24,7 +24,7 @@ public sealed partial class TelemetryContractTests
     private static readonly Assembly Service = typeof(FeedbackInstruments).Assembly;
 
     [Test]
-    public void Every_current_instrument_follows_the_naming_scheme_and_has_a_ucum_unit_a_description_and_snake_case_labels()
+    public void EveryCurrentInstrument_FollowsTheNamingScheme_HasAUcumUnitADescriptionAndSnakeCaseLabels()
     {
         Assert.That(FeedbackInstruments.Current, Has.Count.GreaterThanOrEqualTo(28));
         Assert.Multiple(() =>
@@ -44,7 +44,7 @@ public sealed partial class TelemetryContractTests
     }
 
     [Test]
-    public void Every_deprecated_alias_names_its_replacement_and_no_two_emitted_instruments_share_a_name_or_a_prometheus_name()
+    public void EveryDeprecatedAlias_NamesItsReplacement_AndNoTwoInstrumentsShareAName()
     {
         var emitted = FeedbackInstruments.Emitted.ToList();
         Assert.That(FeedbackInstruments.DeprecatedAliases, Has.Count.EqualTo(14));
@@ -65,7 +65,7 @@ public sealed partial class TelemetryContractTests
     }
 
     [Test]
-    public void The_operations_guide_names_every_instrument_and_lists_every_deprecated_alias_with_its_replacement()
+    public void OperationsGuide_NamesEveryInstrument_AndListsEveryDeprecatedAliasWithItsReplacement()
     {
         string metrics = LogEventsTests.Section(File.ReadAllText(Path.Combine(LogEventsTests.RepoRoot(), "docs", "OPERATIONS.md")), "## Metrics and alerts");
         string deprecated = LogEventsTests.Section(metrics, "### Deprecated names (until the next release)");
@@ -87,11 +87,11 @@ public sealed partial class TelemetryContractTests
     [TestCase("feedback.sink.write_duration", "feedback_sink_write_duration_seconds")]
     [TestCase("feedback.flushes", "feedback_flushes_total")]
     [TestCase("feedback.batches", "feedback_batches")]
-    public void The_prometheus_name_is_the_exporters(string name, string prometheus) =>
+    public void PrometheusName_IsTheExporters(string name, string prometheus) =>
         Assert.That(FeedbackInstruments.Emitted.Single(i => i.Name == name).PrometheusName, Is.EqualTo(prometheus));
 
     [Test]
-    public void Every_instrument_the_services_meter_creates_is_in_the_catalogue_and_every_catalogue_entry_is_created()
+    public void ServiceMeter_CreatesExactlyTheCatalogue()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.AddFeedbackRedis(["--role", "all"]);
@@ -130,7 +130,7 @@ public sealed partial class TelemetryContractTests
     }
 
     [Test]
-    public void No_constructor_takes_a_recorder_as_an_optional_or_nullable_dependency()
+    public void Constructors_NoneTakesARecorderAsAnOptionalOrNullableDependency()
     {
         var recorders = new HashSet<Type> { typeof(IngestionMetrics), typeof(FlusherMetrics), typeof(StoreMetrics) };
         var nullability = new NullabilityInfoContext();
@@ -153,7 +153,7 @@ public sealed partial class TelemetryContractTests
     }
 
     [Test]
-    public void Every_measurement_carries_exactly_its_declared_labels_with_kebab_case_values_and_every_alias_the_same_values()
+    public void EveryMeasurement_CarriesExactlyItsDeclaredLabelsWithKebabCaseValues_AndEveryAliasTheSame()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var factory = services.GetRequiredService<IMeterFactory>();
@@ -242,7 +242,7 @@ public sealed partial class TelemetryContractTests
     }
 
     [Test]
-    public void Every_pause_reason_has_one_kebab_case_name()
+    public void EveryPauseReason_HasOneKebabCaseName()
     {
         var reasons = Enum.GetValues<PauseReasons>().Where(r => r != PauseReasons.None).ToList();
         Assert.Multiple(() =>
@@ -266,11 +266,11 @@ public sealed partial class TelemetryContractTests
     [TestCase("recount-scan", "recount-scan")]
     [TestCase("Topic2Partition", "topic2-partition")]
     [TestCase("size", "size")]
-    public void Label_values_are_made_kebab_case(string name, string label) =>
+    public void LabelValues_AreMadeKebabCase(string name, string label) =>
         Assert.That(LabelValues.Kebab(name), Is.EqualTo(label));
 
     [Test]
-    public void Enum_labels_are_kebab_case_for_every_kafka_error_code()
+    public void EnumLabels_ForEveryKafkaErrorCode_AreKebabCase()
     {
         var labels = Enum.GetValues<ErrorCode>().Select(LabelValues.Of).ToList();
         Assert.That(labels, Has.Count.GreaterThan(100).And.All.Match(Kebab()));

@@ -32,7 +32,7 @@ public sealed class TracingPipelineTests
     ];
 
     [Test]
-    public async Task A_produced_traceparent_is_linked_from_the_append_span_and_the_write_span_and_the_announcement_continues_the_write()
+    public async Task ProducedTraceparent_IsLinkedFromTheAppendAndWriteSpans_AndTheAnnouncementContinuesTheWrite()
     {
         await using var pipeline = await Pipeline.StartAsync(TracingHarness.On());
         var (kafka, host, spans, prefix) = (pipeline.Kafka, pipeline.Host, pipeline.Spans, pipeline.Kafka.Prefix);
@@ -72,7 +72,7 @@ public sealed class TracingPipelineTests
     }
 
     [Test]
-    public async Task With_tracing_off_nothing_is_recorded_no_item_keeps_a_traceparent_and_the_announcement_has_none()
+    public async Task TracingOff_NothingIsRecorded_NoItemOrAnnouncementKeepsATraceparent()
     {
         await using var pipeline = await Pipeline.StartAsync(TracingHarness.Off());
         var (host, spans) = (pipeline.Host, pipeline.Spans);

@@ -35,7 +35,7 @@ public sealed class PoisonMessageProcessTests
     ];
 
     [Test]
-    public async Task One_poison_of_every_kind_among_1000_good_events_per_topic_dead_letters_alone_and_everything_else_is_flushed()
+    public async Task OnePoisonOfEveryKind_Among1000GoodEventsPerTopic_DeadLettersAloneAndTheRestIsFlushed()
     {
         using var kafka = KafkaTestCluster.Start(TestKeys.Prefix(), partitionsPerTopic: 1);
         string dir = Directory.CreateTempSubdirectory("feedback-poison-").FullName;

@@ -14,11 +14,11 @@ public sealed class AnnouncementSizeValidatorTests
     private static int Needed => FlushedBatchMessage.WorstCaseSummaryBytes(100_000) + KafkaFlushedBatchPublisher.EnvelopeReserveBytes;
 
     [Test]
-    public void The_default_limit_announces_the_largest_batch() =>
+    public void DefaultLimit_AnnouncesTheLargestBatch() =>
         Assert.That(FullBatches.Validate(null, new FlusherOptions()).Succeeded, Is.True);
 
     [Test]
-    public void A_limit_of_exactly_the_summary_worst_case_passes_and_one_byte_less_fails_naming_both_settings()
+    public void Limit_ExactlyTheSummaryWorstCase_PassesAndOneByteLessFailsNamingBothSettings()
     {
         var enough = FullBatches.Validate(null, new FlusherOptions { AnnouncementMaxBytes = Needed });
         var short1 = FullBatches.Validate(null, new FlusherOptions { AnnouncementMaxBytes = Needed - 1 });
@@ -34,7 +34,7 @@ public sealed class AnnouncementSizeValidatorTests
     }
 
     [Test]
-    public void The_flusher_refuses_to_start_with_a_limit_too_small_for_a_full_batch()
+    public void Flusher_LimitTooSmallForAFullBatch_RefusesToStart()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {

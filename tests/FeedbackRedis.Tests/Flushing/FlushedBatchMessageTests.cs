@@ -65,7 +65,7 @@ public sealed class FlushedBatchMessageTests
     }
 
     [Test]
-    public void An_announcement_written_before_the_summary_fields_still_reads()
+    public void Read_AnnouncementFromBeforeTheSummaryFields_StillReads()
     {
         const string old = """
             {"batchId":"agent-7:42","agentId":"agent-7","agentIds":["agent-7"],"eventCount":3,"trigger":"size",
@@ -106,7 +106,7 @@ public sealed class FlushedBatchMessageTests
     }
 
     [Test]
-    public void A_small_batch_still_lists_its_ids()
+    public void Announcement_OfASmallBatch_ListsItsIds()
     {
         var message = FlushedBatchMessage.From(Batch("agent-7:1", 50, _ => "agent-7"), "mongodb", TestStores.Start);
 
@@ -122,7 +122,7 @@ public sealed class FlushedBatchMessageTests
     }
 
     [Test]
-    public void A_100000_event_batch_is_announced_under_the_limit_without_its_event_ids_and_round_trips()
+    public void Announcement_Of100000Events_FitsWithoutItsEventIdsAndRoundTrips()
     {
         var batch = Batch("agent-7:9", 100_000, _ => "agent-7");
         var message = FlushedBatchMessage.From(batch, "mongodb", TestStores.Start);
@@ -148,7 +148,7 @@ public sealed class FlushedBatchMessageTests
     }
 
     [Test]
-    public void A_combined_batch_of_100000_agents_of_128_characters_leaves_out_both_lists_and_fits()
+    public void Announcement_Of100000LongAgents_LeavesOutBothListsAndFits()
     {
         static string Agent(int i) => $"{i:D8}".PadRight(AgentIds.MaxLength, 'x');
         var batch = Batch("#global-0:3", 100_000, Agent);
@@ -169,7 +169,7 @@ public sealed class FlushedBatchMessageTests
     }
 
     [Test]
-    public void At_exactly_the_threshold_the_ids_are_listed_and_one_byte_below_they_are_left_out()
+    public void Announcement_AtExactlyTheThreshold_ListsTheIdsAndOneByteBelowLeavesThemOut()
     {
         var message = FlushedBatchMessage.From(Batch("#global-1:5", 40, i => $"agent-{i % 7}"), "file", TestStores.Start);
         int listed = message.JsonBytes();
@@ -188,7 +188,7 @@ public sealed class FlushedBatchMessageTests
     }
 
     [Test]
-    public void At_exactly_the_size_without_event_ids_the_agents_are_listed_and_one_byte_below_they_are_left_out_too()
+    public void Announcement_AtExactlyTheSizeWithoutEventIds_ListsTheAgentsAndOneByteBelowNot()
     {
         var message = FlushedBatchMessage.From(Batch("#global-1:6", 40, i => $"agent-{i % 7}"), "file", TestStores.Start);
         int withAgents = (message with { EventIds = [], EventIdsOmitted = true }).JsonBytes();
@@ -209,7 +209,7 @@ public sealed class FlushedBatchMessageTests
     }
 
     [Test]
-    public void The_worst_case_summary_bounds_a_real_summary_with_the_longest_fields()
+    public void WorstCaseSummary_AgainstARealOneWithTheLongestFields_IsABound()
     {
         string agent = new('z', AgentIds.MaxLength);
         var batch = Batch($"{agent}:{long.MaxValue}", 100_000, _ => agent, attempt: 100);

@@ -18,7 +18,7 @@ namespace FeedbackRedis.Tests.Flushing;
 public sealed class FullBatchTests
 {
     [Test]
-    public async Task A_full_batch_of_100000_events_is_written_announced_and_acked_in_one_round()
+    public async Task FullBatch_Of100000Events_IsWrittenAnnouncedAndAckedInOneRound()
     {
         const int size = 100_000;
         string dir = Directory.CreateTempSubdirectory("feedback-full-batch-").FullName;

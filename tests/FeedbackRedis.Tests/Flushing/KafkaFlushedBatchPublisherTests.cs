@@ -39,7 +39,7 @@ public sealed class KafkaFlushedBatchPublisherTests
     }
 
     [Test]
-    public async Task A_100000_event_batch_is_delivered_in_its_summary_form()
+    public async Task Publish_BatchOf100000Events_IsDeliveredInItsSummaryForm()
     {
         using var cluster = MockKafkaCluster.Start(brokers: 1);
         cluster.CreateTopic(Topic, 1);
@@ -58,7 +58,7 @@ public sealed class KafkaFlushedBatchPublisherTests
     }
 
     [Test]
-    public async Task An_announcement_exactly_at_the_threshold_with_the_longest_key_is_accepted_by_the_producer_with_its_ids()
+    public async Task Publish_AtTheThresholdWithTheLongestKey_IsAcceptedWithItsIds()
     {
         var options = new FlusherOptions { AnnouncementMaxBytes = 100_000 };
         int threshold = KafkaFlushedBatchPublisher.MaxJsonBytes(options.AnnouncementMaxBytes);
@@ -84,7 +84,7 @@ public sealed class KafkaFlushedBatchPublisherTests
     }
 
     [Test]
-    public void The_producer_limit_is_set_explicitly_from_the_options()
+    public void ProducerLimit_IsSetExplicitlyFromTheOptions()
     {
         var config = KafkaFlushedBatchPublisher.ProducerConfig(new KafkaOptions(), new FlusherOptions { AnnouncementMaxBytes = 123_456 });
 
@@ -92,7 +92,7 @@ public sealed class KafkaFlushedBatchPublisherTests
     }
 
     [Test]
-    public void Librdkafka_accepts_the_smallest_limit_the_validator_allows()
+    public void Librdkafka_SmallestLimitTheValidatorAllows_IsAccepted()
     {
         int smallest = FlushedBatchMessage.WorstCaseSummaryBytes(100_000) + KafkaFlushedBatchPublisher.EnvelopeReserveBytes;
         var kafka = new KafkaOptions { BootstrapServers = "127.0.0.1:1" };

@@ -35,7 +35,7 @@ public sealed class RedisStartupCheckTests
         [.. logger.Collector.GetSnapshot().Where(r => r.Id.Id == eventId).Select(r => r.Message)];
 
     [Test]
-    public async Task Aof_everysec_passes_saying_the_rewind_covers_the_last_second()
+    public async Task AofEverysec_Passes_SayingTheRewindCoversTheLastSecond()
     {
         await using var redis = await RedisServer.StartAsync(settings: RedisServer.Recommended);
 
@@ -57,7 +57,7 @@ public sealed class RedisStartupCheckTests
     }
 
     [Test]
-    public async Task Aof_always_passes_saying_nothing_acknowledged_is_lost()
+    public async Task AofAlways_Passes_SayingNothingAcknowledgedIsLost()
     {
         await using var redis = await RedisServer.StartAsync(appendOnly: true);
 
@@ -68,7 +68,7 @@ public sealed class RedisStartupCheckTests
     }
 
     [Test]
-    public async Task No_aof_and_no_save_refuses_naming_both_settings()
+    public async Task NoAofAndNoSave_Refuses_NamingBothSettings()
     {
         await using var redis = await RedisServer.StartAsync(settings: "--save \"\" --appendonly no");
 
@@ -80,7 +80,7 @@ public sealed class RedisStartupCheckTests
     }
 
     [Test]
-    public async Task No_aof_and_no_save_with_the_check_set_to_warn_starts_and_warns()
+    public async Task NoAofAndNoSave_WithTheCheckSetToWarn_StartsAndWarns()
     {
         await using var redis = await RedisServer.StartAsync(settings: "--save \"\" --appendonly no");
 
@@ -91,7 +91,7 @@ public sealed class RedisStartupCheckTests
     }
 
     [Test]
-    public async Task Rdb_snapshots_only_warn_that_a_restart_re_reads_everything_since_the_snapshot()
+    public async Task RdbSnapshotsOnly_Warn_ThatARestartReReadsEverythingSinceTheSnapshot()
     {
         await using var redis = await RedisServer.StartAsync(settings: "--save \"3600 1 300 100\" --appendonly no");
 
@@ -102,7 +102,7 @@ public sealed class RedisStartupCheckTests
     }
 
     [Test]
-    public async Task Appendfsync_no_warns()
+    public async Task AppendfsyncNo_Warns()
     {
         await using var redis = await RedisServer.StartAsync(settings: "--save \"\" --appendonly yes --appendfsync no");
 
@@ -113,7 +113,7 @@ public sealed class RedisStartupCheckTests
     }
 
     [Test]
-    public async Task A_primary_with_a_replica_and_no_wait_says_a_failover_is_covered_unless_the_replica_was_empty_and_the_replica_is_not_checked()
+    public async Task PrimaryWithAReplicaAndNoWait_SaysAFailoverIsCoveredUnlessTheReplicaWasEmpty_ChecksOnlyThePrimary()
     {
         await using var primary = await RedisServer.StartAsync(settings: RedisServer.Recommended);
         await using var replica = await primary.StartReplicaAsync();
@@ -132,7 +132,7 @@ public sealed class RedisStartupCheckTests
     }
 
     [Test]
-    public async Task Waiting_for_more_replicas_than_are_connected_warns_that_appends_fail()
+    public async Task WaitForMoreReplicasThanConnected_WarnsThatAppendsFail()
     {
         await using var primary = await RedisServer.StartAsync(settings: RedisServer.Recommended);
         await using var replica = await primary.StartReplicaAsync();
@@ -152,7 +152,7 @@ public sealed class RedisStartupCheckTests
     }
 
     [Test]
-    public async Task A_redis_that_hides_config_is_a_warning_not_a_refusal()
+    public async Task RedisHidingConfig_IsAWarning_NotARefusal()
     {
         await using var redis = await RedisServer.StartAsync(settings: "--save \"\" --appendonly no --rename-command CONFIG \"\"");
 
@@ -167,7 +167,7 @@ public sealed class RedisStartupCheckTests
     }
 
     [Test]
-    public async Task An_unreachable_redis_is_a_warning_not_a_refusal()
+    public async Task UnreachableRedis_IsAWarning_NotARefusal()
     {
         var logger = await RunAsync("127.0.0.1:1,connectTimeout=500,asyncTimeout=500,syncTimeout=500");
 
@@ -175,7 +175,7 @@ public sealed class RedisStartupCheckTests
     }
 
     [Test]
-    public async Task In_a_cluster_every_primary_is_checked()
+    public async Task Cluster_EveryPrimary_IsChecked()
     {
         await using var cluster = await RedisCluster.StartAsync();
 

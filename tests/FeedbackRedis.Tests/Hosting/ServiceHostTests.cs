@@ -243,7 +243,7 @@ public sealed partial class ServiceHostTests
     }
 
     [Test]
-    public async Task With_an_OTLP_endpoint_the_service_says_tracing_is_on_and_its_announcements_carry_a_traceparent()
+    public async Task Tracing_WithAnOtlpEndpoint_IsSaidToBeOnAndAnnouncementsCarryATraceparent()
     {
         using var kafka = MockKafkaCluster.Start(1);
         string prefix = TestKeys.Prefix();

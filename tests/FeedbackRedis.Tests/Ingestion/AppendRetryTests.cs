@@ -8,7 +8,7 @@ namespace FeedbackRedis.Tests.Ingestion;
 public sealed class AppendRetryTests
 {
     [Test]
-    public async Task Retries_an_unavailable_store_with_growing_jittered_delays_then_gives_up()
+    public async Task Append_StoreUnavailable_RetriesWithGrowingJitteredDelaysThenGivesUp()
     {
         var time = new FakeTimeProvider();
         var delays = new List<TimeSpan>();
@@ -33,7 +33,7 @@ public sealed class AppendRetryTests
     }
 
     [Test]
-    public async Task Delays_grow_on_average_despite_the_jitter()
+    public async Task Delays_DespiteTheJitter_GrowOnAverage()
     {
         // One run's jittered delays may shrink; over 40 runs the mean of the last retry is well above the first's.
         var first = new List<double>();
@@ -59,7 +59,7 @@ public sealed class AppendRetryTests
     }
 
     [Test]
-    public async Task Succeeds_when_the_store_comes_back()
+    public async Task Append_StoreComesBack_Succeeds()
     {
         var time = new FakeTimeProvider();
         var pipeline = AppendRetry.Create(time, (_, _, _) => { });
@@ -76,7 +76,7 @@ public sealed class AppendRetryTests
     }
 
     [Test]
-    public async Task Does_not_retry_other_failures()
+    public async Task Append_OtherFailures_AreNotRetried()
     {
         var pipeline = AppendRetry.Create(new FakeTimeProvider(), (_, _, _) => Assert.Fail("no retry expected"));
         int attempts = 0;

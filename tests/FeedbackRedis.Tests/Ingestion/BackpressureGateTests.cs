@@ -6,7 +6,7 @@ namespace FeedbackRedis.Tests.Ingestion;
 public sealed class BackpressureGateTests
 {
     [Test]
-    public void Pauses_at_the_high_water_mark_and_resumes_only_below_the_low_water_mark()
+    public void Gate_PausesAtTheHighWaterMark_ResumesOnlyBelowTheLowWaterMark()
     {
         var gate = new BackpressureGate(highWater: 100, lowWater: 80);
 
@@ -25,7 +25,7 @@ public sealed class BackpressureGateTests
     }
 
     [Test]
-    public void Own_appends_move_the_estimate_between_readings()
+    public void Gate_OwnAppends_MoveTheEstimateBetweenReadings()
     {
         var gate = new BackpressureGate(highWater: 100, lowWater: 80);
         gate.ObservePending(90);
@@ -38,7 +38,7 @@ public sealed class BackpressureGateTests
     }
 
     [Test]
-    public void Unavailability_pauses_independently_of_the_water_marks()
+    public void Gate_Unavailability_PausesIndependentlyOfTheWaterMarks()
     {
         var gate = new BackpressureGate(highWater: 100, lowWater: 80);
 
@@ -57,7 +57,7 @@ public sealed class BackpressureGateTests
     }
 
     [Test]
-    public void Dead_work_pauses_at_its_mark_and_resumes_below_90_percent_of_it()
+    public void Gate_DeadWork_PausesAtItsMarkAndResumesBelow90PercentOfIt()
     {
         var gate = new BackpressureGate(highWater: 1_000, lowWater: 800, deadHighWater: 100);
 
@@ -74,7 +74,7 @@ public sealed class BackpressureGateTests
     }
 
     [Test]
-    public void A_dead_mark_of_zero_never_pauses()
+    public void Gate_DeadMarkOfZero_NeverPauses()
     {
         var gate = new BackpressureGate(highWater: 1_000, lowWater: 800, deadHighWater: 0);
         gate.ObserveDead(long.MaxValue);

@@ -8,13 +8,13 @@ public sealed class ConsumerOptionsValidatorTests
     private static readonly ConsumerOptionsValidator Validator = new();
 
     [Test]
-    public void The_defaults_are_valid()
+    public void Defaults_AreValid()
     {
         Assert.That(Validator.Validate(null, new ConsumerOptions()).Succeeded, Is.True);
     }
 
     [Test]
-    public void Low_water_must_be_below_high_water_and_the_message_names_both_settings()
+    public void LowWater_NotBelowHighWater_IsRefusedNamingBothSettings()
     {
         var result = Validator.Validate(null, new ConsumerOptions { PendingHighWater = 100, PendingLowWater = 100 });
 
@@ -23,7 +23,7 @@ public sealed class ConsumerOptionsValidatorTests
     }
 
     [Test]
-    public void Out_of_range_settings_are_named_with_their_environment_variable()
+    public void OutOfRange_IsRefused_NamingTheEnvironmentVariable()
     {
         var result = Validator.Validate(null, new ConsumerOptions
         {

@@ -22,7 +22,7 @@ public sealed class ConsumerProgressTests
     private async Task<HealthStatus> LiveAsync() => (await _check.CheckHealthAsync(new HealthCheckContext())).Status;
 
     [Test]
-    public async Task Messages_held_without_progress_past_the_limit_make_the_consumer_not_live()
+    public async Task MessagesHeld_WithoutProgressPastTheLimit_MakeTheConsumerNotLive()
     {
         _progress.Held(3, PauseReasons.Retrying, "InvalidOperationException: injected");
         _time.Advance(TimeSpan.FromMinutes(2) - TimeSpan.FromMilliseconds(1));
@@ -42,7 +42,7 @@ public sealed class ConsumerProgressTests
     [TestCase(PauseReasons.DeadLetterUnavailable)]
     [TestCase(PauseReasons.HighWater)]
     [TestCase(PauseReasons.RedisUnavailable | PauseReasons.Retrying)]
-    public async Task A_consumer_paused_for_a_reason_outside_it_stays_live_however_long_it_waits(PauseReasons reasons)
+    public async Task PausedConsumer_ForAReasonOutsideIt_StaysLiveHoweverLongItWaits(PauseReasons reasons)
     {
         _progress.Held(500, reasons);
         _time.Advance(TimeSpan.FromHours(3));
@@ -52,7 +52,7 @@ public sealed class ConsumerProgressTests
     }
 
     [Test]
-    public async Task Progress_resets_the_clock()
+    public async Task Progress_ResetsTheClock()
     {
         _progress.Held(1, PauseReasons.None);
         _time.Advance(TimeSpan.FromMinutes(1.5));
@@ -68,7 +68,7 @@ public sealed class ConsumerProgressTests
     }
 
     [Test]
-    public async Task Nothing_held_is_live()
+    public async Task NothingHeld_IsLive()
     {
         _time.Advance(TimeSpan.FromDays(1));
 

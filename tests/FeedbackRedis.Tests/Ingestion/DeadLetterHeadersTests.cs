@@ -8,7 +8,7 @@ namespace FeedbackRedis.Tests.Ingestion;
 public sealed class DeadLetterHeadersTests
 {
     [Test]
-    public void A_dead_letter_keeps_the_original_headers_and_says_why_and_where_from()
+    public void Headers_KeepTheOriginalOnes_AndSayWhyAndWhereFrom()
     {
         var source = new ConsumeResult<byte[]?, byte[]?>
         {
@@ -39,7 +39,7 @@ public sealed class DeadLetterHeadersTests
     }
 
     [Test]
-    public void Incoming_headers_with_reserved_dlq_names_are_dropped_so_a_producer_cannot_forge_them_and_the_others_keep_their_order()
+    public void Headers_IncomingWithReservedDlqNames_AreDroppedAndTheOthersKeepTheirOrder()
     {
         var source = new ConsumeResult<byte[]?, byte[]?>
         {

@@ -10,7 +10,7 @@ public sealed class DeadLetterMessagesTests
     private static readonly Classification TooLarge = Classification.Reject(DeadLetterReason.TooLarge, "the message is too large");
 
     [Test]
-    public void The_whole_form_is_the_original_key_and_value_byte_for_byte()
+    public void WholeForm_IsTheOriginalKeyAndValueByteForByte()
     {
         var source = Source(Encoding.UTF8.GetBytes("k"), [1, 2, 3, 0xff], new Headers());
 
@@ -25,7 +25,7 @@ public sealed class DeadLetterMessagesTests
     }
 
     [Test]
-    public void The_reduced_form_of_a_small_message_is_the_whole_one_and_not_marked_truncated()
+    public void ReducedForm_OfASmallMessage_IsTheWholeOneNotMarkedTruncated()
     {
         var source = Source(Encoding.UTF8.GetBytes("k"), new byte[DeadLetterMessages.TruncatedValueBytes], new Headers { { "traceparent", [1] } });
 
@@ -41,7 +41,7 @@ public sealed class DeadLetterMessagesTests
     }
 
     [Test]
-    public void The_reduced_form_cuts_value_key_and_headers_to_their_bounds_and_says_what_it_left_out()
+    public void ReducedForm_CutsValueKeyAndHeadersToTheirBounds_AndSaysWhatItLeftOut()
     {
         byte[] value = [.. Enumerable.Range(0, 3_000_000).Select(i => (byte)i)];
         byte[] key = new byte[5_000];
@@ -76,7 +76,7 @@ public sealed class DeadLetterMessagesTests
     }
 
     [Test]
-    public void The_reduced_form_keeps_the_trace_headers_behind_bulky_ones_that_fill_the_header_budget()
+    public void ReducedForm_BulkyHeadersFillTheBudget_KeepsTheTraceHeadersBehindThem()
     {
         const string traceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
         var headers = new Headers();

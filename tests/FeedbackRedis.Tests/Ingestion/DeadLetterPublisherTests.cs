@@ -18,7 +18,7 @@ public sealed class DeadLetterPublisherTests
     private const string Topic = "test.dlq";
 
     [Test]
-    public async Task A_delivered_dead_letter_is_sent_once_whole()
+    public async Task Publish_Delivered_IsSentOnceWhole()
     {
         using var t = new Rig((_, _) => null);
         var letter = Letter(7, Bytes(100_000));
@@ -37,7 +37,7 @@ public sealed class DeadLetterPublisherTests
     }
 
     [Test]
-    public async Task A_dead_letter_refused_whole_as_too_large_is_sent_truncated_with_its_original_size_and_reason()
+    public async Task Publish_RefusedWholeAsTooLarge_IsSentTruncatedWithItsOriginalSizeAndReason()
     {
         using var t = new Rig((m, _) => m.Value!.Length > DeadLetterMessages.TruncatedValueBytes ? ErrorCode.MsgSizeTooLarge : null);
         var value = Bytes(1_100_000);
@@ -65,7 +65,7 @@ public sealed class DeadLetterPublisherTests
     }
 
     [Test]
-    public async Task A_dead_letter_refused_whole_and_truncated_is_dropped_logged_and_counted_so_the_consumer_moves_on()
+    public async Task Publish_RefusedWholeAndTruncated_IsDroppedLoggedAndCountedSoTheConsumerMovesOn()
     {
         using var t = new Rig((_, _) => ErrorCode.InvalidRecord);
         var letter = Letter(42, Bytes(500));
@@ -90,7 +90,7 @@ public sealed class DeadLetterPublisherTests
     }
 
     [Test]
-    public async Task A_transient_failure_leaves_the_dead_letter_unhandled_and_is_not_truncated()
+    public async Task Publish_TransientFailure_LeavesItUnhandledAndNotTruncated()
     {
         using var t = new Rig((_, _) => ErrorCode.Local_MsgTimedOut);
         var letter = Letter(1, Bytes(200_000));
@@ -108,7 +108,7 @@ public sealed class DeadLetterPublisherTests
     }
 
     [Test]
-    public async Task Small_neighbours_of_a_batch_refused_for_one_large_message_go_through_whole_when_sent_alone()
+    public async Task Publish_BatchRefusedForOneLargeMessage_SendsTheSmallNeighboursWholeAlone()
     {
         // A broker refuses the whole record batch: every message sent in the first round fails with the same error.
         using var t = new Rig((m, before) => before < 2 || m.Value!.Length > DeadLetterMessages.TruncatedValueBytes ? ErrorCode.MsgSizeTooLarge : null);
@@ -129,7 +129,7 @@ public sealed class DeadLetterPublisherTests
     }
 
     [Test]
-    public async Task A_transient_failure_of_the_truncated_copy_leaves_it_unhandled()
+    public async Task Publish_TransientFailureOfTheTruncatedCopy_LeavesItUnhandled()
     {
         using var t = new Rig((_, before) => before == 0 ? ErrorCode.MsgSizeTooLarge : ErrorCode.Local_Transport);
         var letter = Letter(3, Bytes(100_000));
@@ -145,7 +145,7 @@ public sealed class DeadLetterPublisherTests
     }
 
     [Test]
-    public async Task While_the_topic_is_unreachable_refused_letters_wait_for_the_next_turn()
+    public async Task Publish_WhileTheTopicIsUnreachable_RefusedLettersWaitForTheNextTurn()
     {
         using var t = new Rig((m, _) => Offset(m) == "1" ? ErrorCode.Local_Transport : ErrorCode.MsgSizeTooLarge);
         var unreachable = Letter(1, Bytes(10));
@@ -163,7 +163,7 @@ public sealed class DeadLetterPublisherTests
     }
 
     [Test]
-    public async Task Letters_already_handled_are_not_sent_again()
+    public async Task Publish_LettersAlreadyHandled_AreNotSentAgain()
     {
         using var t = new Rig((_, _) => null);
         var done = Letter(1, Bytes(10));
@@ -187,7 +187,7 @@ public sealed class DeadLetterPublisherTests
     [TestCase(ErrorCode.Local_MsgTimedOut, false)]
     [TestCase(ErrorCode.Local_Transport, false)]
     [TestCase(ErrorCode.NotEnoughReplicas, false)]
-    public void Only_errors_about_the_message_itself_are_permanent(ErrorCode code, bool permanent) =>
+    public void IsPermanent_OnlyForErrorsAboutTheMessageItself(ErrorCode code, bool permanent) =>
         Assert.That(DeadLetterPublisher.IsPermanent(code), Is.EqualTo(permanent));
 
     private static string? Offset(Message<byte[]?, byte[]?> message) => DeadLetterHeaders.Text(message.Headers, DeadLetterHeaders.SourceOffset);

@@ -17,7 +17,7 @@ public sealed class DeadWorkBackpressureTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     [Test]
-    public async Task A_sink_refusing_everything_pauses_the_consumer_at_the_dead_mark_and_a_bulk_replay_then_drains_everything()
+    public async Task SinkRefusingEverything_PausesTheConsumerAtTheDeadMark_AndABulkReplayThenDrainsEverything()
     {
         string prefix = TestKeys.Prefix();
         using var kafka = KafkaTestCluster.Start(prefix, partitionsPerTopic: 3);

@@ -22,7 +22,7 @@ public sealed class EventClassifierTests
         Classifier.Classify(new IncomingMessage(topic, 3, offset, value), ReceivedAt);
 
     [Test]
-    public void The_producers_eventId_is_the_event_id()
+    public void EventId_GivenByTheProducer_IsTheEventId()
     {
         var c = Classify("fb.reply", """{"eventId":"e-9","agentId":"a-1","text":"t"}""");
 
@@ -32,7 +32,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void Without_eventId_the_id_is_source_topic_partition_offset_and_the_same_on_redelivery()
+    public void EventId_WithoutOne_IsSourceTopicPartitionOffsetAndTheSameOnRedelivery()
     {
         var first = Classify("fb.reaction", """{"agentId":"a-1","reaction":"up"}""", offset: 1234);
         var again = Classifier.Classify(new IncomingMessage("fb.reaction", 3, 1234, Encoding.UTF8.GetBytes("""{"agentId":"a-1","reaction":"up"}""")), ReceivedAt.AddHours(1));
@@ -42,7 +42,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void The_same_coordinates_from_another_source_are_another_event()
+    public void EventId_SameCoordinatesFromAnotherSource_IsAnotherEvent()
     {
         var value = Encoding.UTF8.GetBytes("""{"agentId":"a-1","reaction":"up"}""");
         var moved = new EventClassifier(Topics, MaxItemBytes, new SourceIdentity("cluster-2"));
@@ -54,7 +54,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void A_producers_eventId_does_not_take_the_source_id()
+    public void EventId_GivenByTheProducer_DoesNotTakeTheSourceId()
     {
         var moved = new EventClassifier(Topics, MaxItemBytes, new SourceIdentity("cluster-2"));
 
@@ -64,7 +64,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void A_source_id_not_yet_known_holds_the_message_instead_of_dead_lettering_it()
+    public void Classify_SourceIdNotYetKnown_HoldsTheMessageInsteadOfDeadLettering()
     {
         var early = new EventClassifier(Topics, MaxItemBytes, new SourceIdentity());
 
@@ -75,7 +75,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void The_longest_fallback_id_the_validators_allow_is_accepted()
+    public void Classify_LongestFallbackIdTheValidatorsAllow_IsAccepted()
     {
         string source = new('s', SourceIds.MaxLength);
         string topic = new('t', EventIds.MaxLength - EventIds.LongestFallback(source, ""));
@@ -88,7 +88,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void The_item_is_normalised_readable_json_with_source_and_arrival()
+    public void Item_IsNormalisedReadableJson_WithSourceAndArrival()
     {
         var c = Classify(
             "fb.reply",
@@ -104,7 +104,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void A_reaction_item_carries_the_reaction_and_no_text()
+    public void Item_OfAReaction_CarriesTheReactionAndNoText()
     {
         var item = JsonDocument.Parse(Classify("fb.reaction", """{"agentId":"a","reaction":"heart","messageId":"m","conversationId":"c"}""").Event!.Item).RootElement;
 
@@ -120,7 +120,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void A_message_from_another_topic_is_an_unknown_topic()
+    public void Classify_MessageFromAnotherTopic_IsAnUnknownTopic()
     {
         var c = Classify("fb.other", """{"agentId":"a","text":"t"}""");
 
@@ -129,7 +129,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void Agent_and_event_ids_are_checked_with_the_batch_engines_rules()
+    public void Classify_AgentAndEventIds_AreCheckedWithTheBatchEnginesRules()
     {
         Assert.Multiple(() =>
         {
@@ -141,7 +141,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void Size_is_checked_on_the_message_and_on_the_item_made_from_it()
+    public void Classify_Size_IsCheckedOnTheMessageAndOnTheItemMadeFromIt()
     {
         var underButItemOver = Classify("fb.reply", $$"""{"agentId":"a","text":"{{new string('y', MaxItemBytes - 60)}}"}""");
         var over = Classify("fb.reply", $$"""{"agentId":"a","text":"{{new string('x', MaxItemBytes)}}"}""");
@@ -159,7 +159,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void A_message_of_exactly_FEEDBACK_MAX_ITEM_BYTES_is_read_and_one_byte_more_is_too_large()
+    public void Classify_MessageOfExactlyMaxItemBytes_IsReadAndOneByteMoreIsTooLarge()
     {
         // white space pads the message; the item drops it, so only the message limit is at stake
         const string json = """{"agentId":"a","text":"t"}""";
@@ -179,7 +179,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void An_item_of_exactly_FEEDBACK_MAX_ITEM_BYTES_is_accepted_and_one_byte_more_is_too_large()
+    public void Classify_ItemOfExactlyMaxItemBytes_IsAcceptedAndOneByteMoreIsTooLarge()
     {
         static string Message(int textLength) => $$"""{"agentId":"a","eventId":"e","text":"{{new string('t', textLength)}}"}""";
         int itemBytesForEmptyText = Encoding.UTF8.GetByteCount(Classify("fb.reply", Message(0)).Event!.Item);
@@ -198,7 +198,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void Ids_of_exactly_their_maximum_length_are_accepted_and_one_character_more_is_refused()
+    public void Classify_IdsOfExactlyTheirMaximumLength_AreAcceptedAndOneCharacterMoreIsNot()
     {
         string agentId = new('a', 128);
         string eventId = new('e', 256);
@@ -220,7 +220,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void An_exception_no_check_foresaw_is_an_unreadable_dead_letter_naming_it()
+    public void Classify_ExceptionNoCheckForesaw_IsAnUnreadableDeadLetterNamingIt()
     {
         var broken = new EventClassifier(null!, MaxItemBytes, new SourceIdentity("cluster-1"));
 
@@ -231,7 +231,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void An_unknown_topic_is_named_in_full_up_to_300_characters()
+    public void Classify_UnknownTopic_IsNamedInFullUpTo300Characters()
     {
         var shortName = Classify("fb.other", """{"agentId":"a","text":"t"}""");
         var longName = Classify(new string('t', 400), """{"agentId":"a","text":"t"}""");
@@ -245,7 +245,7 @@ public sealed class EventClassifierTests
     }
 
     [TestCaseSource(nameof(MalformedKinds))]
-    public void Every_kind_of_malformed_message_gets_its_reason(FeedbackMessages.Malformed bad)
+    public void Classify_EveryKindOfMalformedMessage_GetsItsReason(FeedbackMessages.Malformed bad)
     {
         string topic = bad.Kind == FeedbackMessages.Reply ? "fb.reply" : "fb.reaction";
 
@@ -268,7 +268,7 @@ public sealed class EventClassifierTests
     [TestCase("""{"agentId":"a-1","text":"t","x":{"k":1,"k":2}}""", "wrong-shape")]
     [TestCase("""{"agentId":"a-1","text":"t","x":1,"x":2}""", "wrong-shape")]
     [TestCase("""{"agentId":"a-1","text":"t","occurredAt":"0001-01-01T00:00:00+05:00"}""", "wrong-shape")]
-    public void Hostile_content_anywhere_gets_a_named_reason(string json, string reason)
+    public void Classify_HostileContentAnywhere_GetsANamedReason(string json, string reason)
     {
         var c = Classify("fb.reply", json);
 
@@ -278,7 +278,7 @@ public sealed class EventClassifierTests
 
     [TestCase("""{"agentId":"a-1","text":"x\ud83d\ude00y","n":1e308,"m":-0,"t":4.9e-324,"big":123456789012345678901234567890}""")]
     [TestCase("""{"agentId":"a-1","text":"t","\u00e9\u65e5":"\u2028"}""")]
-    public void Unusual_but_valid_content_is_accepted(string json)
+    public void Classify_UnusualButValidContent_IsAccepted(string json)
     {
         var c = Classify("fb.reply", json);
 
@@ -291,7 +291,7 @@ public sealed class EventClassifierTests
     [TestCase(33, true)]
     [TestCase(64, true)]
     [TestCase(300, true)]
-    public void Nesting_is_limited_to_32_levels(int levels, bool tooDeep)
+    public void Classify_Nesting_IsLimitedTo32Levels(int levels, bool tooDeep)
     {
         // the object is level 1, the field's array level 2, ...: levels - 1 arrays inside it
         string json = """{"agentId":"a-1","text":"t","x":""" + new string('[', levels - 1) + new string(']', levels - 1) + "}";
@@ -302,7 +302,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void An_accepted_message_at_the_depth_limit_is_read_back_from_its_item()
+    public void Classify_AcceptedMessageAtTheDepthLimit_IsReadBackFromItsItem()
     {
         string json = """{"agentId":"a-1","text":"t","x":""" + new string('[', 31) + new string(']', 31) + "}";
 
@@ -312,7 +312,7 @@ public sealed class EventClassifierTests
     }
 
     [Test]
-    public void Every_reason_has_a_stable_name()
+    public void DeadLetterReason_EveryOne_HasAStableName()
     {
         Assert.That(
             Enum.GetValues<DeadLetterReason>().Select(r => r.Name()),

@@ -11,7 +11,7 @@ public sealed class FeedbackEventReaderTests
         FeedbackEventReader.Read(Encoding.UTF8.GetBytes(json), type, out failure);
 
     [Test]
-    public void A_full_reply_is_read_field_by_field()
+    public void Read_FullReply_IsReadFieldByField()
     {
         var e = Read(
             """{"version":1,"eventId":"e-1","agentId":"agent-7","messageId":"m-1","conversationId":"c-1","userId":"u-1","text":"Thanks, ça marche 👍","occurredAt":"2026-11-23T12:00:00+01:00"}""",
@@ -37,7 +37,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void A_minimal_reaction_needs_only_agentId_and_reaction_and_is_version_1()
+    public void Read_MinimalReaction_NeedsOnlyAgentIdAndReactionAndIsVersion1()
     {
         var e = Read("""{"agentId":"a","reaction":"thumbs_up"}""", FeedbackType.Reaction, out var failure);
 
@@ -52,7 +52,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void Null_optional_fields_count_as_absent()
+    public void Read_NullOptionalFields_CountAsAbsent()
     {
         var e = Read("""{"agentId":"a","eventId":null,"userId":null,"occurredAt":null,"text":""}""", FeedbackType.Reply, out var failure);
 
@@ -63,7 +63,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void Unknown_fields_are_kept_verbatim_in_message_order()
+    public void Read_UnknownFields_AreKeptVerbatimInMessageOrder()
     {
         var e = Read(
             """{"agentId":"a","locale":"fr-FR","text":"t","meta":{"a":[1,2,{"b":null}]},"score": 4.5}""",
@@ -75,7 +75,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void The_other_topics_payload_field_is_an_unknown_field()
+    public void Read_TheOtherTopicsPayloadField_IsAnUnknownField()
     {
         var e = Read("""{"agentId":"a","reaction":"up","text":"also here"}""", FeedbackType.Reaction, out _);
 
@@ -84,7 +84,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void A_newer_version_is_unsupported_even_when_its_shape_differs()
+    public void Read_NewerVersion_IsUnsupportedEvenWhenItsShapeDiffers()
     {
         Read("""{"version":2,"agent":{"id":"a"}}""", FeedbackType.Reply, out var failure);
 
@@ -113,7 +113,7 @@ public sealed class FeedbackEventReaderTests
     [TestCase("{\"agentId\":{\"id\":\"a\"},\"text\":\"t\"}", DeadLetterReason.InvalidAgentId)]
     [TestCase("{\"agentId\":\"a\",\"eventId\":true,\"text\":\"t\"}", DeadLetterReason.InvalidEventId)]
     [TestCase("{\"version\":0,\"agentId\":\"a\",\"text\":\"t\"}", DeadLetterReason.UnsupportedVersion)]
-    public void A_bad_reply_is_refused_with_its_reason(string json, DeadLetterReason reason)
+    public void Read_BadReply_IsRefusedWithItsReason(string json, DeadLetterReason reason)
     {
         var e = Read(json, FeedbackType.Reply, out var failure);
 
@@ -123,7 +123,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void A_reaction_needs_a_non_empty_reaction()
+    public void Read_ReactionWithAnEmptyReaction_IsRefused()
     {
         Read("""{"agentId":"a","reaction":""}""", FeedbackType.Reaction, out var empty);
         Read("""{"agentId":"a","text":"t"}""", FeedbackType.Reaction, out var missing);
@@ -134,7 +134,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void Invalid_utf8_and_no_value_are_not_json()
+    public void Read_InvalidUtf8OrNoValue_IsNotJson()
     {
         FeedbackEventReader.Read(new byte[] { 0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d }, FeedbackType.Reply, out var badUtf8);
         FeedbackEventReader.Read(ReadOnlyMemory<byte>.Empty, FeedbackType.Reply, out var none);
@@ -173,7 +173,7 @@ public sealed class FeedbackEventReaderTests
     [TestCase("{\"text\":\"t\"}", "agentId is missing")]
     [TestCase("{\"agentId\":7,\"text\":\"t\"}", "agentId must be a string, not a number")]
     [TestCase("{\"agentId\":\"a\",\"eventId\":[],\"text\":\"t\"}", "eventId must be a string, not a array")]
-    public void A_bad_reply_gets_the_exact_detail(string json, string? detail)
+    public void Read_BadReply_GetsTheExactDetail(string json, string? detail)
     {
         var e = Read(json, FeedbackType.Reply, out var failure);
 
@@ -191,7 +191,7 @@ public sealed class FeedbackEventReaderTests
 
     [TestCase("{\"agentId\":\"a\"}", "a reaction needs a 'reaction' string")]
     [TestCase("{\"agentId\":\"a\",\"reaction\":\" \\t \"}", "reaction is empty or only white space")]
-    public void A_bad_reaction_gets_the_exact_detail(string json, string detail)
+    public void Read_BadReaction_GetsTheExactDetail(string json, string detail)
     {
         Assert.That(Read(json, FeedbackType.Reaction, out var failure), Is.Null);
         Assert.That(failure?.Reason, Is.EqualTo(DeadLetterReason.WrongShape));
@@ -200,7 +200,7 @@ public sealed class FeedbackEventReaderTests
 
     [TestCase("   ")]
     [TestCase("\n\t")]
-    public void White_space_alone_is_not_json_as_the_parser_says(string json)
+    public void Read_WhiteSpaceAlone_IsNotJsonAsTheParserSays(string json)
     {
         Read(json, FeedbackType.Reply, out var failure);
 
@@ -209,7 +209,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void A_reply_text_of_only_white_space_is_a_reply()
+    public void Read_ReplyTextOfOnlyWhiteSpace_IsAReply()
     {
         var e = Read("""{"agentId":"a","text":" \t "}""", FeedbackType.Reply, out var failure);
 
@@ -227,7 +227,7 @@ public sealed class FeedbackEventReaderTests
     [TestCase("""{"agentId":7,"eventId":7,"text":"t"}""", DeadLetterReason.InvalidAgentId)]
     [TestCase("""{"eventId":7,"text":"t"}""", DeadLetterReason.InvalidAgentId)]
     [TestCase("""{"agentId":"a","text":"t","x":1e400""", DeadLetterReason.NotJson)]
-    public void The_first_problem_by_rank_is_the_reason(string json, DeadLetterReason reason)
+    public void Read_SeveralProblems_TheFirstByRankIsTheReason(string json, DeadLetterReason reason)
     {
         Read(json, FeedbackType.Reply, out var failure);
 
@@ -235,7 +235,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void A_too_deep_value_is_skipped_whole_so_the_fields_after_it_are_still_read()
+    public void Read_TooDeepValue_IsSkippedWholeSoTheFieldsAfterItAreStillRead()
     {
         string deep = new string('[', ItemLimits.MaxMessageDepth) + new string(']', ItemLimits.MaxMessageDepth);
 
@@ -247,7 +247,7 @@ public sealed class FeedbackEventReaderTests
     /// <summary>Depth at the limit and one past it, for arrays and objects, inside a field and at the top.</summary>
     [TestCase(32, null)]
     [TestCase(33, "the value nests deeper than 32 levels (in 'x')")]
-    public void Nesting_of_objects_is_limited_like_arrays(int levels, string? detail)
+    public void Read_NestingOfObjects_IsLimitedLikeArrays(int levels, string? detail)
     {
         // the message is level 1, "x" holds levels - 1 nested objects
         string nested = string.Concat(Enumerable.Repeat("{\"k\":", levels - 2)) + "{}" + new string('}', levels - 2);
@@ -260,7 +260,7 @@ public sealed class FeedbackEventReaderTests
 
     [TestCase(32, DeadLetterReason.WrongShape)]
     [TestCase(33, DeadLetterReason.TooDeep)]
-    public void A_top_level_array_is_checked_for_depth_before_its_shape(int levels, DeadLetterReason reason)
+    public void Read_TopLevelArray_IsCheckedForDepthBeforeItsShape(int levels, DeadLetterReason reason)
     {
         Read(new string('[', levels) + new string(']', levels), FeedbackType.Reply, out var failure);
 
@@ -268,7 +268,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void Truncate_keeps_300_characters_and_marks_the_cut()
+    public void Truncate_Keeps300Characters_AndMarksTheCut()
     {
         Assert.Multiple(() =>
         {
@@ -279,7 +279,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void A_long_detail_is_truncated()
+    public void Read_LongDetail_IsTruncated()
     {
         string name = new('n', 400);
 
@@ -289,7 +289,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void Every_known_field_is_read_on_its_topic_and_the_rest_kept_in_order()
+    public void Read_EveryKnownField_IsReadOnItsTopicAndTheRestKeptInOrder()
     {
         var e = Read(
             """{"reaction":"up","version":1,"userId":"u","conversationId":"c","messageId":"m","occurredAt":"2026-11-23T12:00:00Z","eventId":"e","agentId":"a","text":"t","z":null}""",
@@ -318,7 +318,7 @@ public sealed class FeedbackEventReaderTests
     [TestCase("""{"agentId":"a","text":"t","userId":5,"occurredAt":"soon"}""", "userId must be a string, not a number")]
     [TestCase("""{"agentId":"a","text":"t","userId":5,"messageId":6}""", "userId must be a string, not a number")]
     [TestCase("""{"agentId":"a","text":"t","x":1e400,"y":"\ud800"}""", "the number 1e400 (in 'x') is not finite as a double")]
-    public void The_first_problem_in_the_message_is_the_one_named(string json, string detail)
+    public void Read_SeveralProblems_TheFirstInTheMessageIsNamed(string json, string detail)
     {
         Read(json, FeedbackType.Reply, out var failure);
 
@@ -326,7 +326,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void A_repeated_known_field_is_still_checked_whole()
+    public void Read_RepeatedKnownField_IsStillCheckedWhole()
     {
         Read("""{"agentId":"a","text":"t","text":[1e400]}""", FeedbackType.Reply, out var failure);
 
@@ -334,7 +334,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void Equal_values_in_an_array_are_no_repeated_names()
+    public void Read_EqualValuesInAnArray_AreNoRepeatedNames()
     {
         var e = Read("""{"agentId":"a","text":"t","x":["a","a",1,1]}""", FeedbackType.Reply, out var failure);
 
@@ -345,7 +345,7 @@ public sealed class FeedbackEventReaderTests
     [TestCase("""{"agentId":"a","reaction":5}""", "reaction must be a string, not a number")]
     [TestCase("""{"agentId":"a","reaction":"up","reaction":"up"}""", "the field 'reaction' appears more than once")]
     [TestCase("""{"agentId":"a","reaction":"up","text":1,"text":2}""", "the field 'text' appears more than once")]
-    public void A_reactions_field_problems_name_the_reaction_field(string json, string detail)
+    public void Read_ProblemsOfAReactionsField_NameTheReactionField(string json, string detail)
     {
         Read(json, FeedbackType.Reaction, out var failure);
 
@@ -353,7 +353,7 @@ public sealed class FeedbackEventReaderTests
     }
 
     [Test]
-    public void A_replys_repeated_text_is_named()
+    public void Read_RepeatedTextOfAReply_IsNamed()
     {
         Read("""{"agentId":"a","text":"t","text":"t"}""", FeedbackType.Reply, out var failure);
 

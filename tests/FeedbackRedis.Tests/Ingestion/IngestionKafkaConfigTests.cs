@@ -9,7 +9,7 @@ namespace FeedbackRedis.Tests.Ingestion;
 public sealed class IngestionKafkaConfigTests
 {
     [Test]
-    public void The_consumer_sets_its_fetch_limits_as_librdkafka_requires()
+    public void ConsumerConfig_SetsItsFetchLimitsAsLibrdkafkaRequires()
     {
         var config = IngestionKafkaConfig.Consumer(new KafkaOptions(), new ConsumerOptions());
 
@@ -23,7 +23,7 @@ public sealed class IngestionKafkaConfigTests
     }
 
     [Test]
-    public void The_dead_letter_producer_takes_the_largest_consumable_message_plus_the_largest_dead_letter_headers()
+    public void DeadLetterProducerConfig_TakesTheLargestConsumableMessagePlusTheLargestHeaders()
     {
         var consumer = IngestionKafkaConfig.Consumer(new KafkaOptions(), new ConsumerOptions());
         var producer = IngestionKafkaConfig.DeadLetterProducer(new KafkaOptions(), new ConsumerOptions());
@@ -41,7 +41,7 @@ public sealed class IngestionKafkaConfigTests
     }
 
     [Test]
-    public void Librdkafka_accepts_both_configurations()
+    public void Librdkafka_BothConfigurations_AreAccepted()
     {
         var kafka = new KafkaOptions { BootstrapServers = "127.0.0.1:1" };
         Assert.DoesNotThrow(() =>

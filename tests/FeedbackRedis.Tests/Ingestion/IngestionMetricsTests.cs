@@ -9,7 +9,7 @@ namespace FeedbackRedis.Tests.Ingestion;
 public sealed class IngestionMetricsTests
 {
     [Test]
-    public void Dead_letters_are_counted_by_reason()
+    public void DeadLetters_AreCountedByReason()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var factory = services.GetRequiredService<IMeterFactory>();

@@ -28,7 +28,7 @@ public sealed class MicroBatchTests
     }
 
     [Test]
-    public void Stops_at_the_count_limit_when_messages_keep_coming()
+    public void Fill_MessagesKeepComing_StopsAtTheCountLimit()
     {
         var time = new FakeTimeProvider();
         var batch = new List<string>();
@@ -40,7 +40,7 @@ public sealed class MicroBatchTests
     }
 
     [Test]
-    public void Stops_when_max_wait_has_passed_since_the_first_message()
+    public void Fill_MaxWaitPassedSinceTheFirstMessage_Stops()
     {
         var time = new FakeTimeProvider();
         var batch = new List<string>();
@@ -55,7 +55,7 @@ public sealed class MicroBatchTests
     }
 
     [Test]
-    public void Returns_nothing_after_an_idle_poll()
+    public void Fill_IdlePoll_ReturnsNothing()
     {
         var time = new FakeTimeProvider();
         var batch = new List<string>();
@@ -68,7 +68,7 @@ public sealed class MicroBatchTests
     }
 
     [Test]
-    public void Messages_already_held_count_towards_the_limit()
+    public void Fill_MessagesAlreadyHeld_CountTowardsTheLimit()
     {
         var time = new FakeTimeProvider();
         var batch = new List<string> { "held-1", "held-2" };
@@ -80,7 +80,7 @@ public sealed class MicroBatchTests
     }
 
     [Test]
-    public void A_cancelled_token_takes_no_more_messages()
+    public void Fill_CancelledToken_TakesNoMoreMessages()
     {
         var time = new FakeTimeProvider();
         using var cts = new CancellationTokenSource();

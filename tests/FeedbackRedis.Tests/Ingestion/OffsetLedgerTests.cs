@@ -13,7 +13,7 @@ public sealed class OffsetLedgerTests
     private static TopicPartitionOffset At(TopicPartition p, long offset) => new(p, offset);
 
     [Test]
-    public void Without_a_safety_margin_acknowledged_offsets_are_due_at_once()
+    public void AcknowledgedOffsets_WithoutASafetyMargin_AreDueAtOnce()
     {
         var ledger = new OffsetLedger();
         ledger.Acknowledged([At(P0, 10), At(P1, 5)], T0);
@@ -25,7 +25,7 @@ public sealed class OffsetLedgerTests
     }
 
     [Test]
-    public void With_a_safety_margin_offsets_wait_until_acknowledged_that_long()
+    public void AcknowledgedOffsets_WithASafetyMargin_WaitUntilAcknowledgedThatLong()
     {
         var ledger = new OffsetLedger();
         var safety = TimeSpan.FromSeconds(2);
@@ -39,7 +39,7 @@ public sealed class OffsetLedgerTests
     }
 
     [Test]
-    public void Only_the_highest_due_offset_per_partition_is_returned()
+    public void Due_ManyOffsetsPerPartition_ReturnsOnlyTheHighest()
     {
         var ledger = new OffsetLedger();
         ledger.Acknowledged([At(P0, 10), At(P1, 3)], T0);
@@ -53,7 +53,7 @@ public sealed class OffsetLedgerTests
     }
 
     [Test]
-    public void DueAt_is_when_the_last_waiting_offset_of_those_partitions_becomes_due()
+    public void DueAt_IsWhenTheLastWaitingOffsetOfThosePartitionsBecomesDue()
     {
         var ledger = new OffsetLedger();
         var safety = TimeSpan.FromSeconds(2);
@@ -67,7 +67,7 @@ public sealed class OffsetLedgerTests
     }
 
     [Test]
-    public void Forgotten_partitions_are_never_stored()
+    public void ForgottenPartitions_AreNeverStored()
     {
         var ledger = new OffsetLedger();
         ledger.Acknowledged([At(P0, 10), At(P1, 10)], T0);

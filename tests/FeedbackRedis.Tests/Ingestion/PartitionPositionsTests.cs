@@ -10,7 +10,7 @@ public sealed class PartitionPositionsTests
     private static readonly TopicPartition B = new("t", new Partition(1));
 
     [Test]
-    public void An_assigned_partition_is_unresolved_until_positioned_and_expects_nothing_before()
+    public void AssignedPartition_UntilPositioned_IsUnresolvedAndExpectsNothing()
     {
         var positions = new PartitionPositions();
         positions.Assigned([A, B]);
@@ -32,7 +32,7 @@ public sealed class PartitionPositionsTests
     }
 
     [Test]
-    public void Records_only_grow_a_rewind_lowers_them_and_the_floor_stays()
+    public void Records_OnlyGrow_ARewindLowersThemAndTheFloorStays()
     {
         var positions = new PartitionPositions();
         positions.Assigned([A]);
@@ -51,7 +51,7 @@ public sealed class PartitionPositionsTests
     }
 
     [Test]
-    public void A_released_partition_is_forgotten_and_a_partition_without_record_is_not_compared()
+    public void ReleasedPartition_IsForgotten_AndOneWithoutRecordIsNotCompared()
     {
         var positions = new PartitionPositions();
         positions.Assigned([A, B]);

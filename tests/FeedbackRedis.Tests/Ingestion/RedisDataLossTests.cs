@@ -19,7 +19,7 @@ public sealed class RedisDataLossTests
     private static string EventId(int n) => $"loss-{n}";
 
     [Test]
-    public async Task A_running_consumer_notices_Redis_lost_acknowledged_appends_rewinds_and_every_event_reaches_the_sink()
+    public async Task RunningConsumer_RedisLostAcknowledgedAppends_RewindsAndEveryEventReachesTheSink()
     {
         await using var scene = await Scene.StartAsync();
         await using var host = scene.Consumer();
@@ -34,7 +34,7 @@ public sealed class RedisDataLossTests
     }
 
     [Test]
-    public async Task A_consumer_restarted_gracefully_across_the_loss_resumes_from_Redis_record_and_every_event_reaches_the_sink()
+    public async Task RestartedConsumer_AcrossTheLoss_ResumesFromRedisRecordAndEveryEventReachesTheSink()
     {
         await using var scene = await Scene.StartAsync();
         await using (var first = scene.Consumer())

@@ -9,7 +9,7 @@ public sealed class AgentIdsTests
     [TestCase("agent-42")]
     [TestCase("Agent_1.v2")]
     [TestCase("6571c9f0e4b0a1b2c3d4e5f6")]
-    public void Valid(string id)
+    public void Valid_IsValidWithNoExplanation(string id)
     {
         Assert.That(AgentIds.IsValid(id), Is.True);
         Assert.That(AgentIds.Explain(id), Is.Null);

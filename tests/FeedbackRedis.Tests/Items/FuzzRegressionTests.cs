@@ -25,10 +25,10 @@ public sealed class FuzzRegressionTests
     private static readonly DateTimeOffset ReceivedAt = new(2026, 12, 1, 12, 0, 1, 234, TimeSpan.Zero);
 
     // Property: Classify never falls back on its safety net (unreadable); the reader itself never throws.
-    [TestCase("MXsiZVx1ZDgwMGUiOjN9XQ==", TestName = "AFL classify input of 16 bytes")]
-    [TestCase("MHsiYVx1ZDgzZCI6ImExIiwidGV4dCI6IgAiLCJhXHYwMDAxYiI6MX0=", TestName = "AFL classify input of 41 bytes, a high surrogate")]
-    [TestCase("MHsiYWdlbnRJZCI6ImExIiwidGV4IjoiYTEiLCJcdWRmZmYxYiI6MX0=", TestName = "AFL classify input of 41 bytes, a low surrogate")]
-    public void A_message_with_a_lone_surrogate_field_name_is_never_unreadable(string base64)
+    [TestCase("MXsiZVx1ZDgwMGUiOjN9XQ==", TestName = "Classify_AflInputOf16Bytes_IsNeverUnreadable")]
+    [TestCase("MHsiYVx1ZDgzZCI6ImExIiwidGV4dCI6IgAiLCJhXHYwMDAxYiI6MX0=", TestName = "Classify_AflInputOf41BytesAHighSurrogate_IsNeverUnreadable")]
+    [TestCase("MHsiYWdlbnRJZCI6ImExIiwidGV4IjoiYTEiLCJcdWRmZmYxYiI6MX0=", TestName = "Classify_AflInputOf41BytesALowSurrogate_IsNeverUnreadable")]
+    public void Classify_LoneSurrogateFieldName_IsNeverUnreadable(string base64)
     {
         var (topic, type, value) = Message(Convert.FromBase64String(base64));
 
@@ -41,7 +41,7 @@ public sealed class FuzzRegressionTests
     [TestCase("""{"agentId":"a1","text":"t","\ud800":1}""")]
     [TestCase("""{"\udfff":1,"agentId":"a1","text":"t"}""")]
     [TestCase("""{"agentId":"a1","te\ud83dxt":"t"}""")]
-    public void A_top_level_field_name_with_a_lone_surrogate_escape_is_invalid_text(string json)
+    public void Classify_TopLevelFieldNameWithALoneSurrogateEscape_IsInvalidText(string json)
     {
         var c = Classifier.Classify(new IncomingMessage(Topics.ReplyTopic, 3, 1234, Encoding.UTF8.GetBytes(json)), ReceivedAt);
 
@@ -49,11 +49,11 @@ public sealed class FuzzRegressionTests
     }
 
     // Property: TryRead never throws; a claimed batch holding such an item reads, the item among the unreadable ones.
-    [TestCase("eyJldmVudUlkIjoiYyIsIlx1ZDgzZHR5cFtlIjoicmZwbHkiLCJlIjp7fX0=", TestName = "AFL item input of 44 bytes, no eventId")]
-    [TestCase("eyJldmVudElkIjoiYSIsInRcdWQ4M2R5cGUiOiJyZXCJeSIsImUiOnsieCI6IjAwIn19", TestName = "AFL item input of 68 bytes, eventId first")]
-    [TestCase("eyJldlx1ZDgwMGVudElkIjoiZS00IiwiYWdlbnRJZCI6ImEiLCJ0eXBlIjoicm5wbHkiLCJlIjp7IngiOiJcdWRjMDAifX0=", TestName = "AFL item input of 71 bytes")]
-    [TestCase("eyJldmVudElkIjoiZS0xIiwiYWdlbnRJZCI6ImEiLCJ0eXBlIjoicmVwbHkiLCJcdWRmZmYiOjF9", TestName = "a valid item and a field name of a lone low surrogate")]
-    public void An_item_with_a_lone_surrogate_field_name_is_refused_not_thrown(string base64)
+    [TestCase("eyJldmVudUlkIjoiYyIsIlx1ZDgzZHR5cFtlIjoicmZwbHkiLCJlIjp7fX0=", TestName = "TryRead_AflInputOf44BytesNoEventId_IsRefusedNotThrown")]
+    [TestCase("eyJldmVudElkIjoiYSIsInRcdWQ4M2R5cGUiOiJyZXCJeSIsImUiOnsieCI6IjAwIn19", TestName = "TryRead_AflInputOf68BytesEventIdFirst_IsRefusedNotThrown")]
+    [TestCase("eyJldlx1ZDgwMGVudElkIjoiZS00IiwiYWdlbnRJZCI6ImEiLCJ0eXBlIjoicm5wbHkiLCJlIjp7IngiOiJcdWRjMDAifX0=", TestName = "TryRead_AflInputOf71Bytes_IsRefusedNotThrown")]
+    [TestCase("eyJldmVudElkIjoiZS0xIiwiYWdlbnRJZCI6ImEiLCJ0eXBlIjoicmVwbHkiLCJcdWRmZmYiOjF9", TestName = "TryRead_ValidItemWithALoneLowSurrogateFieldName_IsRefusedNotThrown")]
+    public void TryRead_ItemWithALoneSurrogateFieldName_IsRefusedNotThrown(string base64)
     {
         string item = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
 
@@ -71,7 +71,7 @@ public sealed class FuzzRegressionTests
     [TestCase(" ")]
     [TestCase("\\t")]
     [TestCase("\\u00a0\\u2003")]
-    public void A_reaction_is_either_dead_lettered_or_read_back_as_sent(string reaction)
+    public void Classify_Reaction_IsDeadLetteredOrReadBackAsSent(string reaction)
     {
         string json = $$"""{"agentId":"a1","reaction":"{{reaction}}"}""";
         var value = Encoding.UTF8.GetBytes(json);
@@ -90,7 +90,7 @@ public sealed class FuzzRegressionTests
     // Property: an item TryRead accepts goes through the file sink: its line reads back, not torn. The deepest item the
     // writer can make is read and its line reads back; the 64-deep item of finding 4 is refused (quarantined) instead.
     [Test]
-    public void The_deepest_item_TryRead_accepts_makes_a_file_line_that_reads_back_and_a_64_deep_one_is_refused()
+    public void TryRead_DeepestAcceptedItem_MakesAReadableFileLineAndA64DeepOneIsRefused()
     {
         // The item's own object and extra count 2 levels; arrays make up the rest.
         static string Nested(int depth) =>

@@ -26,7 +26,7 @@ public sealed class StoredItemTraceParentTests
             [new("locale", Encoding.UTF8.GetBytes("\"fr-FR\""))]);
 
     [Test]
-    public void The_field_comes_after_receivedAt_and_costs_72_bytes_per_event()
+    public void Field_ComesAfterReceivedAt_AndCosts72BytesPerEvent()
     {
         var (without, withoutBytes) = StoredItem.Write(Reply, "e-1", "fb.reply", 3, 1234, ReceivedAt);
         var (with, withBytes) = StoredItem.Write(Reply, "e-1", "fb.reply", 3, 1234, ReceivedAt, TraceParent);
@@ -42,7 +42,7 @@ public sealed class StoredItemTraceParentTests
     }
 
     [Test]
-    public void It_is_read_back_with_the_event_and_an_item_without_it_reads_as_before()
+    public void Read_GivesItBackWithTheEvent_AndAnItemWithoutItReadsAsBefore()
     {
         var (with, _) = StoredItem.Write(Reply, "e-1", "fb.reply", 3, 1234, ReceivedAt, TraceParent);
         var (without, _) = StoredItem.Write(Reply, "e-1", "fb.reply", 3, 1234, ReceivedAt);
@@ -60,7 +60,7 @@ public sealed class StoredItemTraceParentTests
     [TestCase("\"hello\"")]
     [TestCase("42")]
     [TestCase("{\"a\":1}")]
-    public void A_hand_edited_traceparent_that_is_not_trace_context_is_ignored_and_the_event_still_reads(string raw)
+    public void Read_HandEditedTraceparentThatIsNotTraceContext_IsIgnoredAndTheEventStillReads(string raw)
     {
         string item = $$"""{"eventId":"e-1","agentId":"agent-7","type":"reply","traceparent":{{raw}}}""";
 
@@ -72,7 +72,7 @@ public sealed class StoredItemTraceParentTests
     }
 
     [Test]
-    public void Both_sinks_keep_the_field_in_what_they_store()
+    public void BothSinks_KeepTheFieldInWhatTheyStore()
     {
         var (item, _) = StoredItem.Write(Reply, "e-1", "fb.reply", 3, 1234, ReceivedAt, TraceParent);
         var batch = FeedbackBatch.Read(TestFeedback.Claimed("agent-7:1", [item]));
@@ -90,7 +90,7 @@ public sealed class StoredItemTraceParentTests
     }
 
     [Test]
-    public void The_classifier_stores_the_traceparent_it_is_given_unless_that_alone_would_make_the_item_too_large()
+    public void Classifier_StoresTheTraceparentItIsGiven_UnlessThatAloneMakesTheItemTooLarge()
     {
         byte[] value = Encoding.UTF8.GetBytes("""{"eventId":"e-1","agentId":"a-1","text":"t"}""");
         var generous = new EventClassifier(new FeedbackTopics("fb.reply", "fb.reaction"), 2048, new SourceIdentity("s"));

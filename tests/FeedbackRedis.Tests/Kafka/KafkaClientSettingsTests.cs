@@ -61,7 +61,7 @@ public sealed class KafkaClientSettingsTests
     };
 
     [Test]
-    public void Every_client_gets_the_same_TLS_files_password_and_endpoint_identification()
+    public void EveryClient_GetsTheSameTlsFilesPasswordAndEndpointIdentification()
     {
         var expected = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -84,7 +84,7 @@ public sealed class KafkaClientSettingsTests
     }
 
     [Test]
-    public void Every_client_gets_the_same_TLS_PEM_text_and_SASL()
+    public void EveryClient_GetsTheSameTlsPemTextAndSasl()
     {
         var kafka = MutualTlsPem();
         var expected = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -111,7 +111,7 @@ public sealed class KafkaClientSettingsTests
     }
 
     [Test]
-    public void Without_TLS_no_client_gets_any_ssl_setting()
+    public void WithoutTls_NoClientGetsAnySslSetting()
     {
         Assert.Multiple(() =>
         {
@@ -124,7 +124,7 @@ public sealed class KafkaClientSettingsTests
     }
 
     [Test]
-    public void Librdkafka_builds_every_client_with_the_TLS_files_and_with_the_PEM_text()
+    public void Librdkafka_BuildsEveryClient_WithTheTlsFilesAndWithThePemText()
     {
         Assert.Multiple(() =>
         {
@@ -139,7 +139,7 @@ public sealed class KafkaClientSettingsTests
     }
 
     [Test]
-    public void Librdkafka_refuses_a_key_that_is_not_the_certificates_so_the_material_really_reaches_it()
+    public void Librdkafka_KeyThatIsNotTheCertificates_IsRefusedSoTheMaterialReachesIt()
     {
         using var other = TestCertificates.Create();
         var kafka = MutualTlsPem();

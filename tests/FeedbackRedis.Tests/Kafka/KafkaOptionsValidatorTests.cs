@@ -42,13 +42,13 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void The_defaults_are_valid()
+    public void Defaults_AreValid()
     {
         Assert.That(Validator.Validate(null, new KafkaOptions()).Succeeded, Is.True);
     }
 
     [Test]
-    public void Mutual_TLS_from_files_and_from_PEM_text_with_an_encrypted_key_is_valid()
+    public void MutualTls_FromFilesAndFromPemTextWithAnEncryptedKey_IsValid()
     {
         Assert.Multiple(() =>
         {
@@ -59,14 +59,14 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void A_bogus_security_protocol_is_refused_naming_the_variable_the_value_and_the_choices()
+    public void BogusSecurityProtocol_IsRefused_NamingTheVariableTheValueAndTheChoices()
     {
         Assert.That(Failure(new KafkaOptions { SecurityProtocol = "bogus" }),
             Does.Contain("FEEDBACK_KAFKA_SECURITY_PROTOCOL (Feedback:Kafka:SecurityProtocol) is 'bogus'; allowed: plaintext, ssl, sasl_plaintext, sasl_ssl."));
     }
 
     [Test]
-    public void A_CA_file_that_does_not_exist_is_refused_naming_the_variable_and_the_path()
+    public void MissingCaFile_IsRefused_NamingTheVariableAndThePath()
     {
         string missing = Path.Combine(_pki.Directory, "nope", "ca.pem");
         var options = MutualTlsFiles();
@@ -76,7 +76,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void A_directory_where_a_file_is_expected_is_refused()
+    public void DirectoryWhereAFileIsExpected_IsRefused()
     {
         var options = MutualTlsFiles();
         options.SslCertificateLocation = _pki.Directory;
@@ -85,7 +85,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void A_file_that_is_not_PEM_is_refused()
+    public void FileThatIsNotPem_IsRefused()
     {
         var options = MutualTlsFiles();
         options.SslCaLocation = _pki.Write("garbage.pem", "this is not a certificate\n");
@@ -94,7 +94,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void Swapped_certificate_and_key_files_are_refused_each_naming_what_it_holds()
+    public void SwappedCertificateAndKeyFiles_AreRefused_EachNamingWhatItHolds()
     {
         var options = MutualTlsFiles();
         options.SslCertificateLocation = _pki.ClientKeyFile;
@@ -105,7 +105,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void PEM_text_that_is_broken_is_refused_without_quoting_it()
+    public void BrokenPemText_IsRefused_WithoutQuotingIt()
     {
         string truncated = _pki.ClientKeyPem[..(_pki.ClientKeyPem.Length / 2)];
         var options = MutualTlsPem();
@@ -119,7 +119,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void PEM_with_literal_backslash_n_sequences_gets_a_hint()
+    public void PemWithLiteralBackslashN_GetsAHint()
     {
         var options = MutualTlsPem();
         options.SslCaPem = _pki.CaPem.TrimEnd().Replace("\n", "\\n", StringComparison.Ordinal);
@@ -128,7 +128,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void One_input_given_both_as_a_file_and_as_PEM_is_refused()
+    public void OneInputGivenAsFileAndAsPem_IsRefused()
     {
         var options = MutualTlsFiles();
         options.SslCaPem = _pki.CaPem;
@@ -138,7 +138,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void A_certificate_without_its_key_is_refused()
+    public void CertificateWithoutItsKey_IsRefused()
     {
         var options = MutualTlsFiles();
         options.SslKeyLocation = "";
@@ -147,7 +147,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void A_key_without_its_certificate_is_refused()
+    public void KeyWithoutItsCertificate_IsRefused()
     {
         var options = MutualTlsPem();
         options.SslCertificatePem = "";
@@ -156,7 +156,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void An_encrypted_key_without_its_password_and_a_password_without_a_key_are_refused()
+    public void EncryptedKeyWithoutPasswordOrPasswordWithoutKey_IsRefused()
     {
         var noPassword = MutualTlsFiles();
         noPassword.SslKeyLocation = _pki.EncryptedClientKeyFile;
@@ -170,7 +170,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void A_key_that_is_not_the_certificates_or_a_wrong_key_password_is_refused_by_librdkafka_at_start_up()
+    public void WrongKeyOrKeyPassword_IsRefusedByLibrdkafka_AtStartUp()
     {
         using var other = TestCertificates.Create();
         var mismatch = MutualTlsFiles();
@@ -188,7 +188,7 @@ public sealed class KafkaOptionsValidatorTests
 
     [TestCase("plaintext")]
     [TestCase("sasl_plaintext")]
-    public void TLS_settings_with_a_protocol_that_does_not_use_TLS_are_refused(string protocol)
+    public void TlsSettings_WithAProtocolWithoutTls_AreRefused(string protocol)
     {
         var options = MutualTlsFiles();
         options.SecurityProtocol = protocol;
@@ -207,7 +207,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void Endpoint_identification_is_https_or_none()
+    public void EndpointIdentification_IsHttpsOrNone()
     {
         Assert.Multiple(() =>
         {
@@ -218,7 +218,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void SASL_credentials_go_with_a_SASL_protocol_and_only_with_one()
+    public void SaslCredentials_GoWithASaslProtocol_AndOnlyWithOne()
     {
         Assert.Multiple(() =>
         {
@@ -234,7 +234,7 @@ public sealed class KafkaOptionsValidatorTests
 
     [TestCase("plaintext")]
     [TestCase("sasl_ssl")]
-    public void A_SASL_mechanism_outside_its_choices_is_refused_once_whatever_the_protocol(string protocol)
+    public void SaslMechanismOutsideItsChoices_IsRefusedOnce_WhateverTheProtocol(string protocol)
     {
         var options = new KafkaOptions { SecurityProtocol = protocol, SaslMechanism = "GSSAPI" };
         if (protocol.StartsWith("sasl_", StringComparison.Ordinal))
@@ -251,7 +251,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void Topics_are_Kafka_topic_names_and_all_different()
+    public void Topics_AreKafkaTopicNames_AndAllDifferent()
     {
         Assert.Multiple(() =>
         {
@@ -266,14 +266,14 @@ public sealed class KafkaOptionsValidatorTests
     [TestCase("eu/prod")]
     [TestCase("has space")]
     [TestCase("caf\u00e9")]
-    public void A_source_id_outside_the_safe_set_is_refused(string sourceId)
+    public void SourceId_OutsideTheSafeSet_IsRefused(string sourceId)
     {
         Assert.That(Failure(new KafkaOptions { SourceId = sourceId }),
             Does.Contain($"FEEDBACK_SOURCE_ID (Feedback:Kafka:SourceId) is '{sourceId}'; allowed: 1 to 64 of A-Z a-z 0-9 . _ -, or empty for the Kafka cluster id."));
     }
 
     [Test]
-    public void A_source_id_longer_than_64_characters_is_refused_and_64_are_fine()
+    public void SourceId_LongerThan64Characters_IsRefusedAnd64AreFine()
     {
         Assert.Multiple(() =>
         {
@@ -284,7 +284,7 @@ public sealed class KafkaOptionsValidatorTests
     }
 
     [Test]
-    public void A_source_id_that_with_a_long_topic_would_make_ids_over_256_characters_is_refused()
+    public void SourceId_MakingIdsOver256CharactersWithALongTopic_IsRefused()
     {
         var options = new KafkaOptions { SourceId = new string('s', 64), ReactionTopic = new string('r', 161) };
 

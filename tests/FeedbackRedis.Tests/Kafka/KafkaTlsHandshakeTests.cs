@@ -32,7 +32,7 @@ public sealed class KafkaTlsHandshakeTests
     [TestCase("dead-letter producer")]
     [TestCase("announcement producer")]
     [TestCase("health check")]
-    public async Task Each_client_verifies_the_broker_and_presents_the_client_certificate(string client)
+    public async Task EachClient_VerifiesTheBroker_AndPresentsTheClientCertificate(string client)
     {
         using var pki = TestCertificates.Create();
         using var broker = TlsProbeServer.Start(pki.Server);
@@ -45,7 +45,7 @@ public sealed class KafkaTlsHandshakeTests
     }
 
     [Test]
-    public async Task A_broker_certificate_for_another_host_is_refused_with_https_and_accepted_with_none()
+    public async Task BrokerCertificateForAnotherHost_IsRefusedWithHttps_AndAcceptedWithNone()
     {
         using var pki = TestCertificates.Create(serverHost: "broker.example");
         using var broker = TlsProbeServer.Start(pki.Server);
@@ -61,7 +61,7 @@ public sealed class KafkaTlsHandshakeTests
     }
 
     [Test]
-    public async Task A_broker_signed_by_another_CA_is_refused()
+    public async Task BrokerSignedByAnotherCa_IsRefused()
     {
         using var pki = TestCertificates.Create();
         using var stranger = TestCertificates.Create();

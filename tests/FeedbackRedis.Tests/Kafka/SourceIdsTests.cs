@@ -36,7 +36,7 @@ public sealed class SourceIdsTests
     }
 
     [Test]
-    public async Task The_cluster_id_comes_from_the_brokers_the_same_on_every_ask_and_differs_between_clusters()
+    public async Task ClusterId_ComesFromTheBrokers_IsStableAndDiffersBetweenClusters()
     {
         using var one = MockKafkaCluster.Start(1);
         using var two = MockKafkaCluster.Start(1);
@@ -55,7 +55,7 @@ public sealed class SourceIdsTests
     }
 
     [Test]
-    public async Task An_unreachable_cluster_within_the_budget_says_to_set_FEEDBACK_SOURCE_ID()
+    public async Task ClusterId_UnreachableWithinTheBudget_SaysToSetFeedbackSourceId()
     {
         var ex = await Assert.ThrowsAsync<SourceIdUnavailableException>(() => Fetch("127.0.0.1:1", TimeSpan.FromSeconds(2)));
 
@@ -64,7 +64,7 @@ public sealed class SourceIdsTests
     }
 
     [Test]
-    public async Task The_resolver_takes_the_cluster_id_when_FEEDBACK_SOURCE_ID_is_empty()
+    public async Task Resolver_FeedbackSourceIdEmpty_TakesTheClusterId()
     {
         using var cluster = MockKafkaCluster.Start(1);
         var identity = new SourceIdentity();
@@ -75,7 +75,7 @@ public sealed class SourceIdsTests
     }
 
     [Test]
-    public async Task The_resolver_takes_FEEDBACK_SOURCE_ID_without_asking_any_broker()
+    public async Task Resolver_FeedbackSourceIdSet_TakesItWithoutAskingAnyBroker()
     {
         var identity = new SourceIdentity();
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -87,7 +87,7 @@ public sealed class SourceIdsTests
     }
 
     [Test]
-    public void A_source_identity_is_set_once_and_refuses_what_is_not_a_source_id()
+    public void SourceIdentity_IsSetOnce_AndRefusesWhatIsNotASourceId()
     {
         var identity = new SourceIdentity("a");
 

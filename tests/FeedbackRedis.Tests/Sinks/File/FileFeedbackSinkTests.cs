@@ -98,7 +98,7 @@ public sealed class FileFeedbackSinkTests
     }
 
     [Test]
-    public async Task Write_WhenTheDiskFillsPartWay_ReportsTheSinkUnavailable_CutsItsBytesOff_AndTheRetriedGroupReadsBackWhole()
+    public async Task Write_WhenTheDiskFillsPartWay_ReportsUnavailableAndCutsItsBytesOff_TheRetriedGroupReadsBackWhole()
     {
         string path = Path.Combine(_dir, "feedback.jsonl");
         var sink = Sink(path);

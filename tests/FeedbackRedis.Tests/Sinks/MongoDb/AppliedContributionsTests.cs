@@ -41,7 +41,7 @@ public sealed class AppliedContributionsTests
         Assert.That(AppliedContributions.Plan("agent-1", Keys(10), kept: 10), Is.Null);
 
     [Test]
-    public void Plan_PastTheKeptSize_MovesTheOldestBySealTime_LeavesTheNewestHalf_AndRaisesTheFloorToTheLatestMoved()
+    public void Plan_PastTheKeptSize_MovesTheOldestHalfBySealTime_RaisesTheFloorToTheLatestMoved()
     {
         var window = Keys(11).Reverse().Append("legacy-without-time").ToList(); // order in the document does not matter
 
@@ -69,7 +69,7 @@ public sealed class AppliedContributionsTests
     }
 
     [Test]
-    public void Compact_PullsTheMovedKeys_RaisesTheFloor_AndTheEpoch_InOneUpdate()
+    public void Compact_PullsTheMovedKeys_RaisesTheFloorAndTheEpoch_InOneUpdate()
     {
         var model = AppliedContributions.Compact(new CompactionPlan("agent-1", ["b:0@1000", "b:1@1001"], 1001));
 

@@ -41,7 +41,7 @@ public sealed class AppliedGuardTests
     [TestCase(false, true, "Applied", TestName = "Decide_KeyCompacted_RecordThere_IsApplied")]
     [TestCase(false, false, "ApplyGuarded", TestName = "Decide_NeitherInTheWindowNorRecorded_IsAppliedWithTheGuardedFilter")]
     [TestCase(true, false, "Applied", TestName = "Decide_TheWindowOutranksAMissingRecord")]
-    public void Decide(bool inWindow, bool? record, string expected)
+    public void Decide_WindowAndRecord_GiveTheDecision(bool inWindow, bool? record, string expected)
     {
         var state = new AgentGuardState("agent-1", 2000, new BsonInt64(1), 5, inWindow ? new HashSet<string> { "a:1@10" } : []);
 

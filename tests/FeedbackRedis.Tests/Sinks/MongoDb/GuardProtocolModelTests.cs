@@ -64,7 +64,7 @@ public sealed class GuardProtocolModelTests
     /// </summary>
     [TestCase("None", 1, TestName = "AGuardedWriterStalledAcrossAnotherWritersApplyAndACompaction_IsRefusedByTheEpoch_AndConfirmsFromTheRecord")]
     [TestCase("NoEpoch", 2, TestName = "TrustingTheRecordReadAlone_TheSameInterleavingCountsTwice")]
-    public void StalledGuardedWriter(string weakening, int expectedApplies)
+    public void StalledGuardedWriter_AcrossAnApplyAndACompaction_AppliesAsTheGuardAllows(string weakening, int expectedApplies)
     {
         var model = new Model();
         var k = FeedbackBatch.Read(TestFeedback.Claimed("agent-1:5", [TestFeedback.Item("agent-1", "k-1")], sealedAt: TestStores.Start.AddSeconds(5)));

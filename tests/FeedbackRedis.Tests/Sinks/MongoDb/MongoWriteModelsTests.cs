@@ -65,7 +65,7 @@ public sealed class MongoWriteModelsTests
     }
 
     [Test]
-    public void ApplyContribution_Fast_IncrementsOnlyWhileTheKeyIsAbsentAndTheBatchIsAfterTheFloor_AndAppendsTheKey_InOnePipelineStage()
+    public void ApplyContribution_Fast_IncrementsOnlyForAnAbsentKeyAfterTheFloor_AppendsTheKeyInOneStage()
     {
         var contribution = new AgentContribution("agent-1", 5, 2, new Dictionary<string, long> { ["like"] = 2, ["heart"] = 1 }, At);
 

@@ -13,7 +13,7 @@ public sealed class OwnerCompletionTests
     private static readonly DateTime Now = TestStores.Start.UtcDateTime.AddHours(3);
 
     [Test]
-    public void Candidates_AreTheOtherOwnersOfCarriedEvents_SealedLongEnoughAgo_NotInTheGroup_OncePerOwnerAndAgent()
+    public void Candidates_AreOtherOwnersOfCarriedEvents_SealedLongEnoughAgoNotInTheGroup_OncePerOwnerAndAgent()
     {
         var y = Batch("agent-1:9", Now.AddMinutes(-1), "e-own", "e-old", "e-old2", "e-young", "e-group", "e-ancient", "e-new");
         var old = Owner("agent-1:2", Now.AddHours(-2), "agent-1");

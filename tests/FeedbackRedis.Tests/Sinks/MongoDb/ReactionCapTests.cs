@@ -137,7 +137,7 @@ public sealed class ReactionCapTests
         Assert.Throws<ArgumentOutOfRangeException>(() => ReactionCap.Expression(new Dictionary<string, long> { ["a"] = 1 }, cap));
 
     [Test]
-    public void Model_150DistinctNamesIntoAnEmptyAgent_End_As100NamesAndOther_WithEveryCountKept()
+    public void Model_EmptyAgentGiven150DistinctNames_EndsAs100NamesAndOther_WithEveryCountKept()
     {
         var reactions = Enumerable.Range(0, 150).ToDictionary(i => $"r{i:D3}", i => (long)i + 1);
 
