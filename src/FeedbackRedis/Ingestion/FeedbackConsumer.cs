@@ -21,6 +21,12 @@ public sealed partial class FeedbackConsumer : BackgroundService
     /// <summary>How long one poll waits when no micro-batch is under way (also paces a paused consumer).</summary>
     internal static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How often the lag gauge is refreshed: two librdkafka calls per owned partition, so not on every turn (a turn takes
+    /// a few milliseconds at full speed); a scrape every few seconds sees a value at most this old.
+    /// </summary>
+    internal static readonly TimeSpan LagInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly RedisBatchStore _store;
     private readonly ConsumerOptions _options;
     private readonly KafkaOptions _kafka;
@@ -39,6 +45,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
     private readonly HeldMessages _held = new();
     private readonly Cadence _pendingCheck;
     private readonly Cadence _recordCheck;
+    private readonly Cadence _lagCheck;
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private DeadLetterPublisher? _deadLetters;
 
@@ -73,6 +80,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
         _window = new AppendWindow(store.AppendAsync, _options.AppendsInFlight);
         _pendingCheck = new Cadence(time, _options.PendingCheckInterval);
         _recordCheck = new Cadence(time, RecordCheckInterval);
+        _lagCheck = new Cadence(time, LagInterval);
     }
 
     /// <summary>Why the partitions are paused right now (for tests and, later, health).</summary>
@@ -205,11 +213,17 @@ public sealed partial class FeedbackConsumer : BackgroundService
     }
 
     /// <summary>
-    /// Publishes this process's lag per topic: the high watermark librdkafka last fetched minus the position, over the
-    /// partitions it owns. Cached values only: no broker round trip.
+    /// Publishes this process's lag per topic, every <see cref="LagInterval"/>: the high watermark librdkafka last fetched
+    /// minus the position, over the partitions it owns. Cached values only: no broker round trip.
     /// </summary>
     private void RecordLag()
     {
+        if (!_lagCheck.IsDue)
+        {
+            return;
+        }
+
+        _lagCheck.Restart();
         var consumer = _consumer!;
         var lag = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var partition in consumer.Assignment)

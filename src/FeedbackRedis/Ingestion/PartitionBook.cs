@@ -54,16 +54,59 @@ public sealed class PartitionBook
     public void ResolvedFromKafka(TopicPartition partition, long start) => _positions.Resolved(partition, start);
 
     /// <summary>What one append of <paramref name="messages"/> records: per partition, its highest offset and the record this consumer expects.</summary>
-    public List<PartitionPosition> PositionsOf(IEnumerable<PendingMessage> messages) =>
-    [
-        .. messages.GroupBy(m => m.Partition).Select(g => _positions.PositionFor(g.Key, g.Max(m => m.Result.Offset.Value))),
-    ];
+    public List<PartitionPosition> PositionsOf(IReadOnlyList<PendingMessage> messages)
+    {
+        var highest = Highest(messages);
+        var positions = new List<PartitionPosition>(highest.Count);
+        foreach (var (partition, taken) in highest)
+        {
+            positions.Add(_positions.PositionFor(partition, taken));
+        }
+
+        return positions;
+    }
+
+    /// <summary>
+    /// Per partition of <paramref name="messages"/>, in the order each first appears, its highest offset: one pass, no
+    /// grouping (a micro-batch holds hundreds of messages over a few partitions; this runs for each append).
+    /// </summary>
+    public static List<KeyValuePair<TopicPartition, long>> Highest(IReadOnlyList<PendingMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var highest = new List<KeyValuePair<TopicPartition, long>>();
+        TopicPartition? last = null;
+        int at = -1;
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            var partition = message.Partition;
+            long offset = message.Result.Offset.Value;
+            if (!ReferenceEquals(partition, last) && (last is null || !partition.Equals(last)))
+            {
+                at = highest.FindIndex(h => h.Key.Equals(partition));
+                if (at < 0)
+                {
+                    highest.Add(new(partition, offset));
+                    at = highest.Count - 1;
+                }
+
+                last = partition;
+            }
+
+            if (offset > highest[at].Value)
+            {
+                highest[at] = new(partition, offset);
+            }
+        }
+
+        return highest;
+    }
 
     /// <summary>
     /// Redis took in the append of <paramref name="messages"/> (recording <paramref name="positions"/>): the positions
     /// move on and the next offsets wait in the ledger for Kafka, in the order the appends were acknowledged.
     /// </summary>
-    public void Acknowledged(IEnumerable<PendingMessage> messages, IEnumerable<PartitionPosition> positions, DateTimeOffset now)
+    public void Acknowledged(IReadOnlyList<PendingMessage> messages, IEnumerable<PartitionPosition> positions, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(positions);
@@ -72,9 +115,13 @@ public sealed class PartitionBook
             _positions.Recorded(PartitionPositions.ToTopicPartition(position.Partition), position.Taken);
         }
 
-        var next = messages
-            .GroupBy(m => m.Partition)
-            .Select(g => new TopicPartitionOffset(g.Key, new Offset(g.Max(m => m.Result.Offset.Value) + 1)));
+        var highest = Highest(messages);
+        var next = new List<TopicPartitionOffset>(highest.Count);
+        foreach (var (partition, offset) in highest)
+        {
+            next.Add(new TopicPartitionOffset(partition, new Offset(offset + 1)));
+        }
+
         _ledger.Acknowledged(next, now);
     }
 

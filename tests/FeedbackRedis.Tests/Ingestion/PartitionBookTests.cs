@@ -137,6 +137,15 @@ public sealed class PartitionBookTests
         Assert.That(PartitionBook.Behind(recorded, known), Is.EqualTo(new Dictionary<KafkaPartition, long?> { [p1] = 9, [p2] = null }));
     }
 
+    [Test]
+    public void Highest_MessagesOverPartitions_GivesEachPartitionsHighestOffsetInFirstAppearanceOrder()
+    {
+        var c = new TopicPartition("fb.reaction", new Partition(0)); // same partition number, another topic
+        var highest = PartitionBook.Highest([Message(B, 4), Message(A, 9), Message(B, 2), Message(c, 1), Message(A, 11), Message(B, 7), Message(A, 10)]);
+        Assert.That(highest, Is.EqualTo(new[] { KeyValuePair.Create(B, 7L), KeyValuePair.Create(A, 11L), KeyValuePair.Create(c, 1L) }));
+        Assert.That(PartitionBook.Highest([]), Is.Empty);
+    }
+
     private static PendingMessage Message(TopicPartition partition, long offset) => new(new ConsumeResult<byte[]?, byte[]?>
     {
         TopicPartitionOffset = new TopicPartitionOffset(partition, offset),
