@@ -7,6 +7,9 @@
 #   scripts/bench-consumer.sh --repeat 3
 #   scripts/bench-consumer.sh --repeat 3 --env FEEDBACK_BATCHING_MODE=agent --env FEEDBACK_BATCH_SIZE=1000
 #   scripts/bench-consumer.sh stages --mode agent --batch-size 1000 --batch 2000   (where the time goes)
+#   scripts/bench-consumer.sh --steady --repeat 3 --compare base=DIR [--compare NAME=DIR ...]
+#     --steady: time and CPU counted from a third of the events on (start-up and JIT left out);
+#     --compare: other builds of the service (a folder holding feedback-redis.dll), run in the same run on the same topic
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$REPO_ROOT"

@@ -66,15 +66,24 @@ public sealed class AppendWindow
             throw new InvalidOperationException($"{Count} appends are in flight; take the oldest back first");
         }
 
-        var valid = messages.Where(m => !m.Classification!.IsDeadLetter).ToList();
-        var events = valid.ConvertAll(m => m.Classification!.Event!);
-        var positions = new List<PartitionPosition>();
-        foreach (var group in messages.GroupBy(m => m.Partition))
+        var valid = new List<PendingMessage>(messages.Count);
+        var events = new List<AppendEvent>(messages.Count);
+        foreach (var message in messages)
         {
-            long taken = group.Max(m => m.Result.Offset.Value);
-            long expected = _taken.TryGetValue(group.Key, out long inFlight) ? inFlight : known(group.Key);
-            positions.Add(new PartitionPosition(PartitionPositions.ToKafka(group.Key), expected, taken));
-            _taken[group.Key] = Math.Max(taken, inFlight);
+            if (!message.Classification!.IsDeadLetter)
+            {
+                valid.Add(message);
+                events.Add(message.Classification.Event!);
+            }
+        }
+
+        var highest = PartitionBook.Highest(messages);
+        var positions = new List<PartitionPosition>(highest.Count);
+        foreach (var (partition, taken) in highest)
+        {
+            long expected = _taken.TryGetValue(partition, out long inFlight) ? inFlight : known(partition);
+            positions.Add(new PartitionPosition(PartitionPositions.ToKafka(partition), expected, taken));
+            _taken[partition] = Math.Max(taken, inFlight);
         }
 
         Task<AppendResult> task;

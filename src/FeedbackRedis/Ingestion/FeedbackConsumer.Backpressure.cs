@@ -7,17 +7,17 @@ public sealed partial class FeedbackConsumer
     /// <summary>Reads the pending count every <see cref="ConsumerOptions.PendingCheckInterval"/> (not while an append is held for an unavailable Redis).</summary>
     private async Task CheckPendingAsync(CancellationToken cancellationToken)
     {
-        if (_lastPendingCheck != 0 && _time.GetElapsedTime(_lastPendingCheck) < _options.PendingCheckInterval)
+        if (!_pendingCheck.IsDue)
         {
             return;
         }
 
-        if (_carry.Count > 0 && _gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
+        if (_held.Count > 0 && _gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
         {
             return; // the held append is the probe
         }
 
-        _lastPendingCheck = _time.GetTimestamp();
+        _pendingCheck.Restart();
         try
         {
             var counts = await _store.GetCountsAsync(cancellationToken);
@@ -25,7 +25,7 @@ public sealed partial class FeedbackConsumer
             // first, and nothing is sent while the loop waits for it.
             _gate.ObservePending(counts.PendingEvents);
             _gate.ObserveDead(counts.DeadEvents);
-            if (_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable) && _carry.Count == 0)
+            if (_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable) && _held.Count == 0)
             {
                 LogRedisBack();
                 _gate.Set(PauseReasons.RedisUnavailable, false);
@@ -35,7 +35,7 @@ public sealed partial class FeedbackConsumer
         {
             if (!_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
             {
-                LogRedisUnavailable(_carry.Count, ex.Message);
+                LogRedisUnavailable(_held.Count, ex.Message);
             }
 
             _gate.Set(PauseReasons.RedisUnavailable, true);
@@ -46,36 +46,28 @@ public sealed partial class FeedbackConsumer
     private void ApplyPauseState()
     {
         var consumer = _consumer!;
-        if (_gate.ShouldPause)
+        var step = _pause.Decide(_gate.ShouldPause);
+        if (step.Action == PauseAction.Pause)
         {
-            if (!_paused || _assignmentChanged)
+            var assignment = consumer.Assignment;
+            consumer.Pause(assignment);
+            if (step.Announce)
             {
-                var assignment = consumer.Assignment;
-                consumer.Pause(assignment);
-                if (!_paused)
-                {
-                    _metrics.Paused(_gate.Reasons);
-                    LogPaused(assignment.Count, PauseReasonNames.Describe(_gate.Reasons), _gate.LastPending);
-                }
-
-                _paused = true;
+                _metrics.Paused(_gate.Reasons);
+                LogPaused(assignment.Count, PauseReasonNames.Describe(_gate.Reasons), _gate.LastPending);
             }
         }
-        else if (_paused || _assignmentChanged)
+        else if (step.Action == PauseAction.Resume)
         {
-            // Also on every new assignment: librdkafka keeps a partition's pause flag across assignments, so a partition
-            // paused here, revoked and assigned back later would otherwise never be fetched again.
             var assignment = consumer.Assignment;
             consumer.Resume(assignment);
-            if (_paused)
+            if (step.Announce)
             {
                 LogResumed(assignment.Count, _gate.LastPending);
             }
-
-            _paused = false;
         }
 
-        _assignmentChanged = false;
+        _pause.Applied(step);
     }
 
     /// <summary>Called on every append retry: pause at once, do not wait for the retries to run out.</summary>

@@ -8,9 +8,6 @@ public sealed partial class FeedbackConsumer
     /// <summary>How often the offsets Redis holds are compared with what this consumer recorded (catches a loss on idle partitions).</summary>
     internal static readonly TimeSpan RecordCheckInterval = TimeSpan.FromSeconds(1);
 
-    private readonly PartitionPositions _positions = new();
-    private long _lastRecordCheck;
-
     /// <summary>
     /// Positions every partition assigned since the last turn just after the offset Redis recorded for it (the lowest over
     /// the shards): what Redis already holds is not read again, and what it lost is. Messages of such a partition already
@@ -21,14 +18,14 @@ public sealed partial class FeedbackConsumer
     /// <returns>False when Redis or Kafka could not be read (the partitions stay unresolved; nothing of them is appended).</returns>
     private async Task<bool> TryResolvePositionsAsync(CancellationToken cancellationToken)
     {
-        if (_positions.Unresolved.Count == 0)
+        if (_book.Unresolved.Count == 0)
         {
             return true;
         }
 
         try
         {
-            var recorded = await _store.ReadOffsetsAsync(_positions.Unresolved.Select(PartitionPositions.ToKafka), cancellationToken);
+            var recorded = await _store.ReadOffsetsAsync(_book.Unresolved.Select(PartitionPositions.ToKafka), cancellationToken);
             var starts = KafkaStarts([.. recorded.Where(r => r.Value is null).Select(r => PartitionPositions.ToTopicPartition(r.Key))]);
             if (starts.Count > 0)
             {
@@ -47,14 +44,12 @@ public sealed partial class FeedbackConsumer
                         continue; // the seek failed: stays unresolved, tried again next turn
                     }
 
-                    _positions.Resolved(partition, last);
-                    // Kafka's commit catches up with what Redis holds even if nothing more ever arrives on the partition.
-                    _ledger.Acknowledged([new TopicPartitionOffset(partition, new Offset(last + 1))], _time.GetUtcNow());
+                    _book.ResolvedFromRedis(partition, last, _time.GetUtcNow()); // Kafka's commit catches up with it too
                     fromRedis.Add($"{kafkaPartition}@{last + 1}");
                 }
                 else
                 {
-                    _positions.Resolved(partition, starts[partition]);
+                    _book.ResolvedFromKafka(partition, starts[partition]);
                     fromKafka.Add($"{kafkaPartition}@{starts[partition] + 1}");
                 }
             }
@@ -70,17 +65,17 @@ public sealed partial class FeedbackConsumer
         }
         catch (BatchStoreUnavailableException ex)
         {
-            LogRedisUnavailable(_carry.Count, ex.Message);
+            LogRedisUnavailable(_held.Count, ex.Message);
             _gate.Set(PauseReasons.RedisUnavailable, true);
             return false;
         }
         catch (KafkaException ex)
         {
-            LogSeekFailed(Describe(_positions.Unresolved), -1, ex.Error.Reason);
+            LogSeekFailed(Describe(_book.Unresolved), -1, ex.Error.Reason);
             return false;
         }
 
-        return _positions.Unresolved.Count == 0;
+        return _book.Unresolved.Count == 0;
     }
 
     /// <summary>
@@ -110,8 +105,8 @@ public sealed partial class FeedbackConsumer
     /// <summary>Makes <paramref name="last"/> + 1 the next offset of <paramref name="partition"/> this consumer handles.</summary>
     private bool TryStartAfter(TopicPartition partition, long last)
     {
-        _carry.RemoveAll(m => m.Partition == partition && m.Result.Offset.Value <= last);
-        long first = _carry.Where(m => m.Partition == partition).Select(m => m.Result.Offset.Value).DefaultIfEmpty(-1).Min();
+        _held.DropUpTo(partition, last);
+        long first = _held.First(partition);
         if (first == last + 1)
         {
             return true; // what is held continues exactly where Redis stops
@@ -122,7 +117,7 @@ public sealed partial class FeedbackConsumer
             return true;
         }
 
-        _carry.RemoveAll(m => m.Partition == partition);
+        _held.Drop(partition);
         return TrySeek(partition, new Offset(last + 1));
     }
 
@@ -139,23 +134,15 @@ public sealed partial class FeedbackConsumer
         foreach (var (kafkaPartition, offset) in behind)
         {
             var partition = PartitionPositions.ToTopicPartition(kafkaPartition);
-            if (!_positions.IsResolved(partition))
+            if (!_book.IsResolved(partition))
             {
                 continue;
             }
 
-            long expected = _positions.Expected(partition);
-            int dropped = _carry.RemoveAll(m => m.Partition == partition);
-            _ledger.Forget([partition]);
+            int dropped = _held.Drop(partition);
+            long expected = _book.Rewinding(partition);
             long target = offset is { } last ? last + 1 : EarliestStart(partition);
-            if (TrySeek(partition, new Offset(target)))
-            {
-                _positions.Rewound(partition, target - 1);
-            }
-            else
-            {
-                _positions.Assigned([partition]); // resolved again from Redis's record next turn
-            }
+            _book.Rewound(partition, target, positioned: TrySeek(partition, new Offset(target))); // else resolved again next turn
 
             LogRewound(kafkaPartition.ToString(), expected, offset ?? -1, target, dropped);
             _metrics.Rewound(offset is null ? "redis-empty" : "redis-behind");
@@ -165,7 +152,7 @@ public sealed partial class FeedbackConsumer
     /// <summary>The earlier of where this consumer started owning <paramref name="partition"/> and Kafka's committed offset.</summary>
     private long EarliestStart(TopicPartition partition)
     {
-        long start = _positions.Floor(partition) + 1;
+        long start = _book.Floor(partition) + 1;
         try
         {
             return KafkaStarts([partition]).TryGetValue(partition, out long kafka) ? Math.Min(start, kafka + 1) : start;
@@ -179,13 +166,13 @@ public sealed partial class FeedbackConsumer
     /// <summary>Every <see cref="RecordCheckInterval"/>: compares Redis's records with this consumer's and rewinds where Redis lost some.</summary>
     private async Task CheckRecordedOffsetsAsync(CancellationToken cancellationToken)
     {
-        if (_time.GetElapsedTime(_lastRecordCheck) < RecordCheckInterval || _gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
+        if (!_recordCheck.IsDue || _gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
         {
             return;
         }
 
-        _lastRecordCheck = _time.GetTimestamp();
-        var known = _positions.Known.ToDictionary(k => PartitionPositions.ToKafka(k.Key), k => k.Value);
+        _recordCheck.Restart();
+        var known = _book.Known();
         if (known.Count == 0)
         {
             return;
@@ -194,13 +181,13 @@ public sealed partial class FeedbackConsumer
         try
         {
             var recorded = await _store.ReadOffsetsAsync(known.Keys, cancellationToken);
-            if (recorded.Any(r => r.Value is not { } held || held < known[r.Key]))
+            if (PartitionBook.Behind(recorded, known).Count > 0)
             {
                 // Appends in flight only raise Redis's records: back first, then compare again with what they recorded.
                 await DrainWindowAsync(cancellationToken);
-                known = _positions.Known.ToDictionary(k => PartitionPositions.ToKafka(k.Key), k => k.Value);
+                known = _book.Known();
                 recorded = await _store.ReadOffsetsAsync(known.Keys, cancellationToken);
-                var behind = recorded.Where(r => r.Value is not { } held || held < known[r.Key]).ToDictionary(r => r.Key, r => r.Value);
+                var behind = PartitionBook.Behind(recorded, known);
                 if (behind.Count > 0)
                 {
                     Rewind(behind);
@@ -226,10 +213,4 @@ public sealed partial class FeedbackConsumer
             return false;
         }
     }
-
-    /// <summary>What one append records: per partition of <paramref name="messages"/>, its highest offset and the record this consumer expects.</summary>
-    private List<PartitionPosition> PositionsOf(List<PendingMessage> messages) =>
-    [
-        .. messages.GroupBy(m => m.Partition).Select(g => _positions.PositionFor(g.Key, g.Max(m => m.Result.Offset.Value))),
-    ];
 }

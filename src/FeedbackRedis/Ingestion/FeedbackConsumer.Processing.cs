@@ -8,7 +8,7 @@ namespace FeedbackRedis.Ingestion;
 public sealed partial class FeedbackConsumer
 {
     /// <summary>
-    /// Takes everything held (<see cref="_carry"/>) to an acknowledged state: dead letters delivered, events appended
+    /// Takes everything held (<see cref="_held"/>) to an acknowledged state: dead letters delivered, events appended
     /// (one <see cref="RedisBatchStore.AppendAsync(IReadOnlyList{AppendEvent}, IReadOnlyList{PartitionPosition}, CancellationToken)"/>
     /// for the whole micro-batch, which records each partition's highest offset in Redis in the same step; with no valid
     /// event it records only the offsets). Only then are the next offsets recorded in the ledger for Kafka. When Redis
@@ -18,24 +18,24 @@ public sealed partial class FeedbackConsumer
     /// </summary>
     /// <param name="useRetry">Run the append through the retry pipeline (not while already paused or in a callback).</param>
     /// <returns>True when all was acknowledged.</returns>
-    private async Task<bool> TryProcessCarryAsync(bool useRetry, CancellationToken cancellationToken)
+    private async Task<bool> TryProcessHeldAsync(bool useRetry, CancellationToken cancellationToken)
     {
-        bool done = await ProcessCarryAsync(useRetry, cancellationToken);
-        _carryFailed = !done && _carry.Count > 0; // what is held goes the careful way until it went through
+        bool done = await ProcessHeldAsync(useRetry, cancellationToken);
+        _held.Attempted(done); // what is held goes the careful way until it went through
         return done;
     }
 
     /// <summary>Positions the partitions of what is held after Redis's records, then classifies it.</summary>
     /// <returns>False when a partition of it could not be positioned (nothing of it may be appended yet).</returns>
-    private async Task<bool> TryPrepareCarryAsync(CancellationToken cancellationToken)
+    private async Task<bool> TryPrepareHeldAsync(CancellationToken cancellationToken)
     {
-        if (!await TryResolvePositionsAsync(cancellationToken) && _carry.Exists(m => !_positions.IsResolved(m.Partition)))
+        if (!await TryResolvePositionsAsync(cancellationToken) && _held.Holds(p => !_book.IsResolved(p)))
         {
             return false;
         }
 
         var receivedAt = _time.GetUtcNow();
-        foreach (var message in _carry)
+        foreach (var message in _held.Messages)
         {
             message.Classification ??= _classifier.Classify(message.Incoming, receivedAt);
         }
@@ -43,19 +43,20 @@ public sealed partial class FeedbackConsumer
         return true;
     }
 
-    private async Task<bool> ProcessCarryAsync(bool useRetry, CancellationToken cancellationToken)
+    private async Task<bool> ProcessHeldAsync(bool useRetry, CancellationToken cancellationToken)
     {
-        if (!await TryPrepareCarryAsync(cancellationToken))
+        if (!await TryPrepareHeldAsync(cancellationToken))
         {
             return false;
         }
 
-        if (_carry.Count == 0)
+        if (_held.Count == 0)
         {
             return true;
         }
 
-        using var span = ConsumerTracing.StartProcess(_carry, _kafka.GroupId); // tracing: the micro-batch's span (null when off)
+        var held = _held.Messages;
+        using var span = ConsumerTracing.StartProcess(held, _kafka.GroupId); // tracing: the micro-batch's span (null when off)
         while (true)
         {
             if (!await TryDeadLetterAsync(cancellationToken))
@@ -64,11 +65,11 @@ public sealed partial class FeedbackConsumer
                 return false;
             }
 
-            var valid = _carry.Where(m => !m.Classification!.IsDeadLetter).ToList();
+            var valid = held.Where(m => !m.Classification!.IsDeadLetter).ToList();
             try
             {
                 var events = valid.ConvertAll(m => m.Classification!.Event!);
-                var positions = PositionsOf(_carry);
+                var positions = _book.PositionsOf(held);
                 var result = useRetry
                     ? await _retry.ExecuteAsync(
                         static (state, token) => new ValueTask<AppendResult>(state.Store.AppendAsync(state.Events, state.Positions, token)),
@@ -78,7 +79,7 @@ public sealed partial class FeedbackConsumer
                 if (result.Refused)
                 {
                     Rewind(result.Behind);
-                    if (_carry.Count == 0)
+                    if (_held.Count == 0)
                     {
                         return true;
                     }
@@ -88,7 +89,7 @@ public sealed partial class FeedbackConsumer
 
                 ConsumerTracing.Appended(span, result); // tracing
                 _gate.Added(result.Added);
-                Acknowledge(_carry, positions, result);
+                Acknowledge(held, positions, result);
                 if (_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
                 {
                     LogRedisBack();
@@ -104,14 +105,14 @@ public sealed partial class FeedbackConsumer
             }
             catch (BatchStoreUnavailableException ex)
             {
-                LogRedisUnavailable(_carry.Count, ex.Message);
+                LogRedisUnavailable(_held.Count, ex.Message);
                 FeedbackTracing.Failed(span, "redis-unavailable", ex.Message); // tracing
                 _gate.Set(PauseReasons.RedisUnavailable, true);
                 return false;
             }
         }
 
-        _carry.Clear();
+        _held.Clear();
         return true;
     }
 
@@ -121,29 +122,19 @@ public sealed partial class FeedbackConsumer
     /// </summary>
     private void Acknowledge(IReadOnlyList<PendingMessage> messages, IReadOnlyList<PartitionPosition> positions, AppendResult result)
     {
-        foreach (var position in positions)
-        {
-            _positions.Recorded(PartitionPositions.ToTopicPartition(position.Partition), position.Taken);
-        }
-
+        _book.Acknowledged(messages, positions, _time.GetUtcNow());
         _metrics.Appended(result.Added, result.Duplicates);
         if (result.Duplicates > 0)
         {
             int events = messages.Count(m => !m.Classification!.IsDeadLetter);
             LogDuplicatesSkipped(result.Duplicates, events);
         }
-
-        var next = messages
-            .GroupBy(m => m.Partition)
-            .Select(g => new TopicPartitionOffset(g.Key, new Offset(g.Max(m => m.Result.Offset.Value) + 1)))
-            .ToList();
-        _ledger.Acknowledged(next, _time.GetUtcNow());
     }
 
     /// <summary>Delivers the held dead letters not yet delivered; false (and paused) when the dead-letter topic cannot take them.</summary>
     private async Task<bool> TryDeadLetterAsync(CancellationToken cancellationToken)
     {
-        var letters = _carry.Where(m => m.Classification!.IsDeadLetter && !m.DeadLettered).ToList();
+        var letters = _held.Messages.Where(m => m.Classification!.IsDeadLetter && !m.DeadLettered).ToList();
         if (letters.Count == 0)
         {
             return true;
@@ -187,7 +178,7 @@ public sealed partial class FeedbackConsumer
     private int StoreDueOffsets()
     {
         int stored = 0;
-        foreach (var offset in _ledger.TakeDue(_time.GetUtcNow(), _options.CommitSafety))
+        foreach (var offset in _book.TakeDue(_time.GetUtcNow(), _options.CommitSafety))
         {
             try
             {

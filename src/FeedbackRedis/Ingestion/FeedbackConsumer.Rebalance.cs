@@ -15,8 +15,8 @@ public sealed partial class FeedbackConsumer
 
         string described = Describe(partitions);
         LogAssigned(partitions.Count, described);
-        _positions.Assigned(partitions); // positioned after Redis's record of them before anything of them is appended
-        _assignmentChanged = true;
+        _book.Assigned(partitions); // positioned after Redis's record of them before anything of them is appended
+        _pause.AssignmentChanged();
     }
 
     /// <summary>Results of every commit librdkafka made (periodic, on revocation, on close).</summary>
@@ -55,12 +55,12 @@ public sealed partial class FeedbackConsumer
             // Appends in flight first, in order: their offsets are stored below (what failed of them is held again).
             DrainWindowAsync(CancellationToken.None).GetAwaiter().GetResult();
             var revoked = partitions.ToHashSet();
-            if (_carry.Exists(m => revoked.Contains(m.Partition)) && !_gate.ShouldPauseForUnavailability())
+            if (_held.Holds(revoked.Contains) && !_gate.ShouldPauseForUnavailability())
             {
-                TryProcessCarryAsync(useRetry: false, CancellationToken.None).GetAwaiter().GetResult();
+                TryProcessHeldAsync(useRetry: false, CancellationToken.None).GetAwaiter().GetResult();
             }
 
-            if (_ledger.DueAt(partitions, _options.CommitSafety) is { } dueAt && dueAt > _time.GetUtcNow())
+            if (_book.DueAt(partitions, _options.CommitSafety) is { } dueAt && dueAt > _time.GetUtcNow())
             {
                 Task.Delay(dueAt - _time.GetUtcNow(), _time).GetAwaiter().GetResult();
             }
@@ -99,10 +99,8 @@ public sealed partial class FeedbackConsumer
     /// <summary>Forgets everything held or waiting for <paramref name="partitions"/>: they are no longer this member's.</summary>
     private void Release(List<TopicPartition> partitions, string how)
     {
-        var set = partitions.ToHashSet();
-        int dropped = _carry.RemoveAll(m => set.Contains(m.Partition));
-        _ledger.Forget(partitions);
-        _positions.Released(partitions);
+        int dropped = _held.Drop(partitions.ToHashSet());
+        _book.Released(partitions);
         string described = Describe(partitions);
         LogReleased(how, partitions.Count, described, dropped);
     }

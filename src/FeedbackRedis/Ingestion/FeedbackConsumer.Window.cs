@@ -6,31 +6,31 @@ public sealed partial class FeedbackConsumer
     /// Held messages go the careful way (everything in flight back first, one append at a time, with retries) after a
     /// failure, while Redis or the dead-letter topic is unavailable, and until what failed went through.
     /// </summary>
-    private bool Careful => _carryFailed || _lastFailure is not null || _gate.ShouldPauseForUnavailability();
+    private bool Careful => _held.NeedsCare || _gate.ShouldPauseForUnavailability();
 
     /// <summary>
-    /// Sends the micro-batch held (<see cref="_carry"/>) into the <see cref="AppendWindow"/> without waiting for it: its
+    /// Sends the micro-batch held (<see cref="_held"/>) into the <see cref="AppendWindow"/> without waiting for it: its
     /// partitions positioned, its messages classified and its dead letters delivered first (their offsets are recorded
     /// by this append). Waits for the oldest append in flight only while the window is full. When an append in flight
     /// failed or was refused, everything in flight comes back in front of what is held and goes the careful way.
     /// </summary>
     /// <returns>False when what is held could not be sent (it stays held).</returns>
-    private async Task<bool> TrySendCarryAsync(CancellationToken cancellationToken)
+    private async Task<bool> TrySendHeldAsync(CancellationToken cancellationToken)
     {
-        if (!await TryPrepareCarryAsync(cancellationToken))
+        if (!await TryPrepareHeldAsync(cancellationToken))
         {
-            _carryFailed = true;
+            _held.AttemptFailed();
             return false;
         }
 
-        if (_carry.Count == 0)
+        if (_held.Count == 0)
         {
             return true;
         }
 
         if (!await TryDeadLetterAsync(cancellationToken))
         {
-            _carryFailed = true;
+            _held.AttemptFailed();
             return false;
         }
 
@@ -38,15 +38,15 @@ public sealed partial class FeedbackConsumer
         {
             if (!await TakeBackOldestAsync())
             {
-                return await TryProcessCarryAsync(useRetry: !_gate.ShouldPause, cancellationToken);
+                return await TryProcessHeldAsync(useRetry: !_gate.ShouldPause, cancellationToken);
             }
         }
 
         // tracing: the micro-batch's span (null when off); in this path it covers handing the append to Redis, not its reply
-        using var span = ConsumerTracing.StartProcess(_carry, _kafka.GroupId);
-        var sent = _window.Send(_carry, _positions.Expected, cancellationToken);
+        using var span = ConsumerTracing.StartProcess(_held.Messages, _kafka.GroupId);
+        var sent = _window.Send(_held.Messages, _book.Expected, cancellationToken);
         _gate.Added(sent.Valid.Count); // counted as pending from now: the gate closes before the mark, not appends later
-        _carry.Clear();
+        _held.Clear();
         return true;
     }
 
@@ -57,7 +57,7 @@ public sealed partial class FeedbackConsumer
         {
             if (!await TakeBackOldestAsync())
             {
-                await TryProcessCarryAsync(useRetry: !_gate.ShouldPause, cancellationToken);
+                await TryProcessHeldAsync(useRetry: !_gate.ShouldPause, cancellationToken);
                 return;
             }
         }
@@ -98,15 +98,14 @@ public sealed partial class FeedbackConsumer
             return true;
         }
 
-        var held = outcome.Appends.SelectMany(a => a.Messages).ToList();
+        var back = outcome.Appends.SelectMany(a => a.Messages).ToList();
         int taken = outcome.Appends.Sum(a => a.Result is { Refused: false } r ? r.Added : 0);
         var first = outcome.Appends[0];
         string why = first.Task.Exception?.GetBaseException().Message ?? "Redis refused it: it holds less than this consumer recorded";
-        LogWindowBroken(outcome.Appends.Count, held.Count, taken, why);
+        LogWindowBroken(outcome.Appends.Count, back.Count, taken, why);
         _metrics.Appended(taken, 0); // Redis holds these; sent again, they are skipped as duplicates
         // In place: a rebalance callback drains the window in the middle of a micro-batch being filled into this list.
-        _carry.InsertRange(0, held);
-        _carryFailed = true;
+        _held.PutBack(back);
         return false;
     }
 }

@@ -21,6 +21,12 @@ public sealed partial class FeedbackConsumer : BackgroundService
     /// <summary>How long one poll waits when no micro-batch is under way (also paces a paused consumer).</summary>
     internal static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How often the lag gauge is refreshed: two librdkafka calls per owned partition, so not on every turn (a turn takes
+    /// a few milliseconds at full speed); a scrape every few seconds sees a value at most this old.
+    /// </summary>
+    internal static readonly TimeSpan LagInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly RedisBatchStore _store;
     private readonly ConsumerOptions _options;
     private readonly KafkaOptions _kafka;
@@ -33,18 +39,15 @@ public sealed partial class FeedbackConsumer : BackgroundService
     private readonly TimeSpan _drainBudget;
     private readonly ResiliencePipeline _retry;
     private readonly BackpressureGate _gate;
-    private readonly OffsetLedger _ledger = new();
+    private readonly PauseSwitch _pause = new();
+    private readonly PartitionBook _book = new();
     private readonly AppendWindow _window;
-    private readonly List<PendingMessage> _carry = [];
-    private bool _carryFailed;
+    private readonly HeldMessages _held = new();
+    private readonly Cadence _pendingCheck;
+    private readonly Cadence _recordCheck;
+    private readonly Cadence _lagCheck;
     private IConsumer<byte[]?, byte[]?>? _consumer;
     private DeadLetterPublisher? _deadLetters;
-    private bool _paused;
-    private bool _assignmentChanged;
-    private long _lastPendingCheck;
-    private DateTimeOffset _nextAttemptAt;
-    private string? _lastFailure;
-    private bool _reportedStuck;
 
     public FeedbackConsumer(
         RedisBatchStore store,
@@ -75,6 +78,9 @@ public sealed partial class FeedbackConsumer : BackgroundService
         _gate = new BackpressureGate(_options.PendingHighWater, _options.PendingLowWater, _options.DeadHighWater);
         _retry = AppendRetry.Create(time, OnAppendRetry);
         _window = new AppendWindow(store.AppendAsync, _options.AppendsInFlight);
+        _pendingCheck = new Cadence(time, _options.PendingCheckInterval);
+        _recordCheck = new Cadence(time, RecordCheckInterval);
+        _lagCheck = new Cadence(time, LagInterval);
     }
 
     /// <summary>Why the partitions are paused right now (for tests and, later, health).</summary>
@@ -124,44 +130,44 @@ public sealed partial class FeedbackConsumer : BackgroundService
         {
             // After a failed turn, until what is held goes through: take nothing new, but keep polling (the consumer stays
             // in its group, and the poll's wait paces the loop, so a wedged turn never spins a core).
-            _gate.Set(PauseReasons.Retrying, _carry.Count > 0 && _lastFailure is not null);
+            _gate.Set(PauseReasons.Retrying, _held.Retrying);
             ApplyPauseState();
-            if (_paused || _carry.Count >= _options.MaxBatch)
+            if (_pause.Paused || _held.Count >= _options.MaxBatch)
             {
                 if (Next(IdlePoll) is { } stray)
                 {
-                    _carry.Add(stray); // fetched before the pause took effect: keep it, in order
+                    _held.Add(stray); // fetched before the pause took effect: keep it, in order
                 }
             }
             else
             {
-                MicroBatch.Fill(_carry, Next, _options.MaxBatch, _options.MaxWait, IdlePoll, _time, cancellationToken);
+                MicroBatch.Fill(_held.Messages, Next, _options.MaxBatch, _options.MaxWait, IdlePoll, _time, cancellationToken);
             }
 
             ApplyPauseState();
             await TakeBackDoneAsync(cancellationToken);
-            if (_carry.Count > 0 && _time.GetUtcNow() >= _nextAttemptAt)
+            if (_held.Count > 0 && _held.IsDue(_time.GetUtcNow()))
             {
                 bool sent;
                 if (Careful)
                 {
                     await DrainWindowAsync(cancellationToken); // what failed of it is held again, in front
-                    sent = await TryProcessCarryAsync(useRetry: !_gate.ShouldPause, cancellationToken);
+                    sent = await TryProcessHeldAsync(useRetry: !_gate.ShouldPause, cancellationToken);
                 }
                 else
                 {
-                    sent = await TrySendCarryAsync(cancellationToken);
+                    sent = await TrySendHeldAsync(cancellationToken);
                 }
 
                 if (!sent)
                 {
-                    _nextAttemptAt = _time.GetUtcNow() + AppendRetry.PausedRetryInterval;
+                    _held.Postpone(_time.GetUtcNow());
                 }
             }
 
-            if (_positions.Unresolved.Count > 0 && _time.GetUtcNow() >= _nextAttemptAt && !await TryResolvePositionsAsync(cancellationToken))
+            if (_book.Unresolved.Count > 0 && _held.IsDue(_time.GetUtcNow()) && !await TryResolvePositionsAsync(cancellationToken))
             {
-                _nextAttemptAt = _time.GetUtcNow() + AppendRetry.PausedRetryInterval;
+                _held.Postpone(_time.GetUtcNow());
             }
 
             StoreDueOffsets();
@@ -184,8 +190,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
         {
             // Never let one turn kill the consumer: what is held stays held, nothing is stored past it.
             LogTurnFailed(ex);
-            _lastFailure = $"{ex.GetType().Name}: {ex.Message}";
-            _nextAttemptAt = _time.GetUtcNow() + AppendRetry.PausedRetryInterval;
+            _held.TurnFailed(ex, _time.GetUtcNow());
             ReportProgress();
         }
     }
@@ -193,34 +198,32 @@ public sealed partial class FeedbackConsumer : BackgroundService
     /// <summary>Tells <see cref="ConsumerProgress"/> (the liveness probe) whether what is held moves; logs once when it is stuck.</summary>
     private void ReportProgress()
     {
-        if (_carry.Count == 0)
+        switch (_held.Report(_progress, _gate.Reasons, out string? why))
         {
-            _progress.Moved();
-            _lastFailure = null;
-            if (_reportedStuck)
-            {
+            case ProgressChange.Stuck:
+                LogStuck(why!);
+                _metrics.Stuck();
+                break;
+            case ProgressChange.Unstuck:
                 LogUnstuck();
-                _reportedStuck = false;
-            }
-
-            return;
-        }
-
-        _progress.Held(_carry.Count, _gate.Reasons, _lastFailure);
-        if (_progress.Stuck() is { } why && !_reportedStuck)
-        {
-            LogStuck(why);
-            _metrics.Stuck();
-            _reportedStuck = true;
+                break;
+            default:
+                break;
         }
     }
 
     /// <summary>
-    /// Publishes this process's lag per topic: the high watermark librdkafka last fetched minus the position, over the
-    /// partitions it owns. Cached values only: no broker round trip.
+    /// Publishes this process's lag per topic, every <see cref="LagInterval"/>: the high watermark librdkafka last fetched
+    /// minus the position, over the partitions it owns. Cached values only: no broker round trip.
     /// </summary>
     private void RecordLag()
     {
+        if (!_lagCheck.IsDue)
+        {
+            return;
+        }
+
+        _lagCheck.Restart();
         var consumer = _consumer!;
         var lag = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var partition in consumer.Assignment)
@@ -253,17 +256,17 @@ public sealed partial class FeedbackConsumer : BackgroundService
 
     private async Task ShutdownAsync(IConsumer<byte[]?, byte[]?> consumer, IProducer<byte[]?, byte[]?> producer)
     {
-        LogStopping(_carry.Count);
+        LogStopping(_held.Count);
         using var drain = new CancellationTokenSource(_drainBudget, _time);
         try
         {
             await DrainWindowAsync(drain.Token);
-            if (_carry.Count > 0 && !_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
+            if (_held.Count > 0 && !_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
             {
-                await TryProcessCarryAsync(useRetry: false, drain.Token);
+                await TryProcessHeldAsync(useRetry: false, drain.Token);
             }
 
-            if (_ledger.DueAt(consumer.Assignment, _options.CommitSafety) is { } dueAt && dueAt > _time.GetUtcNow())
+            if (_book.DueAt(consumer.Assignment, _options.CommitSafety) is { } dueAt && dueAt > _time.GetUtcNow())
             {
                 await Task.Delay(dueAt - _time.GetUtcNow(), _time, drain.Token);
             }

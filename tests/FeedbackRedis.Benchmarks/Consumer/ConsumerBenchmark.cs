@@ -17,7 +17,10 @@ namespace FeedbackRedis.Benchmarks.Consumer;
 /// </summary>
 internal static class ConsumerBenchmark
 {
-    private const int MockPartitionMessages = 15_000; // the mock keeps 5 MiB per partition; ~180-byte events plus record overhead
+    private const int MockPartitionMessages = 15_000;
+
+    /// <summary>Events that must have arrived before timing starts (0: from the first).</summary>
+    private static int MeasureFrom { get; set; } // the mock keeps 5 MiB per partition; ~180-byte events plus record overhead
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -25,6 +28,10 @@ internal static class ConsumerBenchmark
         int partitions = Arg(args, "--partitions", 16);
         int agents = Arg(args, "--agents", 1_000);
         int repeat = Arg(args, "--repeat", 1);
+        // --steady: time and CPU are counted from the moment a third of the events arrived, so the processes' start-up
+        // (JIT: the tiered compiler's thread took more CPU than the loop in a 30 s run on a loaded machine) is left out.
+        bool steady = args.Contains("--steady");
+        MeasureFrom = steady ? events / 3 : 0;
         var timeout = TimeSpan.FromSeconds(Arg(args, "--timeout", 120));
         var serviceEnvironment = args.Select((a, i) => (a, i)).Where(x => x.a == "--env" && x.i + 1 < args.Length)
             .Select(x => args[x.i + 1].Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
@@ -36,6 +43,7 @@ internal static class ConsumerBenchmark
         }
 
         Console.WriteLine($"# consumer benchmark: {events:N0} events, {partitions} partitions, {agents:N0} agents, processes {string.Join(",", processCounts)}, repeat {repeat}");
+        Console.WriteLine($"# measured {(steady ? "from a third of the events on (--steady: steady state, start-up and JIT left out)" : "from the first event on")}");
         Console.WriteLine($"# service settings: {(serviceEnvironment.Count == 0 ? "defaults" : string.Join(" ", serviceEnvironment.Select(e => $"{e.Key}={e.Value}")))}");
         Console.WriteLine($"# {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC");
 
@@ -58,16 +66,30 @@ internal static class ConsumerBenchmark
             return 2;
         }
 
-        string? compare = ArgText(args, "--compare", "") is { Length: > 0 } dir ? Path.GetFullPath(dir) : null;
+        // --compare DIR (named "before") or --compare NAME=DIR, repeatable: other builds of the service (another commit, or the
+        // same build with another runtimeconfig.json), run in the same run against the same topic.
+        var compares = args.Select((a, i) => (a, i)).Where(x => x.a == "--compare" && x.i + 1 < args.Length)
+            .Select(x => args[x.i + 1].Split('=', 2) is [var name, var dir] ? (Name: name, Dir: Path.GetFullPath(dir)) : (Name: "before", Dir: Path.GetFullPath(args[x.i + 1])))
+            .ToList();
+        foreach (var (name, dir) in compares)
+        {
+            if (!File.Exists(Path.Combine(dir, "feedback-redis.dll")))
+            {
+                Console.Error.WriteLine($"--compare {name}={dir}: no feedback-redis.dll there");
+                return 2;
+            }
+        }
+
+        bool compare = compares.Count > 0;
         bool e2e = args.Contains("--e2e");
         if (e2e)
         {
             serviceEnvironment.TryAdd("FEEDBACK_BATCH_TIME_MS", "1000"); // the issue's end-to-end run; consumers and flusher agree
         }
         var variants = new List<(string Mode, string ServiceDir)> { (e2e ? "e2e" : "pipeline", AppContext.BaseDirectory) };
-        if (compare is not null)
+        foreach (var (name, dir) in compares)
         {
-            variants.Add((e2e ? "e2e-before" : "before", compare)); // another build of the service, same run, same topic
+            variants.Add((e2e ? $"e2e-{name}" : name, dir)); // another build of the service, same run, same topic
         }
 
         var results = new List<Result>();
@@ -117,11 +139,11 @@ internal static class ConsumerBenchmark
             }
         }
 
-        if (compare is not null || e2e)
+        if (compare || e2e)
         {
             Console.WriteLine();
-            Console.WriteLine("| processes | mode | bare events/s | events/s | ratio (/bare) | first event after start s |");
-            Console.WriteLine("|---|---|---|---|---|---|");
+            Console.WriteLine("| processes | mode | bare events/s | events/s | ratio (/bare) | first event after start s | consumer CPU-us/event | redis CPU-us/event |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|");
             foreach (var group in results.GroupBy(r => r.Processes))
             {
                 double bare = Median(group.Where(r => r.Mode == "bare").Select(r => r.Rate));
@@ -129,8 +151,10 @@ internal static class ConsumerBenchmark
                 {
                     double rate = Median(mode.Select(r => r.Rate));
                     double first = Median(mode.Select(r => r.FirstAfter.TotalSeconds));
+                    double consumerCpu = Median(mode.Select(r => r.Cpu.Consumers * 1e6 / Math.Max(r.Measured, 1)));
+                    double redisCpu = Median(mode.Select(r => r.Cpu.Redis * 1e6 / Math.Max(r.Measured, 1)));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"| {group.Key} | {mode.Key} | {bare:N0} | {rate:N0} | {rate / bare:0.00} | {first:0.0} |"));
+                        $"| {group.Key} | {mode.Key} | {bare:N0} | {rate:N0} | {rate / bare:0.00} | {first:0.0} | {consumerCpu:0.0} | {redisCpu:0.0} |"));
                 }
             }
 
@@ -153,6 +177,9 @@ internal static class ConsumerBenchmark
 
     private sealed record Result(string Mode, int Processes, double Rate, TimeSpan Elapsed, long Events, bool TimedOut)
     {
+        /// <summary>Events arrived while time and CPU were counted.</summary>
+        public long Measured { get; init; }
+
         /// <summary>From starting the processes to the first event observed.</summary>
         public TimeSpan FirstAfter { get; init; }
 
@@ -180,7 +207,7 @@ internal static class ConsumerBenchmark
             while (clock.Elapsed < timeout)
             {
                 count = total([.. children.Select(c => c.Progress)]);
-                if (count > 0 && first is null)
+                if (count > Math.Max(0, MeasureFrom - 1) && first is null)
                 {
                     first = clock.Elapsed;
                     atFirst = count;
@@ -198,6 +225,7 @@ internal static class ConsumerBenchmark
                     return new Result(mode, processes, (events - atFirst) / Math.Max(elapsed.TotalSeconds, 0.001), elapsed, count, false)
                     {
                         Cpu = cpu,
+                        Measured = events - atFirst,
                         FirstAfter = first.Value,
                     };
                 }
@@ -206,7 +234,7 @@ internal static class ConsumerBenchmark
             }
 
             var partial = clock.Elapsed - (first ?? TimeSpan.Zero);
-            return new Result(mode, processes, (count - atFirst) / Math.Max(partial.TotalSeconds, 0.001), partial, count, true);
+            return new Result(mode, processes, (count - atFirst) / Math.Max(partial.TotalSeconds, 0.001), partial, count, true) { Measured = count - atFirst };
         }
         finally
         {
@@ -225,7 +253,7 @@ internal static class ConsumerBenchmark
         var (consumers, redis, brokers) = result.Cpu;
         double seconds = Math.Max(result.Elapsed.TotalSeconds, 0.001);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"          CPU during it (cores busy): consumers {consumers / seconds:0.00}, redis-server {redis / seconds:0.00}, mock brokers {brokers / seconds:0.00}; {(consumers + redis + brokers) * 1e6 / Math.Max(result.Events, 1):0.0} CPU-us per event"));
+            $"          CPU during it (cores busy): consumers {consumers / seconds:0.00}, redis-server {redis / seconds:0.00}, mock brokers {brokers / seconds:0.00}; {(consumers + redis + brokers) * 1e6 / Math.Max(result.Measured, 1):0.0} CPU-us per event"));
     }
 
     private static long Pending(BenchRedis redis, string prefix)
