@@ -63,7 +63,18 @@ public sealed partial class RedisBatchStore
             // open-list prefix (prefixes and members hold no glob characters, so it needs no escaping).
             string lane = Keys.ShardLane(shard);
             string openPrefix = ((string)Keys.OpenBatch(lane)!)[..^lane.Length];
-            var server = _redis.GetServer(Keys.Deadlines(shard));
+            IServer server;
+            try
+            {
+                server = _redis.GetServer(Keys.Deadlines(shard));
+            }
+            catch (InvalidOperationException ex)
+            {
+                // No connected server owns the shard's slot (a connection lost, found by the model-based test): a retry, as a
+                // script refused for the same reason is.
+                throw new BatchStoreUnavailableException($"Redis could not serve the batch store: no connection to the node of shard {shard}", ex);
+            }
+
             var members = new HashSet<string>(StringComparer.Ordinal);
             await foreach (var key in server.KeysAsync(_db.Database, openPrefix + "*", pageSize: 1000))
             {

@@ -348,9 +348,16 @@ internal sealed class BatchStoreModelRun
         bool replace = random.Next(4) == 0;
         await CallAsync(
             $"{_operator.Name} policy set {member} {policy.Format()}{(replace ? " --replace" : "")}",
-            async () => replace
-                ? await _operator.Store.SetPolicyAsync(member, policy).ContinueWith(_ => policy, TaskScheduler.Default)
-                : (await _operator.Store.UpdatePolicyAsync(member, policy)).After,
+            async () =>
+            {
+                if (replace)
+                {
+                    await _operator.Store.SetPolicyAsync(member, policy);
+                    return (BatchPolicy?)policy;
+                }
+
+                return (await _operator.Store.UpdatePolicyAsync(member, policy)).After;
+            },
             (m, k) => k == 0 ? null : m.SetPolicy(member, policy, PolicyParts.None, replace),
             1,
             p => p?.Format() ?? "none",
