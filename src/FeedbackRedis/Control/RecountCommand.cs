@@ -32,7 +32,7 @@ internal static class RecountCommand
             if (apply)
             {
                 FlushCommand.RequireYes(
-                    parse, yes, "overwrite pending, open-events, open-bytes and the duplicate guard of every shard with a recount of the batch lists "
+                    parse, yes, "overwrite pending, open-events and the duplicate guard of every shard with a recount of the batch lists "
                     + "(--dry-run shows what would change)");
             }
 

@@ -412,6 +412,6 @@ public sealed class BatchPolicyTests
 
         await store.AppendAsync(TestStores.Events("g", 2));
 
-        Assert.That((await ClaimAll(store)).Select(b => b.Items.Count), Is.EqualTo(new[] { 3, 3 }), "6 events of 8 combined, 3 per batch");
+        Assert.That((await ClaimAll(store)).Select(b => b.Items.Count), Is.EqualTo(new[] { 3, 1 }), "the oldest 4 of 8 combined (until 4 remain), at most 3 per batch");
     }
 }

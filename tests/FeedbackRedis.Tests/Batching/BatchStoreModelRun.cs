@@ -341,8 +341,11 @@ internal sealed class BatchStoreModelRun
             mask = (mask & ~2) is 0 ? 1 : mask & ~2;
         }
 
+        // Half the sizes at or below the member's open batch's length, when it has one of two or more: the next append must
+        // seal that list whole.
+        int open = _model.Shards[_model.Keys.ShardOf(member)].Open.GetValueOrDefault(member)?.Items.Count ?? 0;
         var policy = new BatchPolicy(
-            (mask & 1) != 0 ? 1 + random.Next(_options.BatchSize + 2) : null,
+            (mask & 1) != 0 ? 1 + random.Next(open >= 2 && random.Next(2) == 0 ? open : _options.BatchSize + 2) : null,
             (mask & 2) != 0 ? (long[])[2_000, 5_000, 10_000, 20_000] is var times ? times[random.Next(times.Length)] : 0 : null,
             (mask & 4) != 0 ? (random.Next(4) == 0 ? 0 : 60 + random.Next(300)) : null);
         bool replace = random.Next(4) == 0;
