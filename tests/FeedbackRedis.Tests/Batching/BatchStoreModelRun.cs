@@ -318,13 +318,22 @@ internal sealed class BatchStoreModelRun
         }
     }
 
-    /// <summary>The member a policy step is about: an agent, a lane in global mode, and in hybrid mode sometimes a shard's lane (its combined batches).</summary>
-    private string PolicyMember(ModelDraw draw, Random random) => _options.Mode switch
+    /// <summary>
+    /// The member a policy step is about: an agent, a lane in global mode, and in hybrid mode sometimes a shard's lane (its
+    /// combined batches); half the time (when there is one) a member whose open batch holds two items or more, so that a
+    /// lowered size meets it.
+    /// </summary>
+    private string PolicyMember(ModelDraw draw, Random random)
     {
-        BatchingMode.Global => FeedbackRedis.Items.AgentIds.Lane(draw.C % _options.GlobalShards),
-        BatchingMode.Hybrid when random.Next(4) == 0 => _model.Keys.ShardLane(random.Next(_model.Keys.ShardCount)),
-        _ => $"agent-{draw.C % KafkaLog.Agents}",
-    };
+        var longOpen = _model.Shards.SelectMany(s => s.Open).Where(o => o.Value.Items.Count >= 2).Select(o => o.Key).Order(StringComparer.Ordinal).ToList();
+        return _options.Mode switch
+        {
+            BatchingMode.Hybrid when random.Next(4) == 0 => _model.Keys.ShardLane(random.Next(_model.Keys.ShardCount)),
+            _ when longOpen.Count > 0 && random.Next(2) == 0 => longOpen[random.Next(longOpen.Count)],
+            BatchingMode.Global => FeedbackRedis.Items.AgentIds.Lane(draw.C % _options.GlobalShards),
+            _ => $"agent-{draw.C % KafkaLog.Agents}",
+        };
+    }
 
     /// <summary>
     /// <c>policy set</c> mid-stream: some of size (1 to batch size + 2, so often below an open batch's length), time and
