@@ -30,8 +30,28 @@ public sealed record BatchPolicy(long? BatchSize, long? BatchTimeMs, long? MaxBy
             return "a policy needs at least one of --batch-size, --batch-time-ms, --max-bytes";
         }
 
-        return Check("--batch-size", BatchSize, SizeRow) ?? Check("--batch-time-ms", BatchTimeMs, TimeRow) ?? Check("--max-bytes", MaxBytes, BytesRow);
+        return ExplainRanges();
     }
+
+    /// <summary>What is wrong with a part of this policy (an empty one is not wrong here); null when each part is in range.</summary>
+    public string? ExplainRanges() =>
+        Check("--batch-size", BatchSize, SizeRow) ?? Check("--batch-time-ms", BatchTimeMs, TimeRow) ?? Check("--max-bytes", MaxBytes, BytesRow);
+
+    /// <summary>
+    /// This policy with the parts <paramref name="over"/> sets taking their place, less the parts in
+    /// <paramref name="remove"/> (the merge of <c>feedbackctl policy set</c> and <c>policy clear --only</c>).
+    /// </summary>
+    public BatchPolicy Merge(BatchPolicy over, PolicyParts remove = PolicyParts.None)
+    {
+        ArgumentNullException.ThrowIfNull(over);
+        return new BatchPolicy(
+            remove.HasFlag(PolicyParts.BatchSize) ? null : over.BatchSize ?? BatchSize,
+            remove.HasFlag(PolicyParts.BatchTime) ? null : over.BatchTimeMs ?? BatchTimeMs,
+            remove.HasFlag(PolicyParts.MaxBytes) ? null : over.MaxBytes ?? MaxBytes);
+    }
+
+    /// <summary>No part set: the global settings.</summary>
+    public static BatchPolicy None { get; } = new(null, null, null);
 
     /// <summary>The stored form, e.g. <c>batch_size=10;max_bytes=4096</c>.</summary>
     public string Format()

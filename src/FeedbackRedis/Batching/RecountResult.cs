@@ -18,6 +18,11 @@ namespace FeedbackRedis.Batching;
 /// <param name="OrphansNotChecked">Orphan candidates beyond the most one call checks; a second recount takes them.</param>
 /// <param name="RepeatedIds">Items whose event id an earlier item already has (a duplicate the sink absorbs).</param>
 /// <param name="EmptyOpen">Deadline entries whose list is empty (harmless: the due scan drops them).</param>
+/// <param name="OpenBytes">
+/// <c>P:open-bytes</c>: entries rewritten to their open list's item bytes (missing where a byte limit applies, or not the
+/// sum) and entries removed (no open list).
+/// </param>
+/// <param name="Opened"><c>P:opened</c>: entries removed because their member has no open list.</param>
 public sealed record RecountResult(
     int Shard,
     string Prefix,
@@ -32,10 +37,23 @@ public sealed record RecountResult(
     IReadOnlyList<string> Orphans,
     long OrphansNotChecked,
     long RepeatedIds,
-    long EmptyOpen)
+    long EmptyOpen,
+    SideStateDrift OpenBytes,
+    SideStateDrift Opened)
 {
-    /// <summary>True when a counter, the guard or the deadline set did not match the lists.</summary>
-    public bool HasDrift => Pending.Drifted || OpenEvents.Drifted || Guard.Drifted || Orphans.Count > 0;
+    /// <summary>True when a counter, the guard, the deadline set, P:open-bytes or P:opened did not match the lists.</summary>
+    public bool HasDrift => Pending.Drifted || OpenEvents.Drifted || Guard.Drifted || Orphans.Count > 0 || OpenBytes.Drifted || Opened.Drifted;
+}
+
+/// <summary>
+/// A per-member hash of open batches' side state (<c>P:open-bytes</c>, <c>P:opened</c>): members whose entry is rewritten
+/// from the open list, and members whose entry is removed because they have no open list, with some of each.
+/// </summary>
+public sealed record SideStateDrift(long Rewritten, long Removed, IReadOnlyList<string> RewrittenSample, IReadOnlyList<string> RemovedSample)
+{
+    public static SideStateDrift None { get; } = new(0, 0, [], []);
+
+    public bool Drifted => Rewritten > 0 || Removed > 0;
 }
 
 /// <summary>One counter: as stored (null when it does not hold an integer) and as recounted.</summary>

@@ -18,7 +18,9 @@ public sealed partial class RedisBatchStore
 
     /// <summary>
     /// Recounts each shard's <c>pending</c>, <c>open-events</c> and duplicate guard from its batch lists, in one atomic
-    /// script per shard (recount.lua), and reports the drift. Open lists without a deadline entry (orphans) are found
+    /// script per shard (recount.lua), and reports the drift; rebuilds <c>open-bytes</c> (each open list's item bytes,
+    /// where a byte limit applies or an entry exists) and drops <c>open-bytes</c> and <c>opened</c> entries of members
+    /// without an open list. Open lists without a deadline entry (orphans) are found
     /// first with SCAN on the shard's node (incremental, never blocking; one pass over that node's keyspace per shard)
     /// and, when applying, registered in the deadline set, due now.
     /// </summary>
@@ -43,7 +45,7 @@ public sealed partial class RedisBatchStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (orphans, notChecked) = await FindOrphanCandidatesAsync(shard);
-            var call = RecountScript.Build(Keys, shard, NowArg(), apply, maxItems, RecountListed, orphans);
+            var call = RecountScript.Build(Keys, shard, NowArg(), apply, maxItems, RecountListed, orphans, Options.MaxBatchBytes);
             results.Add(RecountScript.Parse(await EvalAsync(call), shard, Keys.ShardPrefix(shard), apply, maxItems, notChecked));
         }
 
@@ -61,7 +63,18 @@ public sealed partial class RedisBatchStore
             // open-list prefix (prefixes and members hold no glob characters, so it needs no escaping).
             string lane = Keys.ShardLane(shard);
             string openPrefix = ((string)Keys.OpenBatch(lane)!)[..^lane.Length];
-            var server = _redis.GetServer(Keys.Deadlines(shard));
+            IServer server;
+            try
+            {
+                server = _redis.GetServer(Keys.Deadlines(shard));
+            }
+            catch (InvalidOperationException ex)
+            {
+                // No connected server owns the shard's slot (a connection lost, found by the model-based test): a retry, as a
+                // script refused for the same reason is.
+                throw new BatchStoreUnavailableException($"Redis could not serve the batch store: no connection to the node of shard {shard}", ex);
+            }
+
             var members = new HashSet<string>(StringComparer.Ordinal);
             await foreach (var key in server.KeysAsync(_db.Database, openPrefix + "*", pageSize: 1000))
             {

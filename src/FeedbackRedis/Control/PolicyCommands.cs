@@ -5,7 +5,9 @@ namespace FeedbackRedis.Control;
 
 /// <summary>
 /// <c>feedbackctl policy set|list|clear</c>: per-agent batch policies (batch size, batch time, byte limit), stored in the
-/// agent's shard (<c>P:policy</c>) so every consumer pod uses them from its next append.
+/// agent's shard (<c>P:policy</c>) so every consumer pod uses them from its next append. <c>set</c> merges the parts it
+/// is given into the agent's policy (<c>--replace</c> drops the others); <c>clear --only size|time|bytes</c> removes
+/// parts, <c>clear</c> alone the whole policy.
 /// </summary>
 internal static class PolicyCommands
 {
@@ -27,10 +29,14 @@ internal static class PolicyCommands
         var size = new Option<long?>("--batch-size") { Description = "Items that seal its batch (as FEEDBACK_BATCH_SIZE)" };
         var time = new Option<long?>("--batch-time-ms") { Description = "Its batch's deadline after the first item, in ms (as FEEDBACK_BATCH_TIME_MS)" };
         var bytes = new Option<long?>("--max-bytes") { Description = "Item bytes that seal its batch (as FEEDBACK_BATCH_MAX_BYTES; 0: no byte limit for it)" };
+        var replace = new Option<bool>("--replace") { Description = "Replace the agent's whole policy: parts not given follow the global settings" };
         var yes = FlushCommand.YesOption();
-        var set = new Command("set", $"Set an agent's batch policy, replacing any it had; parts not given follow the global settings. It {Applies}. Changes state: needs --yes.")
+        var set = new Command(
+            "set",
+            "Set parts of an agent's batch policy: the parts given replace the agent's, the others stay as they are (--replace: they follow "
+            + $"the global settings; 'policy clear --only' removes one). It {Applies}. Changes state: needs --yes.")
         {
-            agent, size, time, bytes, yes,
+            agent, size, time, bytes, replace, yes,
         };
         set.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,12 +47,29 @@ internal static class PolicyCommands
                 throw new CtlUsageException(problem);
             }
 
-            FlushCommand.RequireYes(parse, yes, $"set the batch policy of {id}");
+            bool whole = parse.GetValue(replace);
+            FlushCommand.RequireYes(parse, yes, $"{(whole ? "replace" : "set")} the batch policy of {id}");
             using var ctx = factory.Open(parse);
-            await ctx.Store.SetPolicyAsync(id, value, cancellationToken);
+            BatchPolicy? before = null, after = value;
+            try
+            {
+                if (whole)
+                {
+                    await ctx.Store.SetPolicyAsync(id, value, cancellationToken);
+                }
+                else
+                {
+                    (before, after) = await ctx.Store.UpdatePolicyAsync(id, value, PolicyParts.None, cancellationToken);
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                throw new CtlUsageException(ex.Message.Split(" (Parameter")[0]);
+            }
+
             await ctx.WriteAsync(
-                new { agentId = id, policy = value, stored = value.Format() },
-                o => o.WriteLineAsync($"{id}: {value}; {Applies}"));
+                new { agentId = id, policy = after, stored = after?.Format(), before = before?.Format() },
+                o => o.WriteLineAsync($"{id}: {after}{(before is null || whole ? "" : $" (was: {before})")}; {Applies}"));
             return CtlExit.Ok;
         });
         return set;
@@ -86,26 +109,84 @@ internal static class PolicyCommands
     private static Command CreateClear(CtlContextFactory factory)
     {
         var agent = AgentArgument("The agent whose policy to remove (it then follows the global settings)");
-        var yes = FlushCommand.YesOption();
-        var clear = new Command("clear", "Remove an agent's batch policy; it follows the global settings from its next append. Changes state: needs --yes.")
+        var only = new Option<string[]>("--only")
         {
-            agent, yes,
+            Description = "Remove only these parts: size, time, bytes (repeatable or comma-separated); the others stay",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var yes = FlushCommand.YesOption();
+        var clear = new Command(
+            "clear",
+            "Remove an agent's batch policy, or with --only some of its parts; what is removed follows the global settings from its next "
+            + "append. Changes state: needs --yes.")
+        {
+            agent, only, yes,
         };
         clear.SetAction(async (parse, cancellationToken) =>
         {
             string id = CheckAgent(parse.GetValue(agent)!);
-            FlushCommand.RequireYes(parse, yes, $"clear the batch policy of {id}");
+            var parts = Parts(parse.GetValue(only));
+            FlushCommand.RequireYes(parse, yes, parts == PolicyParts.None ? $"clear the batch policy of {id}" : $"clear parts of the batch policy of {id}");
             using var ctx = factory.Open(parse);
-            if (!await ctx.Store.ClearPolicyAsync(id, cancellationToken))
+            if (parts == PolicyParts.None)
+            {
+                if (!await ctx.Store.ClearPolicyAsync(id, cancellationToken))
+                {
+                    await ctx.Error.WriteLineAsync($"feedbackctl: {id} has no policy (it follows the global settings)");
+                    return CtlExit.Failed;
+                }
+
+                await ctx.WriteAsync(new { agentId = id, cleared = true }, o => o.WriteLineAsync($"cleared the policy of {id}; it follows the global settings from its next append"));
+                return CtlExit.Ok;
+            }
+
+            BatchPolicy? before, after;
+            try
+            {
+                (before, after) = await ctx.Store.UpdatePolicyAsync(id, BatchPolicy.None, parts, cancellationToken);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new CtlUsageException(ex.Message.Split(" (Parameter")[0]);
+            }
+
+            if (before is null)
             {
                 await ctx.Error.WriteLineAsync($"feedbackctl: {id} has no policy (it follows the global settings)");
                 return CtlExit.Failed;
             }
 
-            await ctx.WriteAsync(new { agentId = id, cleared = true }, o => o.WriteLineAsync($"cleared the policy of {id}; it follows the global settings from its next append"));
+            await ctx.WriteAsync(
+                new { agentId = id, cleared = after is null, policy = after, stored = after?.Format(), before = before.Format() },
+                o => o.WriteLineAsync(after is null
+                    ? $"cleared the policy of {id} (its last parts); it follows the global settings from its next append"
+                    : $"{id}: {after} (was: {before}); the parts removed follow the global settings from its next append"));
             return CtlExit.Ok;
         });
         return clear;
+    }
+
+    /// <summary>The parts <c>--only</c> names (size, time, bytes; repeated or comma-separated); none when it is not given.</summary>
+    internal static PolicyParts Parts(string[]? given)
+    {
+        var parts = PolicyParts.None;
+        foreach (var name in (given ?? []).SelectMany(g => g.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+        {
+            parts |= name switch
+            {
+                "size" => PolicyParts.BatchSize,
+                "time" => PolicyParts.BatchTime,
+                "bytes" => PolicyParts.MaxBytes,
+                _ => throw new CtlUsageException($"--only '{name}' is not a part of a policy; allowed: size, time, bytes"),
+            };
+        }
+
+        if (given is { Length: > 0 } && parts == PolicyParts.None)
+        {
+            throw new CtlUsageException("--only needs a part: size, time or bytes");
+        }
+
+        return parts;
     }
 
     private static Argument<string> AgentArgument(string description) => new("agentId") { Description = description };

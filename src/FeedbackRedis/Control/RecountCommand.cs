@@ -5,7 +5,8 @@ namespace FeedbackRedis.Control;
 
 /// <summary>
 /// <c>feedbackctl recount --yes [--force]</c>: recompute <c>pending</c>, <c>open-events</c> and the duplicate guard of
-/// every shard from the batch lists and store them; <c>--dry-run</c> only reports the drift (as <c>status --drift</c>).
+/// every shard from the batch lists and store them, rebuild <c>open-bytes</c> and drop stale <c>open-bytes</c> and
+/// <c>opened</c> entries; <c>--dry-run</c> only reports the drift (as <c>status --drift</c>).
 /// </summary>
 internal static class RecountCommand
 {
@@ -20,7 +21,8 @@ internal static class RecountCommand
         var recount = new Command(
             "recount",
             "Recompute pending, open-events and the duplicate guard of every shard from the batch lists, one atomic script per shard, "
-            + "and store them; open lists without a deadline are made due. Changes state: needs --yes (or --dry-run).")
+            + "and store them; rebuild open-bytes and drop open-bytes and opened entries of members without an open batch; open lists "
+            + "without a deadline are made due. Changes state: needs --yes (or --dry-run).")
         {
             yes, force, dryRun,
         };
@@ -88,7 +90,10 @@ internal static class RecountCommand
                 + (r.Orphans.Count > 0 ? $", {r.Orphans.Count} open lists without a deadline ({string.Join(", ", r.Orphans.Take(5))})" : "")
                 + (r.OrphansNotChecked > 0 ? $", {r.OrphansNotChecked:N0} more not checked (recount again)" : "")
                 + (r.UnreadableItems > 0 ? $", {r.UnreadableItems:N0} items without a readable eventId (left as they are)" : "")
-                + (r.RepeatedIds > 0 ? $", {r.RepeatedIds:N0} items repeating another item's eventId (the sink absorbs them)" : "");
+                + (r.RepeatedIds > 0 ? $", {r.RepeatedIds:N0} items repeating another item's eventId (the sink absorbs them)" : "")
+                + (r.OpenBytes.Rewritten > 0 ? $", open-bytes of {r.OpenBytes.Rewritten:N0} open batches not their items' bytes" : "")
+                + (r.OpenBytes.Removed > 0 ? $", {r.OpenBytes.Removed:N0} open-bytes entries without an open batch" : "")
+                + (r.Opened.Removed > 0 ? $", {r.Opened.Removed:N0} opened entries without an open batch" : "");
             if (g.Removed > 0)
             {
                 yield return $"    ids without an item: {string.Join(", ", g.RemovedSample)}{More(g.Removed, g.RemovedSample.Count)}";
@@ -97,6 +102,17 @@ internal static class RecountCommand
             if (g.Added > 0)
             {
                 yield return $"    ids missing from the guard: {string.Join(", ", g.AddedSample)}{More(g.Added, g.AddedSample.Count)}";
+            }
+
+            if (r.OpenBytes.Rewritten > 0)
+            {
+                yield return $"    open-bytes rewritten: {string.Join(", ", r.OpenBytes.RewrittenSample.Take(10))}{More(r.OpenBytes.Rewritten, Math.Min(10, r.OpenBytes.RewrittenSample.Count))}";
+            }
+
+            if (r.OpenBytes.Removed + r.Opened.Removed > 0)
+            {
+                var stale = r.OpenBytes.RemovedSample.Select(m => $"open-bytes {m}").Concat(r.Opened.RemovedSample.Select(m => $"opened {m}")).ToList();
+                yield return $"    entries without an open batch: {string.Join(", ", stale.Take(10))}{More(r.OpenBytes.Removed + r.Opened.Removed, Math.Min(10, stale.Count))}";
             }
 
             foreach (var item in r.UnreadableSample.Take(5))

@@ -14,7 +14,7 @@ internal static class StatusCommand
     {
         var drift = new Option<bool>("--drift")
         {
-            Description = "Also compare pending, open-events and the guard with a recount of the lists (dry run; reads every item, "
+            Description = "Also compare pending, open-events, the guard, open-bytes and opened with a recount of the lists (dry run; reads every item, "
                 + $"shards of more than {RedisBatchStore.DefaultRecountLimit:N0} items are skipped)",
         };
         var command = new Command("status", "Counts per state, oldest open batch age, batches due now, dead batches; --drift: counter drift.")

@@ -363,4 +363,55 @@ public sealed class BatchPolicyTests
         Assert.That(BatchPolicy.Parse(policy.Format()), Is.EqualTo(policy));
         Assert.That(BatchPolicy.Parse("batch_time_ms=500"), Is.EqualTo(new BatchPolicy(null, 500, null)));
     }
+
+    [Test]
+    public async Task Hybrid_CombinedBatches_FollowTheLanesSizeAndByteLimit()
+    {
+        var store = Store(BatchingMode.Hybrid, o => { o.BatchSize = 50; o.GlobalTrigger = 8; });
+        await store.SetPolicyAsync("#global-0", new BatchPolicy(3, null, 700));
+
+        // Six agents of one event each (300, 300, 300, 100, 100, 100 bytes), then one of four: the trigger (8) combines the
+        // oldest until 4 remain. The lane's 700 bytes end the first batch at two agents, its size of 3 the second at three.
+        foreach (var (agent, bytes) in new[] { ("a", 300), ("b", 300), ("c", 300), ("d", 100), ("e", 100), ("f", 100) })
+        {
+            await store.AppendAsync([Sized(agent, $"{agent}0", bytes)]);
+            await Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        var trigger = await store.AppendAsync([Sized("big", "g0", 100), Sized("big", "g1", 100), Sized("big", "g2", 100), Sized("big", "g3", 100)]);
+        var combined = await ClaimAll(store);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(trigger.Sealed, Is.EqualTo(3));
+            Assert.That(combined.Select(b => string.Join(",", b.EventIds)), Is.EqualTo(new[] { "a0,b0", "c0,d0,e0", "f0" }),
+                "global size 50 and no global byte limit would have made one batch of six");
+            Assert.That(combined.Select(b => (b.Member, b.Trigger)), Is.All.EqualTo(("#global-0", BatchTrigger.Global)));
+        });
+        Assert.That((await store.ListOpenAsync(10)).Single().Id, Is.EqualTo("big"), "the newest agent stays open: 4 events, half the trigger");
+        var time = await Assert.ThrowsAsync<ArgumentException>(() => store.SetPolicyAsync("#global-0", new BatchPolicy(null, 1_000, null)));
+        var other = await Assert.ThrowsAsync<ArgumentException>(() => store.SetPolicyAsync("#global-1", new BatchPolicy(2, null, null)));
+        var agentMode = await Assert.ThrowsAsync<ArgumentException>(() => Store(BatchingMode.Agent).SetPolicyAsync("#global-0", new BatchPolicy(2, null, null)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(time!.Message, Does.Contain("--batch-time-ms does not apply to a lane in hybrid mode"));
+            Assert.That(other!.Message, Does.Contain("#global-1 owns no batches in hybrid mode"));
+            Assert.That(agentMode!.Message, Does.Contain("owns no batches in agent mode"));
+        });
+    }
+
+    [Test]
+    public async Task Hybrid_WithoutALanePolicy_CombinedBatchesKeepTheGlobalSize()
+    {
+        var store = Store(BatchingMode.Hybrid, o => { o.BatchSize = 3; o.GlobalTrigger = 8; });
+        foreach (var agent in new[] { "a", "b", "c", "d", "e", "f" })
+        {
+            await store.AppendAsync(TestStores.Events(agent, 1));
+            await Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        await store.AppendAsync(TestStores.Events("g", 2));
+
+        Assert.That((await ClaimAll(store)).Select(b => b.Items.Count), Is.EqualTo(new[] { 3, 1 }), "the oldest 4 of 8 combined (until 4 remain), at most 3 per batch");
+    }
 }

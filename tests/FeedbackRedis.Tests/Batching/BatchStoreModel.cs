@@ -39,6 +39,60 @@ internal sealed class BatchStoreModel
 
     private long BatchTimeMs => (long)_options.BatchTime.TotalMilliseconds;
 
+    private long GraceMs => (long)_options.BatchGrace.TotalMilliseconds;
+
+    /// <summary>The batch size, batch time and byte limit that apply to <paramref name="member"/> (its P:policy parts, else the global ones).</summary>
+    public (long Size, long TimeMs, long Bytes) LimitsOf(string member)
+    {
+        var p = _shards[Keys.ShardOf(member)].Policies.GetValueOrDefault(member);
+        return (p?.BatchSize ?? _options.BatchSize, p?.BatchTimeMs ?? BatchTimeMs, p?.MaxBytes ?? _options.MaxBatchBytes);
+    }
+
+    /// <summary><c>policy set</c> (merge, or replace the whole entry): the entry after, null when none is left.</summary>
+    public BatchPolicy? SetPolicy(string member, BatchPolicy policy, PolicyParts remove, bool replace)
+    {
+        var policies = _shards[Keys.ShardOf(member)].Policies;
+        var after = replace ? policy : policies.GetValueOrDefault(member, BatchPolicy.None).Merge(policy, remove);
+        if (after.IsEmpty)
+        {
+            policies.Remove(member);
+            return null;
+        }
+
+        policies[member] = after;
+        return after;
+    }
+
+    public bool ClearPolicy(string member) => _shards[Keys.ShardOf(member)].Policies.Remove(member);
+
+    /// <summary>
+    /// A recount with apply on the first <paramref name="shardCalls"/> shards: the counters and the guard are derived, so
+    /// they cannot drift; P:open-bytes is set to each open list's bytes where a byte limit applies or an entry exists (the
+    /// scripts count a batch opened before a limit applied from its first item under one, so these differ). Returns
+    /// the number of open-bytes entries rewritten per shard.
+    /// </summary>
+    public List<long> Recount(int shardCalls)
+    {
+        var rewritten = new List<long>();
+        for (int shard = 0; shard < Math.Min(shardCalls, _shards.Length); shard++)
+        {
+            long n = 0;
+            foreach (var (member, open) in _shards[shard].Open)
+            {
+                long real = open.RealBytes;
+                if ((open.Bytes is not null || LimitsOf(member).Bytes > 0) && open.Bytes != real)
+                {
+                    open.Bytes = real;
+                    n++;
+                }
+            }
+
+            rewritten.Add(n);
+        }
+
+        return rewritten;
+    }
+
     private long LeaseMs => (long)_options.LeaseDuration.TotalMilliseconds;
 
     private long MaxOpenPerShard => (_options.MaxOpenBatches + Keys.ShardCount - 1) / Keys.ShardCount;
@@ -323,6 +377,9 @@ internal sealed class BatchStoreModel
 
         public Dictionary<string, long> Offsets { get; private init; } = new(StringComparer.Ordinal);
 
+        /// <summary>P:policy: member -> its override.</summary>
+        public Dictionary<string, BatchPolicy> Policies { get; private init; } = new(StringComparer.Ordinal);
+
         public long Seq { get; set; }
 
         public IEnumerable<ModelEvent> Events => Open.Values.SelectMany(o => o.Items).Concat(Sealed.Values.SelectMany(b => b.Items));
@@ -336,6 +393,7 @@ internal sealed class BatchStoreModel
             Open = Open.ToDictionary(o => o.Key, o => o.Value.Clone(), StringComparer.Ordinal),
             Sealed = Sealed.ToDictionary(b => b.Key, b => b.Value.Clone(), StringComparer.Ordinal),
             Offsets = new Dictionary<string, long>(Offsets, StringComparer.Ordinal),
+            Policies = new Dictionary<string, BatchPolicy>(Policies, StringComparer.Ordinal),
             Seq = Seq,
         };
 
@@ -361,11 +419,11 @@ internal sealed class BatchStoreModel
 
             var guard = Events.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
             int added = 0, duplicates = 0, sealedCount = 0;
-            long batchSize = model._options.BatchSize;
 
             // The script pushes the members with one event first, then the others: the order decides batch ids.
             foreach (var (member, list) in groups.Where(g => g.Events.Count == 1).Concat(groups.Where(g => g.Events.Count > 1)))
             {
+                var items = new List<ModelEvent>();
                 foreach (var e in list)
                 {
                     if (guard.Contains(e.EventId))
@@ -374,18 +432,14 @@ internal sealed class BatchStoreModel
                         continue;
                     }
 
-                    if (!Open.TryGetValue(member, out var open))
-                    {
-                        Open[member] = open = new ModelOpenBatch(now + model.BatchTimeMs);
-                    }
+                    items.Add(new ModelEvent(e.EventId, e.AgentId, e.Item));
+                }
 
-                    open.Items.Add(new ModelEvent(e.EventId, e.AgentId, e.Item));
-                    added++;
-                    if (open.Items.Count >= batchSize)
-                    {
-                        SealOne(member, "size", now, model.BatchTimeMs);
-                        sealedCount++;
-                    }
+                if (items.Count > 0)
+                {
+                    added += items.Count;
+                    var (size, time, limit) = model.LimitsOf(member);
+                    sealedCount += limit > 0 ? PushBytes(model, member, items, size, time, limit, now) : Push(model, member, items, size, time, now);
                 }
             }
 
@@ -399,7 +453,9 @@ internal sealed class BatchStoreModel
 
             if (model.GlobalTrigger > 0 && OpenEvents >= model.GlobalTrigger)
             {
-                sealedCount += Combine(model.Keys.ShardLane(shard), model.GlobalTrigger, batchSize, now, model.BatchTimeMs);
+                string lane = model.Keys.ShardLane(shard);
+                var (laneSize, _, laneBytes) = model.LimitsOf(lane);
+                sealedCount += Combine(lane, model.GlobalTrigger, laneSize, laneBytes, now, model.BatchTimeMs);
             }
 
             int over = Open.Count - (int)model.MaxOpenPerShard;
@@ -412,13 +468,144 @@ internal sealed class BatchStoreModel
         }
 
         /// <summary>Seals one member's open batch under the next sequence number; its id.</summary>
-        public string SealOne(string member, string trigger, long now, long batchTimeMs)
+        public string SealOne(string member, string trigger, long now, long batchTimeMs) =>
+            SealList(member, Open[member], Open[member].Items, trigger, now, batchTimeMs);
+
+        /// <summary>
+        /// Seals <paramref name="items"/> as a batch of <paramref name="member"/>: <paramref name="open"/> is the member's open
+        /// batch they include (its openedAt), or null for a list made and sealed within one call (no deadline yet: openedAt now).
+        /// </summary>
+        private string SealList(string member, ModelOpenBatch? open, List<ModelEvent> items, string trigger, long now, long batchTimeMs)
         {
-            var open = Open[member];
             Open.Remove(member);
             string id = $"{member}:{++Seq}";
-            Sealed[id] = new ModelBatch(id, member, trigger, open.Items, open.Deadline - batchTimeMs, now);
+            Sealed[id] = new ModelBatch(id, member, trigger, items, open?.OpenedAt(batchTimeMs) ?? now, now);
             return id;
+        }
+
+        /// <summary>A member's first item: the deadline (with grace: now + grace, capped by the hard maximum), and P:opened when the deadline does not say openedAt.</summary>
+        private ModelOpenBatch Opening(BatchStoreModel model, string member, long timeMs, long now)
+        {
+            long hard = now + timeMs;
+            var open = new ModelOpenBatch(model.GraceMs > 0 ? Math.Min(now + model.GraceMs, hard) : hard);
+            if (model.GraceMs > 0 || timeMs != model.BatchTimeMs)
+            {
+                open.Opened = (now, hard);
+            }
+
+            Open[member] = open;
+            return open;
+        }
+
+        /// <summary>Grace: a new item moves the deadline to now + grace, never past the hard maximum.</summary>
+        private static void Extend(BatchStoreModel model, ModelOpenBatch open, long now) =>
+            open.Deadline = Math.Min(now + model.GraceMs, open.Opened?.HardMax ?? open.Deadline);
+
+        /// <summary>
+        /// append.lua's push without a byte limit: the list seals when it reaches the size; the overshoot goes into the next
+        /// batch; a list already at or over the size (lowered since) is sealed whole with all of this call's items.
+        /// </summary>
+        private int Push(BatchStoreModel model, string member, List<ModelEvent> items, long size, long timeMs, long now)
+        {
+            int made = 0, from = 0;
+            while (from < items.Count)
+            {
+                var open = Open.GetValueOrDefault(member);
+                int pushed = items.Count - from;
+                long length = (open?.Items.Count ?? 0) + pushed;
+                if (length < size)
+                {
+                    if (open is null)
+                    {
+                        open = Opening(model, member, timeMs, now);
+                    }
+                    else if (model.GraceMs > 0)
+                    {
+                        Extend(model, open, now);
+                    }
+
+                    open.Items.AddRange(items.Skip(from));
+                    return made;
+                }
+
+                long over = length - size;
+                if (over >= pushed)
+                {
+                    over = 0;
+                }
+
+                int take = pushed - (int)over;
+                SealList(member, open, [.. open?.Items ?? [], .. items.Skip(from).Take(take)], "size", now, model.BatchTimeMs);
+                made++;
+                from += take;
+            }
+
+            return made;
+        }
+
+        /// <summary>
+        /// append.lua's push with a byte limit, item by item: an item that would take a non-empty batch past the limit seals
+        /// it first; the batch seals at the size or once its counted bytes reach the limit. The counted bytes start from
+        /// P:open-bytes (0 when the open batch has no entry: opened while no limit applied).
+        /// </summary>
+        private int PushBytes(BatchStoreModel model, string member, List<ModelEvent> items, long size, long timeMs, long limit, long now)
+        {
+            var open = Open.GetValueOrDefault(member);
+            var list = open is null ? new List<ModelEvent>() : [.. open.Items];
+            long length = list.Count;
+            long bytes = open?.Bytes ?? 0;
+            int made = 0;
+            void Close(string trigger)
+            {
+                SealList(member, open, list, trigger, now, model.BatchTimeMs);
+                made++;
+                open = null;
+                list = [];
+                length = bytes = 0;
+            }
+
+            var fresh = new List<ModelEvent>();
+            foreach (var item in items)
+            {
+                long b = ModelOpenBatch.BytesOf(item);
+                if (length > 0 && bytes + b > limit)
+                {
+                    Close("bytes");
+                    fresh.Clear();
+                }
+
+                list.Add(item);
+                fresh.Add(item);
+                length++;
+                bytes += b;
+                if (length >= size)
+                {
+                    Close("size");
+                    fresh.Clear();
+                }
+                else if (bytes >= limit)
+                {
+                    Close("bytes");
+                    fresh.Clear();
+                }
+            }
+
+            if (fresh.Count > 0)
+            {
+                if (open is null)
+                {
+                    open = Opening(model, member, timeMs, now);
+                }
+                else if (model.GraceMs > 0)
+                {
+                    Extend(model, open, now);
+                }
+
+                open.Items.AddRange(fresh);
+                open.Bytes = bytes;
+            }
+
+            return made;
         }
 
         /// <summary>Seals several members at once: the sequence moves by their number, each takes the next one in order.</summary>
@@ -431,7 +618,7 @@ internal sealed class BatchStoreModel
                 var open = Open[member];
                 Open.Remove(member);
                 string id = $"{member}:{++seq}";
-                Sealed[id] = new ModelBatch(id, member, trigger, open.Items, open.Deadline - batchTimeMs, now);
+                Sealed[id] = new ModelBatch(id, member, trigger, open.Items, open.OpenedAt(batchTimeMs), now);
             }
 
             return members.Count;
@@ -439,13 +626,15 @@ internal sealed class BatchStoreModel
 
         /// <summary>
         /// The global trigger (hybrid): the oldest open batches are moved into batches of the shard's lane, at most the
-        /// batch size each, until at most half the trigger remain open.
+        /// lane's batch size and byte limit each (whole agents' batches: one alone may exceed them), until at most half the
+        /// trigger remain open; a combined batch's openedAt is the earliest of its agents'.
         /// </summary>
-        private int Combine(string lane, long trigger, long batchSize, long now, long batchTimeMs)
+        private int Combine(string lane, long trigger, long batchSize, long maxBytes, long now, long batchTimeMs)
         {
             long target = trigger / 2;
             long remaining = OpenEvents;
             int made = 0;
+            long bytes = 0;
             ModelBatch? current = null;
             foreach (string member in DeadlineOrder())
             {
@@ -456,7 +645,8 @@ internal sealed class BatchStoreModel
 
                 var open = Open[member];
                 Open.Remove(member);
-                if (current is not null && current.Items.Count + open.Items.Count > batchSize)
+                long itemBytes = maxBytes > 0 ? open.RealBytes : 0;
+                if (current is not null && (current.Items.Count + open.Items.Count > batchSize || (maxBytes > 0 && bytes + itemBytes > maxBytes)))
                 {
                     current = null;
                 }
@@ -464,12 +654,15 @@ internal sealed class BatchStoreModel
                 if (current is null)
                 {
                     string id = $"{lane}:{++Seq}";
-                    current = new ModelBatch(id, lane, "global", [], open.Deadline - batchTimeMs, now);
+                    current = new ModelBatch(id, lane, "global", [], open.OpenedAt(batchTimeMs), now);
                     Sealed[id] = current;
+                    bytes = 0;
                     made++;
                 }
 
+                current.OpenedAt = Math.Min(current.OpenedAt, open.OpenedAt(batchTimeMs));
                 current.Items.AddRange(open.Items);
+                bytes += itemBytes;
                 remaining -= open.Items.Count;
             }
 
@@ -508,14 +701,31 @@ internal enum ModelBatchState
     Dead,
 }
 
-/// <summary>An open batch: its items in arrival order and its deadline (first item's arrival + batch time).</summary>
+/// <summary>
+/// An open batch: its items in arrival order, its deadline (first item's arrival + batch time; with grace moved by each
+/// item, never past the hard maximum), its P:opened entry and its P:open-bytes entry (the bytes the scripts counted).
+/// </summary>
 internal sealed class ModelOpenBatch(long deadline)
 {
-    public long Deadline { get; } = deadline;
+    public long Deadline { get; set; } = deadline;
+
+    /// <summary>P:opened: (openedAt, hard maximum), kept when the deadline does not say them; null when there is none.</summary>
+    public (long OpenedAt, long HardMax)? Opened { get; set; }
+
+    /// <summary>P:open-bytes: the item bytes counted while a byte limit applied; null when there is no entry.</summary>
+    public long? Bytes { get; set; }
 
     public List<ModelEvent> Items { get; private init; } = [];
 
-    public ModelOpenBatch Clone() => new(Deadline) { Items = [.. Items] };
+    /// <summary>The UTF-8 bytes of all its items.</summary>
+    public long RealBytes => Items.Sum(BytesOf);
+
+    /// <summary>openedAt as the scripts read it: P:opened, else deadline - the global batch time.</summary>
+    public long OpenedAt(long batchTimeMs) => Opened?.OpenedAt ?? Deadline - batchTimeMs;
+
+    public static long BytesOf(ModelEvent e) => Encoding.UTF8.GetByteCount(e.Item);
+
+    public ModelOpenBatch Clone() => new(Deadline) { Items = [.. Items], Opened = Opened, Bytes = Bytes };
 }
 
 /// <summary>A sealed batch: its items, its meta fields as the scripts write them, and which sorted set holds it with what score.</summary>
@@ -529,7 +739,7 @@ internal sealed class ModelBatch(string id, string member, string trigger, List<
 
     public List<ModelEvent> Items { get; set; } = items;
 
-    public long OpenedAt { get; } = openedAt;
+    public long OpenedAt { get; set; } = openedAt;
 
     public long SealedAt { get; } = sealedAt;
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using FeedbackRedis.Batching;
 using FeedbackRedis.Items;
 using StackExchange.Redis;
@@ -35,6 +37,15 @@ internal sealed class RedisShardState
     public required Dictionary<string, List<string>> SealedLists { get; init; }
 
     public required Dictionary<string, Dictionary<string, string>> Metas { get; init; }
+
+    /// <summary>P:policy: member -> stored policy.</summary>
+    public required Dictionary<string, string> Policy { get; init; }
+
+    /// <summary>P:open-bytes: member -> counted bytes of its open batch.</summary>
+    public required Dictionary<string, long> OpenBytes { get; init; }
+
+    /// <summary>P:opened: member -> '&lt;openedAt&gt;:&lt;hardMax&gt;'.</summary>
+    public required Dictionary<string, string> Opened { get; init; }
 }
 
 /// <summary>Reads Redis (<see cref="ReadAsync"/>), checks its invariants, and compares it with model candidates.</summary>
@@ -58,10 +69,13 @@ internal static class BatchStoreModelCheck
             var openEvents = batch.StringGetAsync(keys.OpenEvents(shard));
             var pending = batch.StringGetAsync(keys.Pending(shard));
             var offsets = batch.HashGetAllAsync(keys.Offsets(shard));
+            var policy = batch.HashGetAllAsync(keys.Policy(shard));
+            var openBytes = batch.HashGetAllAsync(keys.OpenBytes(shard));
+            var opened = batch.HashGetAllAsync(keys.Opened(shard));
             var openLists = members.ToDictionary(m => m, m => batch.ListRangeAsync(keys.OpenBatch(m)), StringComparer.Ordinal);
             var sealedLists = batchIds.ToDictionary(b => b, b => batch.ListRangeAsync(keys.Sealed(b)), StringComparer.Ordinal);
             var metas = batchIds.ToDictionary(b => b, b => batch.HashGetAllAsync(keys.Meta(b)), StringComparer.Ordinal);
-            all.AddRange([deadlines, guard, seq, ready, inflight, dead, openEvents, pending, offsets, .. openLists.Values, .. sealedLists.Values, .. metas.Values]);
+            all.AddRange([deadlines, guard, seq, ready, inflight, dead, openEvents, pending, offsets, policy, openBytes, opened, .. openLists.Values, .. sealedLists.Values, .. metas.Values]);
             reads.Add(() => new RedisShardState
             {
                 Deadlines = [.. deadlines.Result.Select(e => ((string)e.Element!, (long)e.Score))],
@@ -73,6 +87,9 @@ internal static class BatchStoreModelCheck
                 OpenEvents = Number(openEvents.Result),
                 Pending = Number(pending.Result),
                 Offsets = offsets.Result.ToDictionary(e => (string)e.Name!, e => (long)e.Value, StringComparer.Ordinal),
+                Policy = policy.Result.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal),
+                OpenBytes = openBytes.Result.ToDictionary(e => (string)e.Name!, e => (long)e.Value, StringComparer.Ordinal),
+                Opened = opened.Result.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal),
                 OpenLists = openLists.ToDictionary(l => l.Key, l => l.Value.Result.Select(v => (string)v!).ToList(), StringComparer.Ordinal),
                 SealedLists = sealedLists.ToDictionary(l => l.Key, l => l.Value.Result.Select(v => (string)v!).ToList(), StringComparer.Ordinal),
                 Metas = metas.ToDictionary(
@@ -89,15 +106,30 @@ internal static class BatchStoreModelCheck
 
     /// <summary>
     /// The engine's invariants, from what Redis holds alone (no model): every event held once; the guard exactly the ids
-    /// held; the counters equal to a recount of the lists; no batch over the batch size; each sealed batch in exactly
-    /// one of ready, in flight and dead, with its meta.
+    /// held; the counters equal to a recount of the lists; each sealed batch in exactly one of ready, in flight and dead,
+    /// with its meta; no batch over the batch size and byte limit that apply to its member (P:policy, else the global
+    /// settings; for hybrid's combined batches the lane's), except the documented cases: a list already at or over a
+    /// lowered size or byte limit (as <paramref name="previous"/>, the read before this step, held it) is sealed whole,
+    /// an item over the byte limit is a batch of its own, and an agent's batch is never split by the global trigger;
+    /// P:open-bytes and P:opened only for open batches, the counted bytes never above the items', no deadline past its
+    /// hard maximum, and with grace on every open batch has its P:opened entry. The exceptions met are added to
+    /// <paramref name="notes"/> (the test counts them, so a run shows it reached them).
     /// </summary>
-    public static List<string> Invariants(RedisShardState[] shards, int batchSize)
+    public static List<string> Invariants(RedisShardState[] shards, RedisShardState[]? previous, BatchingOptions options, ICollection<string> notes)
     {
         var problems = new List<string>();
         for (int shard = 0; shard < shards.Length; shard++)
         {
             var s = shards[shard];
+            var before = previous?[shard];
+            (long Size, long Bytes) LimitsOf(string member)
+            {
+                var p = s.Policy.TryGetValue(member, out var stored) ? BatchPolicy.Parse(stored) : null;
+                return (p?.BatchSize ?? options.BatchSize, p?.MaxBytes ?? options.MaxBatchBytes);
+            }
+
+            List<string>? Before(string member) =>
+                before is not null && before.OpenLists.TryGetValue(member, out var list) && list.Count > 0 ? list : null;
             string at = shards.Length == 1 ? "" : $"shard {shard}: ";
             var held = new Dictionary<string, string>(StringComparer.Ordinal);
             void Hold(string item, string where)
@@ -115,15 +147,58 @@ internal static class BatchStoreModelCheck
             {
                 openEvents += items.Count;
                 items.ForEach(item => Hold(item, $"open batch {member}"));
-                if (items.Count >= batchSize)
+                var (size, limit) = LimitsOf(member);
+                var was = Before(member);
+                bool unchanged = was is not null && was.SequenceEqual(items, StringComparer.Ordinal);
+                if (items.Count >= size && !unchanged)
                 {
-                    problems.Add($"{at}open batch {member} holds {items.Count} items, batch size {batchSize}: it should have been sealed");
+                    problems.Add($"{at}open batch {member} holds {items.Count} items, batch size {size}: it should have been sealed");
+                }
+
+                if (s.OpenBytes.TryGetValue(member, out long counted))
+                {
+                    long real = items.Sum(i => (long)Encoding.UTF8.GetByteCount(i));
+                    if (counted > real)
+                    {
+                        problems.Add($"{at}P:open-bytes of {member} is {counted}; its items hold {real} bytes");
+                    }
+
+                    if (limit > 0 && counted >= limit && !unchanged)
+                    {
+                        problems.Add($"{at}open batch {member} counts {counted} bytes, byte limit {limit}: it should have been sealed");
+                    }
+                }
+
+                var deadline = s.Deadlines.FirstOrDefault(d => d.Member == member);
+                if (s.Opened.TryGetValue(member, out var opened) && deadline.Member is not null)
+                {
+                    var parts = opened.Split(':');
+                    long openedAt = long.Parse(parts[0], CultureInfo.InvariantCulture), hard = long.Parse(parts[1], CultureInfo.InvariantCulture);
+                    if (deadline.Score > hard || deadline.Score < openedAt)
+                    {
+                        problems.Add($"{at}open batch {member}: deadline {deadline.Score} outside its first item {openedAt} and hard maximum {hard}");
+                    }
+                }
+                else if (options.BatchGrace > TimeSpan.Zero && items.Count > 0)
+                {
+                    problems.Add($"{at}open batch {member} has no P:opened entry although grace is on");
+                }
+
+                if (was is not null && items.Count > was.Count && items.Take(was.Count).SequenceEqual(was, StringComparer.Ordinal)
+                    && before!.Deadlines.FirstOrDefault(d => d.Member == member).Score is var earlier && earlier != deadline.Score)
+                {
+                    notes.Add(ModelNotes.GraceMoved);
                 }
 
                 if (items.Count > 0 != deadlineMembers.Contains(member))
                 {
                     problems.Add($"{at}open batch {member}: {items.Count} items, {(deadlineMembers.Contains(member) ? "" : "no ")}deadline");
                 }
+            }
+
+            foreach (string member in s.OpenBytes.Keys.Concat(s.Opened.Keys).Where(m => !s.OpenLists.ContainsKey(m) || s.OpenLists[m].Count == 0).Distinct())
+            {
+                problems.Add($"{at}P:open-bytes or P:opened holds {member}, which has no open batch");
             }
 
             var ready = s.Ready.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
@@ -145,9 +220,9 @@ internal static class BatchStoreModelCheck
                     problems.Add($"{at}sealed batch {id}: {items.Count} items, {meta.Count} meta fields, {(indexed ? "" : "not ")}in ready/in flight/dead");
                 }
 
-                if (items.Count > batchSize)
+                if (before is not null && !before.SealedLists.ContainsKey(id) && meta.TryGetValue("member", out var owner))
                 {
-                    problems.Add($"{at}sealed batch {id} holds {items.Count} items, over the batch size {batchSize}");
+                    CheckSealed(id, owner, meta.GetValueOrDefault("trigger", ""), items, LimitsOf(owner), Before(owner), before.OpenBytes, problems, notes, at);
                 }
 
                 if (meta.TryGetValue("count", out var count) && count != items.Count.ToString(CultureInfo.InvariantCulture))
@@ -187,6 +262,73 @@ internal static class BatchStoreModelCheck
         return problems;
     }
 
+    /// <summary>A batch sealed in this step against the size and byte limit that apply to its member, with the documented exceptions.</summary>
+    private static void CheckSealed(
+        string id, string member, string trigger, List<string> items, (long Size, long Bytes) limits, List<string>? was,
+        Dictionary<string, long> countedBefore, List<string> problems, ICollection<string> notes, string at)
+    {
+        if (trigger == "quarantine")
+        {
+            return; // items taken out of a batch checked when it was sealed
+        }
+
+        long bytes = items.Sum(i => (long)Encoding.UTF8.GetByteCount(i));
+        bool overSize = items.Count > limits.Size;
+        bool overBytes = limits.Bytes > 0 && bytes > limits.Bytes;
+        if (!overSize && !overBytes)
+        {
+            return;
+        }
+
+        if (trigger == "global")
+        {
+            if (items.Select(AgentOf).Distinct(StringComparer.Ordinal).Count() == 1)
+            {
+                notes.Add(ModelNotes.SingleAgentCombined);
+                return;
+            }
+
+            problems.Add($"{at}combined batch {id} holds {items.Count} items of {bytes} bytes; the lane's batch size {limits.Size}, byte limit {limits.Bytes}");
+            return;
+        }
+
+        bool whole = was is not null && items.Count >= was.Count && items.Take(was.Count).SequenceEqual(was, StringComparer.Ordinal);
+        if (overSize)
+        {
+            if (whole && was!.Count >= limits.Size)
+            {
+                notes.Add(ModelNotes.OverLoweredSize);
+            }
+            else
+            {
+                problems.Add($"{at}sealed batch {id} holds {items.Count} items, over the batch size {limits.Size} of {member}");
+            }
+        }
+
+        if (overBytes)
+        {
+            long wasBytes = was?.Sum(i => (long)Encoding.UTF8.GetByteCount(i)) ?? 0;
+            if (items.Count == 1)
+            {
+                notes.Add(ModelNotes.ItemOverBytes);
+            }
+            else if (whole && (wasBytes >= limits.Bytes || countedBefore.GetValueOrDefault(member, -1) != wasBytes))
+            {
+                notes.Add(ModelNotes.OverBytesWhole);
+            }
+            else
+            {
+                problems.Add($"{at}sealed batch {id} holds {bytes} bytes in {items.Count} items, over the byte limit {limits.Bytes} of {member}");
+            }
+        }
+    }
+
+    private static string AgentOf(string item)
+    {
+        using var doc = JsonDocument.Parse(item);
+        return doc.RootElement.TryGetProperty("agentId", out var agent) ? agent.GetString() ?? "" : "";
+    }
+
     /// <summary>Where Redis differs from <paramref name="model"/>; empty when it holds exactly what the model says.</summary>
     public static List<string> Differences(RedisShardState[] shards, long dbSize, BatchStoreModel model)
     {
@@ -210,6 +352,13 @@ internal static class BatchStoreModelCheck
             Same("P:offsets", Show(s.Offsets.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => (o.Key, o.Value))),
                 Show(m.Offsets.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => (o.Key, o.Value))));
             Same("P:guard", string.Join(",", s.Guard.Order(StringComparer.Ordinal)), string.Join(",", m.Events.Select(e => e.Id).Order(StringComparer.Ordinal)));
+            Same("P:policy", string.Join(" ", s.Policy.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")),
+                string.Join(" ", m.Policies.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value.Format()}")));
+            Same("P:open-bytes", string.Join(" ", s.OpenBytes.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")),
+                string.Join(" ", m.Open.Where(o => o.Value.Bytes is not null).OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value.Bytes}")));
+            Same("P:opened", string.Join(" ", s.Opened.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")),
+                string.Join(" ", m.Open.Where(o => o.Value.Opened is not null).OrderBy(o => o.Key, StringComparer.Ordinal)
+                    .Select(o => $"{o.Key}={o.Value.Opened!.Value.OpenedAt}:{o.Value.Opened.Value.HardMax}")));
             Same("P:open-events", s.OpenEvents ?? 0, m.OpenEvents);
             Same("P:pending", s.Pending ?? 0, m.Pending);
             Same("P:ready", Show(s.Ready), Show(m.Ordered(ModelBatchState.Ready).Select(b => (b.Id, b.Score))));
@@ -239,7 +388,8 @@ internal static class BatchStoreModelCheck
                 + (m.Sealed.Values.Any(b => b.State == ModelBatchState.Ready) ? 1 : 0)
                 + (m.Sealed.Values.Any(b => b.State == ModelBatchState.InFlight) ? 1 : 0)
                 + (m.Sealed.Values.Any(b => b.State == ModelBatchState.Dead) ? 1 : 0)
-                + (s.OpenEvents is null ? 0 : 1) + (s.Pending is null ? 0 : 1);
+                + (s.OpenEvents is null ? 0 : 1) + (s.Pending is null ? 0 : 1)
+                + (m.Policies.Count > 0 ? 1 : 0) + (m.Open.Values.Any(o => o.Bytes is not null) ? 1 : 0) + (m.Open.Values.Any(o => o.Opened is not null) ? 1 : 0);
         }
 
         if (dbSize != keys)

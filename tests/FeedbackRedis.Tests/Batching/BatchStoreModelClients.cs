@@ -5,7 +5,8 @@ using StackExchange.Redis;
 namespace FeedbackRedis.Tests.Batching;
 
 /// <summary>The settings one generated sequence runs with (the mode and layout come from the test case).</summary>
-internal sealed record ModelSettings(int BatchSize, int MaxOpenBatches, int GlobalTrigger, int MaxAttempts, int GlobalLanes, int Consumers, int Flushers);
+internal sealed record ModelSettings(
+    int BatchSize, int MaxOpenBatches, int GlobalTrigger, int MaxAttempts, int GlobalLanes, int Consumers, int Flushers, int MaxBatchBytes = 0, int GraceMs = 0);
 
 /// <summary>One step's random draw: which operation (<see cref="Roll"/>, 0-999) and its parameters.</summary>
 internal readonly record struct ModelDraw(int Roll, int A, int B, int C);
@@ -130,6 +131,8 @@ internal enum ModelOp
     LoseData,
     FailingScript,
     Recount,
+    PolicySet,
+    PolicyClear,
 }
 
 /// <summary>A check failed: the message holds the sequence's steps and what differed.</summary>

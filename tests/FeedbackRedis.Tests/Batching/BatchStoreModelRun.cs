@@ -25,19 +25,20 @@ internal sealed class BatchStoreModelRun
 
     private static readonly (int Weight, ModelOp Op)[] Table =
     [
-        (268, ModelOp.Append), (70, ModelOp.Redeliver), (50, ModelOp.SealDue), (15, ModelOp.SealMember), (120, ModelOp.Claim),
-        (40, ModelOp.Renew), (110, ModelOp.Ack), (60, ModelOp.Release), (15, ModelOp.Quarantine), (15, ModelOp.Reclaim),
+        (223, ModelOp.Append), (70, ModelOp.Redeliver), (50, ModelOp.SealDue), (15, ModelOp.SealMember), (115, ModelOp.Claim),
+        (30, ModelOp.Renew), (110, ModelOp.Ack), (55, ModelOp.Release), (15, ModelOp.Quarantine), (15, ModelOp.Reclaim),
         (60, ModelOp.Tick), (20, ModelOp.PassBatchTime), (25, ModelOp.ExpireLeases), (25, ModelOp.Replay), (25, ModelOp.Drop),
         (10, ModelOp.RestartConsumer), (15, ModelOp.KillConnection), (10, ModelOp.KillDuringAppend), (15, ModelOp.CutBeforeRequest),
         (15, ModelOp.CutAfterReply), (2, ModelOp.RestartRedis), (6, ModelOp.Snapshot), (6, ModelOp.LoseData), (3, ModelOp.FailingScript),
-        (0, ModelOp.Recount),
+        (40, ModelOp.PolicySet), (15, ModelOp.PolicyClear), (10, ModelOp.Recount),
     ];
 
     /// <summary>The client calls a proxy cut can strike.</summary>
     private static readonly ModelOp[] CutOps =
     [
         ModelOp.Append, ModelOp.Append, ModelOp.Append, ModelOp.SealDue, ModelOp.SealMember, ModelOp.Claim, ModelOp.Claim, ModelOp.Renew,
-        ModelOp.Ack, ModelOp.Ack, ModelOp.Release, ModelOp.Quarantine, ModelOp.Reclaim, ModelOp.Replay, ModelOp.Drop,
+        ModelOp.Ack, ModelOp.Ack, ModelOp.Release, ModelOp.Quarantine, ModelOp.Reclaim, ModelOp.Replay, ModelOp.Drop, ModelOp.PolicySet,
+        ModelOp.PolicyClear, ModelOp.Recount,
     ];
 
     private readonly RedisServer _redis;
@@ -55,6 +56,14 @@ internal sealed class BatchStoreModelRun
     private BatchStoreModel _model;
     private List<(string Label, BatchStoreModel Model)>? _candidates;
     private (AofFiles Files, BatchStoreModel Model, int Step)? _snapshot;
+
+    /// <summary>Redis as the last check read it: which batches are new, and which open lists were already over a lowered limit.</summary>
+    private RedisShardState[]? _previous;
+
+    /// <summary>Redis as read right after the snapshot (the state a data-loss restart goes back to).</summary>
+    private RedisShardState[]? _snapshotRead;
+
+    private bool _captureSnapshotRead;
     private int _step;
     private ProxyFault _cut;
 
@@ -89,6 +98,8 @@ internal sealed class BatchStoreModelRun
             MaxOpenBatches = s.MaxOpenBatches,
             GlobalTrigger = s.GlobalTrigger,
             GlobalLanes = s.GlobalLanes,
+            MaxBatchBytes = s.MaxBatchBytes,
+            BatchGrace = TimeSpan.FromMilliseconds(s.GraceMs),
         };
         var run = new BatchStoreModelRun(redis, connections, sequence, options, stats);
         await run.StartAsync();
@@ -272,6 +283,7 @@ internal sealed class BatchStoreModelRun
                 break;
             case ModelOp.Snapshot:
                 _snapshot = (AofFiles.Capture(_redis), _model.Clone(), _step);
+                _captureSnapshotRead = true;
                 Log($"the test copies the AOF's extent ({_snapshot.Value.Files.Bytes:N0} bytes) and the model, for a later data-loss restart");
                 break;
             case ModelOp.LoseData when _snapshot is not null:
@@ -282,15 +294,110 @@ internal sealed class BatchStoreModelRun
             case ModelOp.FailingScript:
                 await ManyPartitionsAsync(consumer, random);
                 break;
+            case ModelOp.PolicySet:
+                await PolicySetAsync(draw, random);
+                break;
+            case ModelOp.PolicyClear:
+                await PolicyClearAsync(draw, random);
+                break;
             case ModelOp.Recount:
-                // RECOUNT: RedisBatchStore.RecountAsync (issue #11, item 5) is being added on another branch. When it is
-                // here: call it from the operator and expect every counter and the guard unchanged (the model derives them
-                // from the lists, so a correct recount changes nothing; a recount after the known part-way failure,
-                // FEEDBACK_MODEL_KNOWN_BUGS=partial-append, must repair them), then give Recount a weight in Table.
-                throw new InvalidOperationException("no RecountAsync in this tree yet: Recount has weight 0");
+                // The model derives the counters and the guard from the lists, so a correct recount finds no drift in them;
+                // P:open-bytes differs where a batch was opened before a byte limit applied to it (counted from the first
+                // item under one), and the recount sets it to the items' bytes, as the model predicts.
+                await CallAsync(
+                    $"{_operator.Name} recount --yes",
+                    () => _operator.Store.RecountAsync(apply: true),
+                    (m, k) => m.Recount(k),
+                    _model.Keys.ShardCount,
+                    r => string.Join("; ", r.Select(x => $"{x.Shard}: {(x.Pending.Drifted || x.OpenEvents.Drifted || x.Guard.Drifted || x.Orphans.Count > 0 || x.UnreadableItems + x.RepeatedIds + x.EmptyOpen > 0 ? "counters drifted" : "counters right")}, "
+                        + $"open-bytes rewritten {x.OpenBytes.Rewritten}, removed {x.OpenBytes.Removed}, opened removed {x.Opened.Removed}")),
+                    r => string.Join("; ", r.Select((n, shard) => $"{shard}: counters right, open-bytes rewritten {n}, removed 0, opened removed 0")));
+                break;
             default:
                 throw new InvalidOperationException($"no step for {op}");
         }
+    }
+
+    /// <summary>
+    /// The member a policy step is about: an agent, a lane in global mode, and in hybrid mode sometimes a shard's lane (its
+    /// combined batches); half the time (when there is one) a member whose open batch holds two items or more, so that a
+    /// lowered size meets it.
+    /// </summary>
+    private string PolicyMember(ModelDraw draw, Random random)
+    {
+        var longOpen = _model.Shards.SelectMany(s => s.Open).Where(o => o.Value.Items.Count >= 2).Select(o => o.Key).Order(StringComparer.Ordinal).ToList();
+        return _options.Mode switch
+        {
+            BatchingMode.Hybrid when random.Next(4) == 0 => _model.Keys.ShardLane(random.Next(_model.Keys.ShardCount)),
+            _ when longOpen.Count > 0 && random.Next(2) == 0 => longOpen[random.Next(longOpen.Count)],
+            BatchingMode.Global => FeedbackRedis.Items.AgentIds.Lane(draw.C % _options.GlobalLanes),
+            _ => $"agent-{draw.C % KafkaLog.Agents}",
+        };
+    }
+
+    /// <summary>
+    /// <c>policy set</c> mid-stream: some of size (1 to batch size + 2, so often below an open batch's length), time and
+    /// bytes (0 = off, or 60 to 359 bytes: items are about 100, so some are over the limit), merged into the member's
+    /// policy, or one time in four replacing it; a hybrid lane gets no time (refused: its batches are sealed as made).
+    /// </summary>
+    private async Task PolicySetAsync(ModelDraw draw, Random random)
+    {
+        string member = PolicyMember(draw, random);
+        bool lane = _options.Mode == BatchingMode.Hybrid && FeedbackRedis.Items.AgentIds.IsLane(member);
+        int mask = 1 + random.Next(7);
+        if (lane)
+        {
+            mask = (mask & ~2) is 0 ? 1 : mask & ~2;
+        }
+
+        // Half the sizes at or below the member's open batch's length, when it has one of two or more: the next append must
+        // seal that list whole.
+        int open = _model.Shards[_model.Keys.ShardOf(member)].Open.GetValueOrDefault(member)?.Items.Count ?? 0;
+        var policy = new BatchPolicy(
+            (mask & 1) != 0 ? 1 + random.Next(open >= 2 && random.Next(2) == 0 ? open : _options.BatchSize + 2) : null,
+            (mask & 2) != 0 ? (long[])[2_000, 5_000, 10_000, 20_000] is var times ? times[random.Next(times.Length)] : 0 : null,
+            (mask & 4) != 0 ? (random.Next(4) == 0 ? 0 : 60 + random.Next(300)) : null);
+        bool replace = random.Next(4) == 0;
+        await CallAsync(
+            $"{_operator.Name} policy set {member} {policy.Format()}{(replace ? " --replace" : "")}",
+            async () =>
+            {
+                if (replace)
+                {
+                    await _operator.Store.SetPolicyAsync(member, policy);
+                    return (BatchPolicy?)policy;
+                }
+
+                return (await _operator.Store.UpdatePolicyAsync(member, policy)).After;
+            },
+            (m, k) => k == 0 ? null : m.SetPolicy(member, policy, PolicyParts.None, replace),
+            1,
+            p => p?.Format() ?? "none",
+            p => p?.Format() ?? "none");
+        _stats.PolicyChanges++;
+    }
+
+    /// <summary><c>policy clear</c>: the whole policy, or (<c>--only</c>) one or two of its parts.</summary>
+    private async Task PolicyClearAsync(ModelDraw draw, Random random)
+    {
+        string member = PolicyMember(draw, random);
+        if (random.Next(2) == 0)
+        {
+            await CallAsync($"{_operator.Name} policy clear {member}", () => _operator.Store.ClearPolicyAsync(member), (m, k) => k != 0 && m.ClearPolicy(member), 1, Show, Show);
+        }
+        else
+        {
+            var parts = (PolicyParts)(1 + random.Next(6));
+            await CallAsync(
+                $"{_operator.Name} policy clear {member} --only {parts}",
+                async () => (await _operator.Store.UpdatePolicyAsync(member, BatchPolicy.None, parts)).After,
+                (m, k) => k == 0 ? null : m.SetPolicy(member, BatchPolicy.None, parts, replace: false),
+                1,
+                p => p?.Format() ?? "none",
+                p => p?.Format() ?? "none");
+        }
+
+        _stats.PolicyChanges++;
     }
 
     /// <summary>Arms the proxy for the call about to be made, when the step is a cut.</summary>
@@ -685,6 +792,7 @@ internal sealed class BatchStoreModelRun
         await _redis.RestartAsync();
         await _connections.WaitConnectedAsync();
         _model = snapshot.Model.Clone();
+        _previous = _snapshotRead;
         Log($"fault: redis-server killed and restarted from its AOF cut back to step #{snapshot.Step}: every write since is lost; "
             + "consumers keep the offsets they recorded");
         _stats.DataLosses++;
@@ -739,7 +847,8 @@ internal sealed class BatchStoreModelRun
             }
         }
 
-        var invariants = BatchStoreModelCheck.Invariants(read.Shards, _options.BatchSize);
+        var notes = new List<string>();
+        var invariants = BatchStoreModelCheck.Invariants(read.Shards, _previous, _options, notes);
         var differences = candidates.Select(c => BatchStoreModelCheck.Differences(read.Shards, read.DbSize, c.Model)).ToList();
         int match = differences.FindIndex(d => d.Count == 0);
         if (invariants.Count > 0 || match < 0)
@@ -771,5 +880,13 @@ internal sealed class BatchStoreModelRun
 
         _model = candidates[match].Model;
         _candidates = null;
+        _previous = read.Shards;
+        if (_captureSnapshotRead)
+        {
+            _snapshotRead = read.Shards;
+            _captureSnapshotRead = false;
+        }
+
+        notes.ForEach(_stats.Note);
     }
 }

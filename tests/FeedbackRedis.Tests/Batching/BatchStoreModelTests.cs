@@ -22,9 +22,17 @@ public sealed class BatchStoreModelTests
 
     private const int SequencesPerCase = 20;
 
+    /// <summary>
+    /// The global byte limit (off in half the sequences, else 60 to 359 bytes; items are about 100) and grace (off in half,
+    /// else 1.5 s, 4 s, or 15 s: longer than the 10 s batch time).
+    /// </summary>
+    private static readonly Gen<(int Bytes, int Grace)> BytesAndGrace = Gen.Select(Gen.Int[0, 599], Gen.Int[0, 5],
+        (bytes, grace) => (bytes < 300 ? 0 : bytes - 240, grace switch { 3 => 1_500, 4 => 4_000, 5 => 15_000, _ => 0 }));
+
     private static readonly Gen<ModelSequence> Sequences = Gen.Select(
-        Gen.Select(Gen.Int[2, 6], Gen.Int[3, 8], Gen.Int[4, 12], Gen.Int[1, 3], Gen.Int[1, 4], Gen.Int[2, 3], Gen.Int[2, 3],
-            (batchSize, maxOpen, global, attempts, lanes, consumers, flushers) => new ModelSettings(batchSize, maxOpen, global, attempts, lanes, consumers, flushers)),
+        Gen.Select(Gen.Int[2, 6], Gen.Int[3, 8], Gen.Int[4, 12], Gen.Int[1, 3], Gen.Int[1, 4], Gen.Int[2, 3], Gen.Int[2, 3], BytesAndGrace,
+            (batchSize, maxOpen, global, attempts, lanes, consumers, flushers, limits) =>
+                new ModelSettings(batchSize, maxOpen, global, attempts, lanes, consumers, flushers, limits.Bytes, limits.Grace)),
         Gen.Int[0, int.MaxValue],
         Gen.Select(Gen.Int[0, 999], Gen.Int[0, 1 << 20], Gen.Int[0, 1 << 20], Gen.Int[0, 1 << 20], (roll, a, b, c) => new ModelDraw(roll, a, b, c))
             .Array[StepsPerSequence],
@@ -96,6 +104,18 @@ public sealed class BatchStoreModelTests
                 Assert.That(stats.RefusedAfterLoss, Is.EqualTo(stats.AheadAfterLoss), "every consumer ahead of Redis after a data loss was refused");
 
                 Assert.That(stats.ManyPartitionAppends, Is.Positive, "appends recording more partitions than one Lua unpack holds were taken whole");
+                Assert.That(stats.PolicyChanges, Is.Positive, "policies set and cleared mid-stream");
+                Assert.That(stats.Triggers.GetValueOrDefault(BatchTrigger.Bytes), Is.Positive, "batches sealed by the byte limit");
+                Assert.That(stats.Notes.GetValueOrDefault(ModelNotes.OverLoweredSize) + stats.Notes.GetValueOrDefault(ModelNotes.OverBytesWhole), Is.Positive,
+                    "a list already over a lowered size or byte limit was sealed whole");
+                if (mode != BatchingMode.Hybrid)
+                {
+                    // In hybrid mode the global trigger takes most open batches before a lowered size meets them (0 to 3 per case).
+                    Assert.That(stats.Notes.GetValueOrDefault(ModelNotes.OverLoweredSize), Is.Positive, "a list already over a lowered size was sealed whole");
+                }
+
+                Assert.That(stats.Notes.GetValueOrDefault(ModelNotes.ItemOverBytes), Is.Positive, "an item over the byte limit was a batch of its own");
+                Assert.That(stats.Notes.GetValueOrDefault(ModelNotes.GraceMoved), Is.Positive, "grace moved deadlines");
                 if (mode == BatchingMode.Hybrid)
                 {
                     Assert.That(stats.Triggers.GetValueOrDefault(BatchTrigger.Global), Is.Positive, "the global trigger combined batches");
@@ -157,6 +177,13 @@ internal sealed class ModelStats
 
     public Dictionary<BatchTrigger, int> Triggers { get; } = [];
 
+    public int PolicyChanges { get; set; }
+
+    /// <summary>The documented exceptions the invariant checks met (<see cref="ModelNotes"/>), by kind.</summary>
+    public Dictionary<string, int> Notes { get; } = new(StringComparer.Ordinal);
+
+    public void Note(string note) => Notes[note] = Notes.GetValueOrDefault(note) + 1;
+
     public void Count(ModelOp op) => _ops[op] = _ops.GetValueOrDefault(op) + 1;
 
     public void Time(ModelOp op, TimeSpan step, TimeSpan check)
@@ -174,6 +201,21 @@ internal sealed class ModelStats
         + $"appends {Appends} (refused as behind {Refused}; after a data loss {RefusedAfterLoss} of {AheadAfterLoss} consumers ahead); ids repeated in a call {RepeatedInCall}; redelivered while pending {PendingRedelivered}, "
         + $"after leaving Redis {AckedRedelivered}; batches claimed {Claimed} (by trigger: {string.Join(", ", Triggers.OrderBy(t => t.Key).Select(t => $"{t.Key} {t.Value}"))}), "
         + $"acked {Acked}, lease lost at ack {Stale}; replayed {Replayed}, dropped {Dropped}\n"
+        + $"policy changes {PolicyChanges}; exceptions met: {string.Join(", ", Notes.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => $"{n.Key} {n.Value}"))}\n"
         + $"faults: connections killed {Kills}, failed calls {FailedCalls} (append retries {Retries}; then the check found: "
         + $"{string.Join(", ", _resolved.Select(r => $"{r.Key} {r.Value}"))}); Redis restarts {Restarts}, data-loss restarts {DataLosses}, appends of 8,000 partitions {ManyPartitionAppends}";
+}
+
+/// <summary>The documented exceptions to the size and byte limits that the invariant checks name when they meet one.</summary>
+internal static class ModelNotes
+{
+    public const string OverLoweredSize = "a list already over a lowered size sealed whole";
+
+    public const string ItemOverBytes = "an item over the byte limit alone";
+
+    public const string OverBytesWhole = "a list over a lowered byte limit, or opened before a limit applied, sealed whole";
+
+    public const string SingleAgentCombined = "one agent's batch alone over the lane's limits (never split)";
+
+    public const string GraceMoved = "a new item moved an open batch's deadline (grace)";
 }

@@ -268,4 +268,63 @@ public sealed class RedisBatchStoreRecountTests
             Assert.That(after.Sum(r => r.Pending.Recounted), Is.EqualTo(420));
         });
     }
+
+    private static async Task<Dictionary<string, string>> HashAsync(RedisKey key) =>
+        (await Db.HashGetAllAsync(key)).ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+
+    [Test]
+    public async Task Recount_OfOpenBytesAndOpenedEntries_RebuildsTheBytes_AndDropsEntriesWithoutAnOpenBatch()
+    {
+        var time = new FakeTimeProvider(TestStores.Start);
+        var store = TestStores.Create(o => { o.BatchSize = 100; o.MaxBatchBytes = 10_000; o.BatchGrace = TimeSpan.FromSeconds(2); }, time);
+        await store.AppendAsync([BatchPolicyTests.Sized("a", "a0", 200), BatchPolicyTests.Sized("a", "a1", 300), BatchPolicyTests.Sized("b", "b0", 150)]);
+        var healthy = (await store.RecountAsync(apply: false)).Single();
+        var openedBefore = await HashAsync(store.Keys.Opened(0));
+        await Db.HashSetAsync(store.Keys.OpenBytes(0), "a", 50);
+        await Db.HashDeleteAsync(store.Keys.OpenBytes(0), "b");
+        await Db.HashSetAsync(store.Keys.OpenBytes(0), "gone", 999);
+        await Db.HashSetAsync(store.Keys.Opened(0), "gone", "1:2");
+
+        var dry = (await store.RecountAsync(apply: false)).Single();
+        var bytesAfterDryRun = await HashAsync(store.Keys.OpenBytes(0));
+        var applied = (await store.RecountAsync(apply: true)).Single();
+        var bytes = await HashAsync(store.Keys.OpenBytes(0));
+        var opened = await HashAsync(store.Keys.Opened(0));
+        var again = (await store.RecountAsync(apply: false)).Single();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(healthy.HasDrift, Is.False, "the scripts' own bookkeeping is what a recount finds");
+            Assert.That(openedBefore.Keys, Is.EquivalentTo(new[] { "a", "b" }), "grace on: both open batches have an opened entry");
+            Assert.That(dry.HasDrift, Is.True);
+            Assert.That((dry.OpenBytes.Rewritten, dry.OpenBytes.Removed, dry.Opened.Removed), Is.EqualTo((2L, 1L, 1L)));
+            Assert.That(dry.OpenBytes.RewrittenSample, Is.EquivalentTo(new[] { "a", "b" }));
+            Assert.That(dry.OpenBytes.RemovedSample, Is.EqualTo(new[] { "gone" }));
+            Assert.That(dry.Opened.RemovedSample, Is.EqualTo(new[] { "gone" }));
+            Assert.That(dry.Pending.Drifted || dry.OpenEvents.Drifted || dry.Guard.Drifted, Is.False, "the counters are right");
+            Assert.That(bytesAfterDryRun["a"], Is.EqualTo("50"), "a dry run writes nothing");
+            Assert.That((applied.OpenBytes.Rewritten, applied.OpenBytes.Removed, applied.Opened.Removed), Is.EqualTo((2L, 1L, 1L)));
+            Assert.That(bytes, Is.EquivalentTo(new Dictionary<string, string> { ["a"] = "500", ["b"] = "150" }), "each open list's item bytes");
+            Assert.That(opened, Is.EquivalentTo(openedBefore), "the stale entry is gone, the open batches' are kept");
+            Assert.That(again.HasDrift, Is.False);
+        });
+    }
+
+    [Test]
+    public async Task Recount_OfOpenBytes_WritesAnEntryOnlyWhereAByteLimitApplies()
+    {
+        var store = TestStores.Create(o => o.BatchSize = 100);
+        await store.SetPolicyAsync("limited", new BatchPolicy(null, null, 5_000));
+        await store.AppendAsync([BatchPolicyTests.Sized("free", "f0", 200), BatchPolicyTests.Sized("limited", "l0", 300)]);
+        await Db.HashDeleteAsync(store.Keys.OpenBytes(0), "limited");
+
+        var applied = (await store.RecountAsync(apply: true)).Single();
+        var bytes = await HashAsync(store.Keys.OpenBytes(0));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(applied.OpenBytes.RewrittenSample, Is.EqualTo(new[] { "limited" }));
+            Assert.That(bytes, Is.EquivalentTo(new Dictionary<string, string> { ["limited"] = "300" }), "no limit applies to 'free': no entry");
+        });
+    }
 }

@@ -378,4 +378,101 @@ public sealed class FeedbackCtlTests
         });
         Assert.That(await _store.ListPoliciesAsync(), Is.Empty);
     }
+
+    private async Task<string?> StoredPolicyAsync(string member) =>
+        (string?)await SharedRedis.Connection.GetDatabase().HashGetAsync(_store.Keys.Policy(_store.Keys.ShardOf(member)), member);
+
+    [Test]
+    public async Task PolicySet_WithSomeParts_MergesThemIntoTheAgentsPolicy_AndReplaceDropsTheOthers()
+    {
+        var first = await Ctl("policy", "set", "agent-7", "--batch-size", "2", "--max-bytes", "4096", "--yes");
+        var time = await Ctl("policy", "set", "agent-7", "--batch-time-ms", "5000", "--yes");
+        string? afterTime = await StoredPolicyAsync("agent-7");
+        var size = await Ctl("policy", "set", "agent-7", "--batch-size", "3", "--yes", "--json");
+        string? afterSize = await StoredPolicyAsync("agent-7");
+        var replaced = await Ctl("policy", "set", "agent-7", "--max-bytes", "100", "--replace", "--yes");
+        string? afterReplace = await StoredPolicyAsync("agent-7");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((first.Exit, time.Exit, size.Exit, replaced.Exit), Is.EqualTo((0, 0, 0, 0)));
+            Assert.That(afterTime, Is.EqualTo("batch_size=2;batch_time_ms=5000;max_bytes=4096"), "the time joins the size and bytes set before");
+            Assert.That(time.Out, Does.Contain("agent-7: batch size 2, batch time 5,000 ms, max bytes 4,096 (was: batch size 2, max bytes 4,096)"));
+            Assert.That(afterSize, Is.EqualTo("batch_size=3;batch_time_ms=5000;max_bytes=4096"), "only the size changes");
+            var json = JsonDocument.Parse(size.Out).RootElement;
+            Assert.That(json.GetProperty("stored").GetString(), Is.EqualTo("batch_size=3;batch_time_ms=5000;max_bytes=4096"));
+            Assert.That(json.GetProperty("before").GetString(), Is.EqualTo("batch_size=2;batch_time_ms=5000;max_bytes=4096"));
+            Assert.That(afterReplace, Is.EqualTo("max_bytes=100"), "--replace: the parts not given follow the global settings");
+        });
+    }
+
+    [Test]
+    public async Task PolicyClearOnly_RemovesThoseParts_AndRemovingTheLastRemovesThePolicy()
+    {
+        await Ctl("policy", "set", "agent-7", "--batch-size", "2", "--batch-time-ms", "5000", "--max-bytes", "0", "--yes");
+
+        var size = await Ctl("policy", "clear", "agent-7", "--only", "size", "--yes");
+        string? afterSize = await StoredPolicyAsync("agent-7");
+        var rest = await Ctl("policy", "clear", "agent-7", "--only", "time,bytes", "--yes");
+        string? afterRest = await StoredPolicyAsync("agent-7");
+        var none = await Ctl("policy", "clear", "agent-7", "--only", "size", "--yes");
+        var bogus = await Ctl("policy", "clear", "agent-7", "--only", "count", "--yes");
+        var noYes = await Ctl("policy", "clear", "agent-7", "--only", "size");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((size.Exit, rest.Exit), Is.EqualTo((0, 0)));
+            Assert.That(afterSize, Is.EqualTo("batch_time_ms=5000;max_bytes=0"));
+            Assert.That(size.Out, Does.Contain("agent-7: batch time 5,000 ms, max bytes off (was: batch size 2, batch time 5,000 ms, max bytes off)"));
+            Assert.That(afterRest, Is.Null, "no part left: the entry is gone");
+            Assert.That(rest.Out, Does.Contain("cleared the policy of agent-7 (its last parts)"));
+            Assert.That((none.Exit, none.Err), Is.EqualTo((1, "feedbackctl: agent-7 has no policy (it follows the global settings)" + Environment.NewLine)));
+            Assert.That((bogus.Exit, bogus.Err), Is.EqualTo((2, "feedbackctl: --only 'count' is not a part of a policy; allowed: size, time, bytes" + Environment.NewLine)));
+            Assert.That(noYes.Exit, Is.EqualTo(2));
+            Assert.That(noYes.Err, Does.Contain("without --yes"));
+        });
+    }
+
+    [Test]
+    public async Task PolicySet_ForALaneInHybridMode_RefusesABatchTimeAndALaneThatCombinesNothing()
+    {
+        // feedbackctl reads FEEDBACK_BATCHING_MODE; unset here, it is the default, hybrid.
+        Assert.That(new BatchingOptions().Mode, Is.EqualTo(BatchingMode.Hybrid));
+        var time = await Ctl("policy", "set", "#global-0", "--batch-time-ms", "500", "--yes");
+        var other = await Ctl("policy", "set", "#global-3", "--batch-size", "2", "--yes");
+        var size = await Ctl("policy", "set", "#global-0", "--batch-size", "2", "--max-bytes", "1000", "--yes");
+        var merged = await Ctl("policy", "set", "#global-0", "--batch-time-ms", "500", "--yes");
+        string? lane0 = await StoredPolicyAsync("#global-0"), lane3 = await StoredPolicyAsync("#global-3");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((time.Exit, other.Exit, size.Exit, merged.Exit), Is.EqualTo((2, 2, 0, 2)));
+            Assert.That(time.Err, Does.Contain("#global-0: --batch-time-ms does not apply to a lane in hybrid mode"));
+            Assert.That(other.Err, Does.Contain("#global-3 owns no batches in hybrid mode").And.Contain("#global-0"));
+            Assert.That(lane0, Is.EqualTo("batch_size=2;max_bytes=1000"), "the refused merge changed nothing");
+            Assert.That(lane3, Is.Null);
+        });
+    }
+
+    [Test]
+    public async Task StatusDrift_NamesOpenBytesAndOpenedEntriesWithoutAnOpenBatch()
+    {
+        var db = SharedRedis.Connection.GetDatabase();
+        await db.HashSetAsync(_store.Keys.OpenBytes(0), "gone", 120);
+        await db.HashSetAsync(_store.Keys.Opened(0), "gone", "1:2");
+
+        var (exit, output, _) = await Ctl("status", "--drift");
+        var (recountExit, recounted, _) = await Ctl("recount", "--yes");
+        bool bytesLeft = await db.KeyExistsAsync(_store.Keys.OpenBytes(0)), openedLeft = await db.KeyExistsAsync(_store.Keys.Opened(0));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((exit, recountExit), Is.EqualTo((0, 0)));
+            Assert.That(output, Does.Contain("drift (recount)   1 of 1 shards")
+                .And.Contain("1 open-bytes entries without an open batch").And.Contain("1 opened entries without an open batch")
+                .And.Contain("entries without an open batch: open-bytes gone, opened gone"));
+            Assert.That(recounted, Does.Contain("1 drifted and are repaired"));
+            Assert.That((bytesLeft, openedLeft), Is.EqualTo((false, false)), "the recount removed both stale entries");
+        });
+    }
 }

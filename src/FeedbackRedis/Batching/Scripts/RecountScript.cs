@@ -13,10 +13,11 @@ internal static class RecountScript
     /// <param name="maxItems">The bound on items and guard ids; null for none.</param>
     /// <param name="listed">The most entries of each list in the reply.</param>
     /// <param name="orphans">Open lists of this shard found without a deadline entry.</param>
+    /// <param name="maxBytes">The global byte limit (0 = off): where <c>P:open-bytes</c> must hold an open list's bytes.</param>
     public static ScriptCall Build(
-        KeySchema keys, int shard, RedisValue now, bool apply, long? maxItems, int listed, IReadOnlyList<RedisKey> orphans) =>
+        KeySchema keys, int shard, RedisValue now, bool apply, long? maxItems, int listed, IReadOnlyList<RedisKey> orphans, long maxBytes) =>
         new(RedisScripts.Recount, keys.ShardKeys(shard, [.. orphans]),
-            [keys.ShardPrefix(shard), now, apply ? 1 : 0, maxItems ?? 0, listed]);
+            [keys.ShardPrefix(shard), now, apply ? 1 : 0, maxItems ?? 0, listed, maxBytes]);
 
     public static RecountResult Parse(RedisResult result, int shard, string prefix, bool apply, long? maxItems, long orphansNotChecked)
     {
@@ -29,7 +30,7 @@ internal static class RecountScript
                 + "(a recount reads them all in one script, blocking Redis meanwhile)";
             return new RecountResult(
                 shard, prefix, false, refusal, items, new CounterDrift(null, 0), new CounterDrift(null, 0),
-                new GuardDrift(guardIds, 0, 0, 0, [], []), 0, [], [], orphansNotChecked, 0, 0);
+                new GuardDrift(guardIds, 0, 0, 0, [], []), 0, [], [], orphansNotChecked, 0, 0, SideStateDrift.None, SideStateDrift.None);
         }
 
         long added = (long)f[7];
@@ -55,7 +56,9 @@ internal static class RecountScript
             Strings(f[15]),
             orphansNotChecked,
             (long)f[10],
-            (long)f[11]);
+            (long)f[11],
+            new SideStateDrift((long)f[16], (long)f[17], Strings(f[19]), Strings(f[20])),
+            new SideStateDrift(0, (long)f[18], [], Strings(f[21])));
     }
 
     /// <summary>A counter as stored: absent is 0 (as the scripts read it); anything but an integer is null.</summary>

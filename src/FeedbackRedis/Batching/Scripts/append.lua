@@ -12,7 +12,7 @@
 -- ARGV[4] = batch time in ms (deadline = first item's arrival + batch time)
 -- ARGV[5] = maximum open batches in this shard; beyond it the oldest are sealed ('overflow')
 -- ARGV[6] = global trigger (hybrid mode): when the shard's open events reach it, the oldest open
---           batches are combined into batches of the shard's lane ('global', at most the batch size each)
+--           batches are combined into batches of the shard's lane ('global', at most the batch size each, or the lane's P:policy size and byte limit)
 --           until at most half of it remain open, at most 1,000 open batches per call; 0 turns it off
 -- ARGV[7] = the shard's lane (a member such as '#global-0' that maps to this shard): it owns the
 --           combined batches
@@ -35,6 +35,7 @@
 --         the offset P:offsets held for partition q before this call (-1: none)
 -- Per-agent overrides (P:policy, field = member) replace the batch size, batch time and byte limit for
 -- that member; they are read (one EXISTS, then one HMGET of the call's members) only when the shard has any.
+-- In hybrid mode the shard's lane's entry (size, bytes) bounds the batches the global trigger combines.
 local P = ARGV[1]
 local now = clock(ARGV[2])
 local batchSize = tonumber(ARGV[3])
@@ -94,6 +95,15 @@ local function read_guard()
   return present, duplicates
 end
 
+-- A stored policy 'batch_size=N;batch_time_ms=N;max_bytes=N' (each part optional) as {size, time, bytes}.
+local function parse_policy(v)
+  return {
+    size = tonumber(string.match(v, 'batch_size=(%d+)')),
+    time = tonumber(string.match(v, 'batch_time_ms=(%d+)')),
+    bytes = tonumber(string.match(v, 'max_bytes=(%d+)')),
+  }
+end
+
 -- The call's per-agent overrides: member -> {size, time, bytes} (a part not overridden is nil), or nil
 -- when the shard has none (the default path: one EXISTS per call).
 local policies = nil
@@ -117,13 +127,8 @@ local function read_policies()
     local last = math.min(first + 999, groups)
     local values = redis.call('HMGET', POLICY, unpack(members, first, last))
     for k = 1, #values do
-      local v = values[k]
-      if v then
-        policies[members[first + k - 1]] = {
-          size = tonumber(string.match(v, 'batch_size=(%d+)')),
-          time = tonumber(string.match(v, 'batch_time_ms=(%d+)')),
-          bytes = tonumber(string.match(v, 'max_bytes=(%d+)')),
-        }
+      if values[k] then
+        policies[members[first + k - 1]] = parse_policy(values[k])
       end
     end
   end
@@ -330,10 +335,19 @@ local function record_offsets(recorded)
 end
 
 -- The global trigger (hybrid): the oldest open batches, read 100 at a time from the deadline set,
--- are combined into batches of the shard's lane (at most the batch size each) until at most half of
--- the trigger remain open; at most 1,000 open batches per call. Small agents' events are so written
--- together, and claimed, written, announced and acked as one batch instead of one per agent.
+-- are combined into batches of the shard's lane (at most the lane's batch size and byte limit each: its
+-- P:policy entry when it has one, else the global ones; an agent's batch is never split, so one agent's
+-- batch alone may exceed them) until at most half of the trigger remain open; at most 1,000 open
+-- batches per call. Small agents' events are so written together, and claimed, written, announced and
+-- acked as one batch instead of one per agent. The lane's batch time does not apply (a combined batch
+-- is sealed as it is made). One HGET of the lane's policy per combining call.
 local function combine_oldest(openEvents)
+  local laneSize, laneBytes = batchSize, maxBytes
+  local lanePolicy = redis.call('HGET', POLICY, lane)
+  if lanePolicy then
+    local p = parse_policy(lanePolicy)
+    laneSize, laneBytes = p.size or batchSize, p.bytes or maxBytes
+  end
   local target = math.floor(globalTrigger / 2)
   local remaining = openEvents
   local members = {}
@@ -361,12 +375,12 @@ local function combine_oldest(openEvents)
       local items = redis.call('LRANGE', openKey, 0, -1)
       if #items > 0 then
         local itemBytes = 0
-        if maxBytes > 0 then
+        if laneBytes > 0 then
           for k = 1, #items do
             itemBytes = itemBytes + #items[k]
           end
         end
-        if count > 0 and (count + #items > batchSize or (maxBytes > 0 and bytes + itemBytes > maxBytes)) then
+        if count > 0 and (count + #items > laneSize or (laneBytes > 0 and bytes + itemBytes > laneBytes)) then
           finish()
         end
         batchId = batchId or (lane .. ':' .. redis.call('INCR', SEQ))

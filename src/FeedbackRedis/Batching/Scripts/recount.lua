@@ -11,37 +11,50 @@
 -- Orphans: open lists without a deadline entry (found by the caller with SCAN, passed as KEYS). Only a
 -- non-empty list that still has no deadline entry here is one; applying registers it in P:deadlines with
 -- the deadline now, so the next due scan seals it and its events reach the sink.
+-- Side state of open batches: P:open-bytes is rebuilt as the sum of the item bytes of each open list, for the
+-- members a byte limit applies to now (their P:policy max_bytes, else ARGV[6]) or that have an entry; entries of
+-- members without an open list are removed. P:opened entries of members without an open list are removed (an
+-- open batch without one keeps its deadline, which then says its openedAt; nothing can rebuild a lost one).
 -- Cost: every item and every guard id is read while Redis is blocked (0.7 to 1.5 s per 100,000 items on the
 -- loaded 2-core development machine, docs/ARCHITECTURE.md); a shard with more than ARGV[4] items or guard ids
 -- is refused after only LLEN and SCARD. Every write comes after every read (SCRIPT KILL works until then).
 -- KEYS[1] = P:deadlines; KEYS[1 .. 13] = the shard's fixed keys, in KeySchema.ShardKeys order (common.lua)
--- KEYS[11 ..] = P:batch:<member> of each open list the caller found without a deadline entry
+-- KEYS[14 ..] = P:batch:<member> of each open list the caller found without a deadline entry
 -- ARGV[1] = P, the shard's key prefix
 -- ARGV[2] = now in ms, or '' to use the Redis server clock (TIME): the deadline given to an orphan
 -- ARGV[3] = 1: apply (SET the counters that differ, SADD and SREM the guard's difference, register
 --           orphans); 0: dry run
 -- ARGV[4] = the most items, and the most guard ids, to recount; 0 = no bound
 -- ARGV[5] = the most entries of each list in the reply (added ids, removed ids, unreadable items)
+-- ARGV[6] = the global byte limit (FEEDBACK_BATCH_MAX_BYTES, 0 = off), for P:open-bytes
 -- returns {1, items, guardIds} when refused (over ARGV[4]: nothing read, nothing written); else
 --         {0, items, guardIds, pending, openEvents, pendingRecounted, openEventsRecounted, added, removed,
---          unreadable, repeated, emptyOpen, {added ids}, {removed ids}, {key, index, ...}, {orphan members}}:
+--          unreadable, repeated, emptyOpen, {added ids}, {removed ids}, {key, index, ...}, {orphan members},
+--          bytesRewritten, bytesRemoved, openedRemoved, {members rewritten}, {members removed}, {opened removed}}:
 --         pending and openEvents as stored ('' when absent); added/removed: guard ids missing / without an
 --         item; unreadable: items without an id; repeated: items whose id another item already has;
---         emptyOpen: deadline entries whose list is empty (harmless: the due scan drops them)
+--         emptyOpen: deadline entries whose list is empty (harmless: the due scan drops them); bytesRewritten:
+--         P:open-bytes entries missing or not the open list's bytes; bytesRemoved / openedRemoved: P:open-bytes /
+--         P:opened entries of members without an open list
 local P = ARGV[1]
 local apply = ARGV[3] == '1'
 local maxItems = tonumber(ARGV[4])
 local listed = tonumber(ARGV[5])
+local maxBytes = tonumber(ARGV[6]) or 0
 local openPrefix = P .. ':batch:'
 
 -- The lists to read, and their items: open ones (counted in open-events and pending), ready and in-flight
 -- ones (pending), dead ones (guard only).
 local lists = {}
+local openMembers = {} -- lists[i] -> its member, for open lists
 local openItems, liveItems, items, emptyOpen = 0, 0, 0, 0
 local function add_list(key, kind)
   local n = redis.call('LLEN', key)
   if n > 0 then
     lists[#lists + 1] = key
+    if kind == 'open' then
+      openMembers[#lists] = string.sub(key, #openPrefix + 1)
+    end
     items = items + n
     if kind == 'open' then
       openItems = openItems + n
@@ -97,8 +110,12 @@ end
 -- Every item's id: found[id] = true once seen (false, below, once also found in the guard).
 local found = {}
 local unreadable, unreadableCount, repeated = {}, 0, 0
-for _, key in ipairs(lists) do
+local openBytes = {} -- member -> the item bytes of its open list
+for k, key in ipairs(lists) do
+  local member = openMembers[k]
+  local bytes = 0
   for i, item in ipairs(redis.call('LRANGE', key, 0, -1)) do
+    bytes = bytes + #item
     local id = string.match(item, '^{"eventId":"([^"\\%c]+)"') or decoded_id(item)
     if not id then
       unreadableCount = unreadableCount + 1
@@ -111,6 +128,45 @@ for _, key in ipairs(lists) do
     else
       found[id] = true
     end
+  end
+  if member then
+    openBytes[member] = bytes
+  end
+end
+
+-- P:open-bytes and P:opened against the open lists (a policy's max_bytes, else the global limit, says where a
+-- byte limit applies).
+local function flat_hash(key)
+  local flat = redis.call('HGETALL', key)
+  local map = {}
+  for i = 1, #flat, 2 do
+    map[flat[i]] = flat[i + 1]
+  end
+  return map
+end
+local storedBytes = flat_hash(OPEN_BYTES)
+local policyOf = flat_hash(POLICY)
+local bytesSet, bytesRemoved, openedRemoved = {}, {}, {}
+for member, bytes in pairs(openBytes) do
+  local limit = maxBytes
+  local policy = policyOf[member]
+  if policy and string.match(policy, 'max_bytes=(%d+)') then
+    limit = tonumber(string.match(policy, 'max_bytes=(%d+)'))
+  end
+  local stored = storedBytes[member]
+  if (stored or limit > 0) and stored ~= tostring(bytes) then
+    bytesSet[#bytesSet + 1] = member
+    bytesSet[#bytesSet + 1] = bytes
+  end
+end
+for member in pairs(storedBytes) do
+  if not openBytes[member] then
+    bytesRemoved[#bytesRemoved + 1] = member
+  end
+end
+for member in pairs(flat_hash(OPENED)) do
+  if not openBytes[member] then
+    openedRemoved[#openedRemoved + 1] = member
   end
 end
 
@@ -140,6 +196,9 @@ if apply then
   if openEvents ~= tostring(openItems) then
     redis.call('SET', OPEN_EVENTS, openItems)
   end
+  call_sliced('HSET', OPEN_BYTES, bytesSet, 1, #bytesSet)
+  call_sliced('HDEL', OPEN_BYTES, bytesRemoved, 1, #bytesRemoved)
+  call_sliced('HDEL', OPENED, openedRemoved, 1, #openedRemoved)
   if #orphans > 0 then
     local now = clock(ARGV[2])
     for _, member in ipairs(orphans) do
@@ -156,5 +215,10 @@ local function head(list, n)
   return out
 end
 
+local rewritten = {}
+for i = 1, #bytesSet, 2 do
+  rewritten[#rewritten + 1] = bytesSet[i]
+end
 return {0, items, guardIds, pending, openEvents, liveItems, openItems, #added, #removed, unreadableCount, repeated,
-  emptyOpen, head(added, listed), head(removed, listed), unreadable, orphans}
+  emptyOpen, head(added, listed), head(removed, listed), unreadable, orphans,
+  #rewritten, #bytesRemoved, #openedRemoved, head(rewritten, listed), head(bytesRemoved, listed), head(openedRemoved, listed)}
