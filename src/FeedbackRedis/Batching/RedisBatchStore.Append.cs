@@ -128,8 +128,7 @@ public sealed partial class RedisBatchStore
         }
 
         RedisValue[] fields = [.. list.Select(p => (RedisValue)p.Field)];
-        var reads = await RunAsync("offsets", () => Task.WhenAll(
-            Enumerable.Range(0, Keys.ShardCount).Select(shard => _db.HashGetAsync(Keys.Offsets(shard), fields))));
+        var reads = await RunAsync("offsets", () => ForEachShardAsync(shard => _db.HashGetAsync(Keys.Offsets(shard), fields)));
         foreach (var values in reads)
         {
             for (int i = 0; i < list.Count; i++)
@@ -154,15 +153,19 @@ public sealed partial class RedisBatchStore
         }
 
         long timeoutMs = (long)_options.WaitTimeout.TotalMilliseconds;
-        for (int shard = 0; shard < Keys.ShardCount; shard++)
+        cancellationToken.ThrowIfCancellationRequested();
+        // One WAIT per primary that holds a shard, all at once: WAIT covers every write the connection sent before it.
+        var primaries = Enumerable.Range(0, Keys.ShardCount).Select(shard => _redis.GetServer(Keys.Deadlines(shard)))
+            .DistinctBy(server => server.EndPoint.ToString(), StringComparer.Ordinal)
+            .ToList();
+        var acks = await RunAsync("wait", () => Task.WhenAll(primaries.Select(server => server.ExecuteAsync("WAIT", _options.WaitReplicas, timeoutMs))));
+        for (int i = 0; i < primaries.Count; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var server = _redis.GetServer(Keys.Deadlines(shard));
-            long acked = (long)await RunAsync("wait", () => server.ExecuteAsync("WAIT", _options.WaitReplicas, timeoutMs));
+            long acked = (long)acks[i];
             if (acked < _options.WaitReplicas)
             {
                 throw new BatchStoreUnavailableException(
-                    $"only {acked} of the {_options.WaitReplicas} replicas FEEDBACK_REDIS_WAIT_REPLICAS asks for acknowledged the append within {timeoutMs} ms");
+                    $"only {acked} of the {_options.WaitReplicas} replicas FEEDBACK_REDIS_WAIT_REPLICAS asks for acknowledged the append to {primaries[i].EndPoint} within {timeoutMs} ms");
             }
         }
     }
