@@ -1,9 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using FeedbackRedis.Tests.Batching;
-using FeedbackRedis.Tests.Control;
 using FeedbackRedis.Tests.DevTools;
-using FeedbackRedis.Tests.Ingestion;
 
 namespace FeedbackRedis.Tests.Architecture;
 
@@ -23,15 +20,8 @@ public sealed partial class TestNamingTests
     /// </summary>
     private static readonly Type[] NotYetRenamed =
     [
-        typeof(BatchPolicyTests),              // Batching/BatchPolicyTests.cs
-        typeof(BatchStoreModelTests),          // Batching/BatchStoreModel*.cs
-        typeof(RedisBatchStoreRecountTests),   // Batching/RedisBatchStoreRecountTests.cs
-        typeof(FeedbackCtlTests),              // Control/**
         typeof(FeedbackDevTests),              // DevTools/**
         typeof(MockKafkaClusterTests),         // DevTools/**
-        typeof(FeedbackConsumerTests),         // Ingestion/FeedbackConsumer*.cs
-        typeof(FeedbackConsumerProcessTests),  // Ingestion/FeedbackConsumer*.cs
-        typeof(AppendWindowTests),             // Ingestion/AppendWindowTests.cs
     ];
 
     [Test]

@@ -45,7 +45,7 @@ public sealed class BatchPolicyTests
 
     [TestCase(BatchingMode.Agent)]
     [TestCase(BatchingMode.Hybrid)]
-    public async Task An_agents_batch_size_seals_its_batches_and_others_keep_the_global_size(BatchingMode mode)
+    public async Task AgentBatchSize_Set_SealsItsBatchesWhileOthersKeepTheGlobalSize(BatchingMode mode)
     {
         var store = Store(mode);
         await store.SetPolicyAsync("small", new BatchPolicy(2, null, null));
@@ -64,7 +64,7 @@ public sealed class BatchPolicyTests
 
     [TestCase(BatchingMode.Agent)]
     [TestCase(BatchingMode.Hybrid)]
-    public async Task A_size_lowered_below_an_open_batch_seals_it_whole_at_the_agents_next_append(BatchingMode mode)
+    public async Task AgentBatchSize_LoweredBelowAnOpenBatch_SealsItWholeAtTheNextAppend(BatchingMode mode)
     {
         var store = Store(mode);
         await store.AppendAsync(TestStores.Events("a", 4));
@@ -83,7 +83,7 @@ public sealed class BatchPolicyTests
     }
 
     [Test]
-    public async Task An_agents_batch_time_applies_from_the_next_batch_it_opens_and_openedAt_stays_right()
+    public async Task AgentBatchTime_Set_AppliesFromTheNextBatchWithOpenedAtRight()
     {
         var store = Store(BatchingMode.Agent);
         await store.AppendAsync(TestStores.Events("a", 1));
@@ -111,7 +111,7 @@ public sealed class BatchPolicyTests
     }
 
     [Test]
-    public async Task In_global_mode_a_lane_can_have_a_policy()
+    public async Task LanePolicy_GlobalMode_Applies()
     {
         var store = Store(BatchingMode.Global);
         await store.SetPolicyAsync("#global-0", new BatchPolicy(3, null, null));
@@ -125,7 +125,7 @@ public sealed class BatchPolicyTests
     [TestCase(BatchingMode.Agent)]
     [TestCase(BatchingMode.Global)]
     [TestCase(BatchingMode.Hybrid)]
-    public async Task The_byte_limit_seals_when_reached_and_an_item_that_would_pass_it_seals_the_batch_first(BatchingMode mode)
+    public async Task ByteLimit_ReachedOrPassed_SealsTheBatchFirst(BatchingMode mode)
     {
         var store = Store(mode, o => { o.BatchSize = 100; o.MaxBatchBytes = 1_000; });
 
@@ -151,7 +151,7 @@ public sealed class BatchPolicyTests
 
     [TestCase(BatchingMode.Agent)]
     [TestCase(BatchingMode.Global)]
-    public async Task An_item_larger_than_the_byte_limit_is_a_batch_of_its_own_never_a_stall(BatchingMode mode)
+    public async Task ByteLimit_ItemLargerThanIt_IsABatchOfItsOwn(BatchingMode mode)
     {
         var store = Store(mode, o => { o.BatchSize = 100; o.MaxBatchBytes = 500; });
 
@@ -168,7 +168,7 @@ public sealed class BatchPolicyTests
     }
 
     [Test]
-    public async Task A_byte_limit_of_its_own_applies_to_one_agent_and_zero_turns_the_global_one_off()
+    public async Task AgentByteLimit_SetOrZero_OverridesTheGlobalOne()
     {
         var store = Store(BatchingMode.Agent, o => { o.BatchSize = 100; o.MaxBatchBytes = 300; });
         await store.SetPolicyAsync("unlimited", new BatchPolicy(null, null, 0));
@@ -187,7 +187,7 @@ public sealed class BatchPolicyTests
     [TestCase(BatchingMode.Agent)]
     [TestCase(BatchingMode.Global)]
     [TestCase(BatchingMode.Hybrid)]
-    public async Task Grace_moves_the_deadline_with_each_item_never_past_the_first_item_plus_the_batch_time(BatchingMode mode)
+    public async Task Grace_EachItem_MovesTheDeadlineNeverPastTheHardMaximum(BatchingMode mode)
     {
         var store = Store(mode, o => { o.BatchSize = 100; o.BatchGrace = TimeSpan.FromSeconds(2); });
 
@@ -231,7 +231,7 @@ public sealed class BatchPolicyTests
     }
 
     [Test]
-    public async Task Grace_longer_than_the_batch_time_is_the_fixed_window()
+    public async Task Grace_LongerThanTheBatchTime_IsTheFixedWindow()
     {
         var store = Store(BatchingMode.Agent, o => o.BatchGrace = TimeSpan.FromSeconds(30));
         await store.AppendAsync(TestStores.Events("a", 1));
@@ -248,7 +248,7 @@ public sealed class BatchPolicyTests
     [TestCase(BatchingMode.Agent)]
     [TestCase(BatchingMode.Global)]
     [TestCase(BatchingMode.Hybrid)]
-    public async Task Policy_bytes_and_grace_together(BatchingMode mode)
+    public async Task PolicyBytesAndGrace_Together_EachRuleHolds(BatchingMode mode)
     {
         var store = Store(mode, o => { o.BatchSize = 100; o.MaxBatchBytes = 10_000; o.BatchGrace = TimeSpan.FromSeconds(1); });
         string member = MemberOf(mode, "a");
@@ -289,7 +289,7 @@ public sealed class BatchPolicyTests
     }
 
     [Test]
-    public async Task Hybrid_combined_batches_keep_the_earliest_openedAt_and_leave_no_side_state()
+    public async Task HybridCombine_WithSideState_KeepsTheEarliestOpenedAtAndLeavesNone()
     {
         var store = Store(BatchingMode.Hybrid, o => { o.BatchSize = 50; o.GlobalTrigger = 6; o.BatchGrace = TimeSpan.FromSeconds(5); o.MaxBatchBytes = 100_000; });
         await store.AppendAsync(TestStores.Events("early", 1));
@@ -319,7 +319,7 @@ public sealed class BatchPolicyTests
     }
 
     [Test]
-    public async Task Policies_survive_a_new_store_are_counted_listed_and_cleared()
+    public async Task Policies_NewStore_SurviveAndAreCountedListedCleared()
     {
         string prefix = TestKeys.Prefix();
         var store = TestStores.Create(o => o.BatchSize = 5, _time, prefix: prefix);
@@ -347,7 +347,7 @@ public sealed class BatchPolicyTests
     [TestCase(null, 9L, null, "--batch-time-ms is 9; allowed: 10 to 86,400,000")]
     [TestCase(null, null, -1L, "--max-bytes is -1; allowed: 0 to 268,435,456")]
     [TestCase(null, null, null, "at least one of")]
-    public async Task A_policy_out_of_the_settings_ranges_is_refused_naming_the_part(long? size, long? time, long? bytes, string message)
+    public async Task Policy_OutOfTheSettingsRanges_IsRefusedNamingThePart(long? size, long? time, long? bytes, string message)
     {
         var store = Store(BatchingMode.Agent);
         var ex = await Assert.ThrowsAsync<ArgumentException>(() => store.SetPolicyAsync("a", new BatchPolicy(size, time, bytes)));
@@ -356,7 +356,7 @@ public sealed class BatchPolicyTests
     }
 
     [Test]
-    public void The_stored_form_reads_back_and_is_what_redis_cli_shows()
+    public void PolicyStoredForm_ReadBack_IsWhatRedisCliShows()
     {
         var policy = new BatchPolicy(10, null, 4_096);
         Assert.That(policy.Format(), Is.EqualTo("batch_size=10;max_bytes=4096"));

@@ -187,7 +187,7 @@ public sealed class RedisBatchStoreRecountTests
     }
 
     [Test]
-    public async Task Recount_AnOpenListWithoutADeadline_IsReported_AndWhenApplied_MadeDue()
+    public async Task Recount_OpenListWithoutADeadline_IsReportedAndWhenAppliedMadeDue()
     {
         var time = new FakeTimeProvider(TestStores.Start);
         var store = TestStores.Create(o => { o.BatchSize = 100; o.BatchTime = TimeSpan.FromMinutes(5); }, time);

@@ -51,7 +51,7 @@ public sealed class FeedbackCtlTests
     }
 
     [Test]
-    public async Task BatchesList_BySize_PutsTheLargestFirst_AndByAge_TheOldest()
+    public async Task BatchesList_BySizeOrAge_PutsTheLargestOrOldestFirst()
     {
         await _store.AppendAsync(TestStores.Events("old-small", 1));
         _time.Advance(TimeSpan.FromSeconds(5));
@@ -86,7 +86,7 @@ public sealed class FeedbackCtlTests
     }
 
     [Test]
-    public async Task BatchesShow_IsTheNewName_AndBatchShow_StillWorksAsItsAlias_ForOneRelease()
+    public async Task BatchesShow_FormerNameBatchShow_StillWorksAsAnAlias()
     {
         await _store.AppendAsync(TestStores.Events("c", 2));
 
@@ -104,7 +104,7 @@ public sealed class FeedbackCtlTests
     }
 
     [Test]
-    public async Task Flush_WithoutYes_IsRefusedAndChangesNothing_WithYes_SealsTheBatch()
+    public async Task Flush_WithoutYesOrWithIt_RefusesOrSealsTheBatch()
     {
         await _store.AppendAsync(TestStores.Events("a", 2));
 
@@ -208,7 +208,7 @@ public sealed class FeedbackCtlTests
     }
 
     [Test]
-    public async Task Recount_WithoutYes_IsRefusedAndChangesNothing_StatusDriftAndDryRunShowTheDrift_WithYes_RepairsIt()
+    public async Task Recount_WithoutYesDryRunOrYes_RefusesShowsOrRepairsTheDrift()
     {
         await _store.AppendAsync([.. TestStores.Events("a", 3), .. TestStores.Events("b", 2)]);
         var db = SharedRedis.Connection.GetDatabase();
@@ -255,7 +255,7 @@ public sealed class FeedbackCtlTests
     }
 
     [Test]
-    public async Task DeadReplay_InBulk_ByReasonOrAll_NeedsYes_AndReplaysOnlyWhatMatches()
+    public async Task DeadReplay_InBulkByReasonOrAll_NeedsYesAndReplaysOnlyWhatMatches()
     {
         await _store.AppendAsync(TestStores.Events("agent-1", 5).Concat(TestStores.Events("agent-2", 5)).Concat(TestStores.Events("agent-3", 5)).ToList());
         var claimed = await _store.ClaimAsync("f", 10, 100);
@@ -319,7 +319,7 @@ public sealed class FeedbackCtlTests
     }
 
     [Test]
-    public async Task Policy_set_list_and_clear_an_agents_policy_which_the_next_append_uses()
+    public async Task PolicySetListClear_AnAgent_TheNextAppendUsesIt()
     {
         var (setExit, setOut, _) = await Ctl("policy", "set", "agent-7", "--batch-size", "2", "--max-bytes", "4096", "--yes");
         var (listExit, listOut, _) = await Ctl("policy", "list", "--json");
@@ -353,7 +353,7 @@ public sealed class FeedbackCtlTests
     [TestCase("--batch-size", "0", "--batch-size is 0; allowed: 1 to 100,000")]
     [TestCase("--batch-time-ms", "5", "--batch-time-ms is 5; allowed: 10 to 86,400,000")]
     [TestCase("--max-bytes", "268435457", "--max-bytes is 268435457; allowed: 0 to 268,435,456")]
-    public async Task Policy_set_refuses_a_value_out_of_the_settings_range_and_changes_nothing(string option, string value, string message)
+    public async Task PolicySet_ValueOutOfRange_IsRefusedAndChangesNothing(string option, string value, string message)
     {
         var (exit, _, error) = await Ctl("policy", "set", "agent-7", option, value, "--yes");
 
@@ -363,7 +363,7 @@ public sealed class FeedbackCtlTests
     }
 
     [Test]
-    public async Task Policy_set_needs_yes_an_option_and_an_agent_id()
+    public async Task PolicySet_WithoutYesOptionOrAgent_IsRefused()
     {
         var (noYes, _, noYesErr) = await Ctl("policy", "set", "agent-7", "--batch-size", "2");
         var (noOption, _, noOptionErr) = await Ctl("policy", "set", "agent-7", "--yes");

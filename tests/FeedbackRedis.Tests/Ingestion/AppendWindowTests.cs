@@ -15,7 +15,7 @@ public sealed class AppendWindowTests
     private static readonly TopicPartition B = new("fb.reply", new Partition(1));
 
     [Test]
-    public async Task Appends_that_complete_out_of_order_come_back_in_the_order_they_were_sent()
+    public async Task Appends_CompletingOutOfOrder_ComeBackInSendOrder()
     {
         var store = new FakeStore();
         var window = new AppendWindow(store.AppendAsync, capacity: 3);
@@ -45,7 +45,7 @@ public sealed class AppendWindowTests
     }
 
     [Test]
-    public void Each_append_expects_what_the_one_before_it_in_flight_takes_in_and_otherwise_what_Redis_is_known_to_hold()
+    public void Append_Expected_IsThePreviousInFlightOrWhatRedisHolds()
     {
         var store = new FakeStore();
         var window = new AppendWindow(store.AppendAsync, capacity: 4);
@@ -61,9 +61,9 @@ public sealed class AppendWindowTests
         });
     }
 
-    [TestCase(false, TestName = "Failed_oldest_brings_every_append_in_flight_back_unacknowledged_even_those_Redis_took")]
-    [TestCase(true, TestName = "Refused_oldest_brings_every_append_in_flight_back_unacknowledged_even_those_Redis_took")]
-    public async Task A_broken_oldest(bool refused)
+    [TestCase(false, TestName = "OldestAppend_Failed_BringsEveryAppendInFlightBackUnacknowledged")]
+    [TestCase(true, TestName = "OldestAppend_Refused_BringsEveryAppendInFlightBackUnacknowledged")]
+    public async Task OldestAppend_BrokenOrRefused_FailsTheWindow(bool refused)
     {
         var store = new FakeStore();
         var window = new AppendWindow(store.AppendAsync, capacity: 4);
@@ -95,7 +95,7 @@ public sealed class AppendWindowTests
     }
 
     [Test]
-    public async Task The_oldest_waits_for_its_own_call_even_when_a_later_one_failed()
+    public async Task OldestAppend_LaterOneFailed_WaitsForItsOwnCall()
     {
         var store = new FakeStore();
         var window = new AppendWindow(store.AppendAsync, capacity: 2);
@@ -116,7 +116,7 @@ public sealed class AppendWindowTests
     }
 
     [Test]
-    public void An_append_too_large_for_one_call_per_shard_goes_alone_and_a_full_window_takes_nothing_more()
+    public void Append_TooLargeOrWindowFull_GoesAloneOrIsNotTaken()
     {
         var store = new FakeStore();
         var window = new AppendWindow(store.AppendAsync, capacity: 8);
@@ -130,7 +130,7 @@ public sealed class AppendWindowTests
     }
 
     [Test]
-    public void Dead_letters_are_acknowledged_by_the_append_but_not_sent_as_events()
+    public void DeadLetters_InAnAppend_AreAcknowledgedButNotSent()
     {
         var store = new FakeStore();
         var window = new AppendWindow(store.AppendAsync, capacity: 2);

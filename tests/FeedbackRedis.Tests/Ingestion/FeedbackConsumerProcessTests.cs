@@ -26,7 +26,7 @@ public sealed class FeedbackConsumerProcessTests
     private static List<string> Ids(int count) => [.. Enumerable.Range(0, count).Select(EventId)];
 
     [Test]
-    public async Task Two_processes_consume_100000_events_over_6_partitions_each_exactly_once_and_commit_to_the_end()
+    public async Task TwoProcesses_SixPartitionsEach_EveryEventOnceAndCommittedToTheEnd()
     {
         const int events = 100_000;
         using var kafka = KafkaTestCluster.Start(TestKeys.Prefix(), partitionsPerTopic: 3);
@@ -57,7 +57,7 @@ public sealed class FeedbackConsumerProcessTests
 
     [TestCase(1)]
     [TestCase(8)]
-    public async Task Kill_9_mid_stream_and_restart_loses_nothing_and_resumes_after_the_offsets_Redis_recorded(int appendsInFlight)
+    public async Task Kill9MidStream_Restarted_LosesNothingAndResumesAfterRedisRecord(int appendsInFlight)
     {
         const int events = 60_000;
         using var kafka = KafkaTestCluster.Start(TestKeys.Prefix(), partitionsPerTopic: 3);
@@ -95,7 +95,7 @@ public sealed class FeedbackConsumerProcessTests
     }
 
     [Test]
-    public async Task Sigterm_mid_stream_commits_and_hands_over_without_duplicates()
+    public async Task SigtermMidStream_HandOver_CommitsWithoutDuplicates()
     {
         const int events = 60_000;
         using var kafka = KafkaTestCluster.Start(TestKeys.Prefix(), partitionsPerTopic: 3);
@@ -123,7 +123,7 @@ public sealed class FeedbackConsumerProcessTests
     }
 
     [Test]
-    public async Task A_thousand_malformed_messages_of_every_kind_go_to_the_dead_letter_topic_and_every_valid_event_to_Redis()
+    public async Task ThousandMalformedOfEveryKind_AmongValid_DeadLetteredAndEveryValidEventInRedis()
     {
         const int valid = 20_000;
         const int maxItemBytes = 4096;
@@ -175,7 +175,7 @@ public sealed class FeedbackConsumerProcessTests
     }
 
     [Test]
-    public async Task Redis_stopped_for_10_seconds_mid_stream_pauses_and_resumes_the_partitions_losing_nothing()
+    public async Task RedisStopped10SecondsMidStream_PausesAndResumes_LosingNothing()
     {
         const int events = 40_000;
         await using var redis = await RedisServer.StartAsync(appendOnly: true);
@@ -207,7 +207,7 @@ public sealed class FeedbackConsumerProcessTests
     }
 
     [Test]
-    public async Task A_broker_down_and_up_again_mid_stream_loses_nothing()
+    public async Task BrokerDownAndUpMidStream_Consumed_LosesNothing()
     {
         const int events = 40_000;
         using var kafka = KafkaTestCluster.Start(TestKeys.Prefix(), partitionsPerTopic: 3);

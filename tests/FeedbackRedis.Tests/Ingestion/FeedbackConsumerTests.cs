@@ -13,7 +13,7 @@ public sealed class FeedbackConsumerTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     [Test]
-    public async Task Consumes_both_topics_into_open_batches_and_commits_to_the_end()
+    public async Task Consumer_BothTopics_AppendsIntoOpenBatchesAndCommitsToTheEnd()
     {
         string prefix = TestKeys.Prefix();
         using var kafka = KafkaTestCluster.Start(prefix, partitionsPerTopic: 3);
@@ -60,7 +60,7 @@ public sealed class FeedbackConsumerTests
     }
 
     [Test]
-    public async Task With_FEEDBACK_SOURCE_ID_set_fallback_ids_take_it_instead_of_the_cluster_id()
+    public async Task FallbackIds_SourceIdSet_TakeItInsteadOfTheClusterId()
     {
         string prefix = TestKeys.Prefix();
         using var kafka = KafkaTestCluster.Start(prefix, partitionsPerTopic: 1, brokers: 1);
@@ -80,7 +80,7 @@ public sealed class FeedbackConsumerTests
     }
 
     [Test]
-    public async Task Malformed_messages_are_dead_lettered_raw_with_reason_and_source_and_counted_by_reason()
+    public async Task MalformedMessages_Consumed_AreDeadLetteredRawWithReasonAndCounted()
     {
         const int maxItemBytes = 2048;
         string prefix = TestKeys.Prefix();
@@ -126,7 +126,7 @@ public sealed class FeedbackConsumerTests
     }
 
     [Test]
-    public async Task A_message_of_1_1_MB_over_the_item_limit_reaches_the_dead_letter_topic_whole()
+    public async Task Message_OverTheItemLimitAt1Point1Megabytes_ReachesTheDeadLetterTopicWhole()
     {
         string prefix = TestKeys.Prefix();
         using var kafka = KafkaTestCluster.Start(prefix, partitionsPerTopic: 1);
@@ -155,7 +155,7 @@ public sealed class FeedbackConsumerTests
     }
 
     [Test]
-    public async Task Pauses_at_the_high_water_mark_and_resumes_below_the_low_water_mark_losing_nothing()
+    public async Task Consumer_HighThenLowWaterMark_PausesAndResumesLosingNothing()
     {
         string prefix = TestKeys.Prefix();
         using var kafka = KafkaTestCluster.Start(prefix, partitionsPerTopic: 1);
@@ -207,7 +207,7 @@ public sealed class FeedbackConsumerTests
     }
 
     [Test]
-    public async Task Commit_safety_keeps_committed_offsets_behind_what_Redis_acknowledged()
+    public async Task CommitSafety_Set_KeepsCommittedOffsetsBehindWhatRedisAcknowledged()
     {
         string prefix = TestKeys.Prefix();
         using var kafka = KafkaTestCluster.Start(prefix, partitionsPerTopic: 1);
