@@ -27,6 +27,12 @@ public static partial class FeedbackTracing
     /// <summary>The W3C <c>traceparent</c> header (and stored item field).</summary>
     public const string TraceParentHeader = "traceparent";
 
+    /// <summary>
+    /// The <c>messaging.operation.type</c> of both roles' spans, and the consumer span's <c>messaging.operation.name</c>
+    /// (and its name's first word).
+    /// </summary>
+    public const string ProcessOperation = "process";
+
     /// <summary>The W3C <c>tracestate</c> header.</summary>
     public const string TraceStateHeader = "tracestate";
 

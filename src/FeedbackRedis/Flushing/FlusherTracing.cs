@@ -36,7 +36,7 @@ public static class FlusherTracing
         var tags = new ActivityTagsCollection
         {
             [Attributes.MessagingSystem] = "kafka",
-            [Attributes.OperationType] = FeedbackRedis.Ingestion.ConsumerTracing.ProcessOperation,
+            [Attributes.OperationType] = ProcessOperation,
             [Attributes.OperationName] = WriteOperation,
             [Attributes.BatchMessageCount] = batches.Sum(b => b.Events.Count),
             [Attributes.Batches] = batches.Count,

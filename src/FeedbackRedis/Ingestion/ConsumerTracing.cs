@@ -9,9 +9,6 @@ namespace FeedbackRedis.Ingestion;
 /// <summary>The consumer's spans (names, attributes and helpers: <see cref="FeedbackTracing"/>).</summary>
 public static class ConsumerTracing
 {
-    /// <summary>The consumer span's <c>messaging.operation.name</c> (and its name's first word).</summary>
-    public const string ProcessOperation = "process";
-
     /// <summary>
     /// Starts the span of one micro-batch (its dead letters and its append): <c>process {topic}</c> (<c>process</c> when
     /// its messages came from both topics), kind Consumer, linking to the trace context of each of its messages, the first
