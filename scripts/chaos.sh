@@ -147,6 +147,7 @@ start_stack() {
   if [ -n "$mongo_uri" ]; then
     export FEEDBACK_SINK=mongodb FEEDBACK_MONGODB_DATABASE="chaos_${row//-/_}_$(date -u +%Y%m%d%H%M%S)"
     unset FEEDBACK_SINK_FILE_PATH
+    start_mongo_proxy || return 1
   else
     export FEEDBACK_SINK=file FEEDBACK_SINK_FILE_PATH="$sink"
   fi
@@ -162,6 +163,33 @@ start_stack() {
   for n in $(seq 1 "$1"); do service flusher "flusher-$n"; done
   stack_wait_ready "${STACK_PORTS[@]}" || return 1
   stack_wait_assigned consumer-1 consumer-2
+}
+
+# start_mongo_proxy: with a single-host mongodb:// URI, every process of the row reaches MongoDB through a loopback
+# proxy (scripts/lib/tcp_proxy.py, directConnection=true) that row sink-outage cuts off; any other URI (mongodb+srv://,
+# several hosts) is used as it is, and that row says it cannot cut MongoDB off.
+mongo_proxy_pid=""
+start_mongo_proxy() {
+  local parsed port
+  mongo_proxy_pid=""
+  export FEEDBACK_MONGODB_URI="$mongo_uri"
+  parsed=$(python3 - "$mongo_uri" <<'PY'
+import re, sys
+m = re.match(r"^mongodb://((?:[^@/]*)@)?([^/,?@]+?)(?::(\d+))?(/[^?]*)?(\?.*)?$", sys.argv[1])
+if m:
+    creds, host, port, path, query = m.group(1) or "", m.group(2), m.group(3) or "27017", m.group(4) or "/", m.group(5) or ""
+    print(host, port, creds, path, query or "?", sep="\x1f")
+PY
+)
+  [ -n "$parsed" ] || { echo "    MongoDB URI is not single-host mongodb://: no proxy, row sink-outage cannot cut MongoDB off" >&2; return 0; }
+  local host tport creds path query
+  IFS=$'\x1f' read -r host tport creds path query <<< "$parsed"
+  port=$(free_port)
+  stack_spawn infra mongo-proxy python3 "$REPO_ROOT/scripts/lib/tcp_proxy.py" "$port" "$host" "$tport" > "$dir/mongo-proxy.log" 2>&1
+  mongo_proxy_pid="$STACK_LAST_PID"
+  for _ in $(seq 1 50); do grep -q listening "$dir/mongo-proxy.log" && break; sleep 0.1; done
+  [ "$query" = "?" ] && query="?directConnection=true" || query="$query&directConnection=true"
+  export FEEDBACK_MONGODB_URI="mongodb://${creds}127.0.0.1:$port$path$query"
 }
 
 # pid_of NAME: the latest PID recorded under NAME.
@@ -379,9 +407,18 @@ row_hostile() {
 
 # The sink's folder is swapped for a plain file: every open of the sink file fails (ENOTDIR) until it is swapped back
 # (mv of a folder is atomic, and the sink never creates folders after start-up, so no line can go elsewhere).
+# With MongoDB: the proxy between the row's processes and MongoDB closes every connection and refuses new ones.
 row_sink-outage() {
   load_start "$agents" "$hot_share"
   sleep 2
+  if [ -n "$mongo_uri" ]; then
+    [ -n "$mongo_proxy_pid" ] || { fault="sink outage: MongoDB cannot be cut off (not a single-host mongodb:// URI)"; return 1; }
+    kill -USR1 "$mongo_proxy_pid"
+    sleep "$outage_seconds"
+    kill -USR2 "$mongo_proxy_pid"
+    fault="sink outage: MongoDB unreachable (every connection closed, new ones refused) for $outage_seconds s during the load"
+    return 0
+  fi
   mv -T "$dir/sink" "$dir/sink.away"
   echo "outage" > "$dir/sink"
   sleep "$outage_seconds"
