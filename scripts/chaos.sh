@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # A fault matrix anyone can run. Each selected row gets its own fresh local stack (redis-server with AOF everysec and
-# noeviction, the mock Kafka cluster, 2 consumers, 1-2 flushers, the file sink), a generated load whose ground truth is
-# known (valid events with and without event ids, a second send of the first fifth with the same seed: redeliveries
-# of the same ids, malformed messages of every dead-letter reason), its fault while the load flows, a drain, and a
-# verdict counted from the sink file and Kafka themselves (never from the service's counters). One table at the end;
-# exits 1 when any row loses an event, stalls (drain timeout), double-counts (an id in the sink that was never
-# sent), dead-letters other than what was sent, leaves Redis holding work, or leaves a process running.
+# noeviction, the mock Kafka cluster, 2 consumers, 1-2 flushers, the file sink, or MongoDB when FEEDBACK_MONGODB_URI is
+# set), a generated load whose ground truth is known (valid events with and without event ids, a second send of the
+# first fifth with the same seed: redeliveries of the same ids, malformed messages of every dead-letter reason, 1 %
+# hostile messages of every kind of docs/EVENTS.md's limits), its fault while the load flows, a drain, and a verdict
+# counted from the sink and Kafka themselves (never from the service's counters): every message that had to be
+# dead-lettered is looked up at its own coordinates in the dead-letter topic with the reason it had to get. One table
+# at the end; exits 1 when any row loses an event, stalls (drain timeout), double-counts (an id in the sink that was
+# never sent; with MongoDB also aggregates that differ from a recount of the events collection), dead-letters other
+# than what was sent, lets Redis evict a key, leaves Redis holding work, or leaves a process running.
 #
 # Usage: scripts/chaos.sh [--rows LIST] [--seed N] [--events N] [--keep] [--build-from DIR | --no-build] [--dir DIR]
 #   --rows        comma-separated rows, 'all' (default) or 'quick' (consumer-kill9,flusher-kill9,sink-outage with
 #                 3,000 events and an 8 s outage: about 4 minutes on a busy 2-core machine; scripts/test.sh). Rows, in order:
-#                 consumer-kill9 consumer-term flusher-kill9 flusher-stop redis-kill9 redis-dataloss sink-outage hot-agent
+#                 consumer-kill9 consumer-term flusher-kill9 flusher-kill9-write flusher-stop redis-kill9 redis-dataloss
+#                 redis-maxmemory broker-down sink-outage hot-agent hostile
 #   --seed        the load's seed (default 1); printed per row, the same seed sends the same events
 #   --events      events per row's main load (default 20,000; 200 to 100,000)
 #   --keep        keep every row's directory (logs, Redis files, sink file, manifests); without it, only failed rows'
 #   --build-from  build the service from this source tree instead (a scratch copy with a deliberate break)
 #   --no-build    use the solution's own Release outputs (after dotnet build FeedbackRedis.sln -c Release; test.sh)
 #   --dir         where the rows go (default .local/chaos; emptied first, but for its bin/ folder)
+# FEEDBACK_MONGODB_URI set: every row uses the MongoDB sink, each row its own database (chaos_<row>_<time>, left there),
+# and the verdict reads MongoDB; unset (the default, and on machines without MongoDB): the file sink, and the script
+# says loudly at the start and the end that the MongoDB variant was not run.
 # Every process a row starts is recorded with its PID in ROW_DIR/pids (scripts/lib/stack.sh) and carries
 # CHAOS_ROW_DIR=ROW_DIR in its environment; at the row's end each is stopped by that PID, and the row fails if any
 # recorded PID, or any process with that environment, is still alive.
@@ -25,7 +32,8 @@ source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/stack.sh"
 cd "$REPO_ROOT"
 
-ALL_ROWS="consumer-kill9,consumer-term,flusher-kill9,flusher-stop,redis-kill9,redis-dataloss,sink-outage,hot-agent"
+ALL_ROWS="consumer-kill9,consumer-term,flusher-kill9,flusher-kill9-write,flusher-stop,redis-kill9,redis-dataloss,redis-maxmemory"
+ALL_ROWS="$ALL_ROWS,broker-down,sink-outage,hot-agent,hostile"
 rows="all"
 seed=1
 events=""
@@ -41,7 +49,7 @@ while [ $# -gt 0 ]; do
     --build-from) source_root="${2:?--build-from needs a folder}"; shift 2 ;;
     --no-build) source_root=""; shift ;;
     --dir) base="${2:?--dir needs a folder}"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -71,6 +79,14 @@ ensure_command redis-cli redis-tools
 ensure_command curl curl
 ensure_command python3 python3
 
+mongo_uri="${FEEDBACK_MONGODB_URI:-}"
+mongo_note="MongoDB variant NOT RUN: FEEDBACK_MONGODB_URI is not set (no MongoDB server runs on this machine); every row used the file sink"
+if [ -n "$mongo_uri" ]; then
+  log "sink: MongoDB (FEEDBACK_MONGODB_URI is set): each row writes its own database chaos_<row>_<time>; the verdict reads MongoDB"
+else
+  printf '\033[1;33m*** %s ***\033[0m\n' "$mongo_note" >&2
+fi
+
 mkdir -p "$base"
 base="$(cd "$base" && pwd)"
 find "$base" -mindepth 1 -maxdepth 1 ! -name bin -exec rm -rf {} +
@@ -79,6 +95,10 @@ results="$base/results.jsonl"
 bin="$base/bin"
 verdict() { python3 "$REPO_ROOT/scripts/lib/chaos_verdict.py" "$@"; }
 dev() { dotnet "$bin/dev/feedback-dev.dll" "$@"; }
+# redis_stat SECTION FIELD: one field of redis-server's INFO SECTION (errorstats fields as errorstat_OOM:count=N).
+redis_stat() {
+  redis-cli -p "$redis_port" INFO "$1" 2>/dev/null | tr -d '\r' | sed -n "s/^$2:\(count=\)\{0,1\}\([0-9]*\).*/\2/p" | head -n 1
+}
 
 cleanup() {
   local code=$?
@@ -105,7 +125,7 @@ else
 fi
 
 # --- the stack of one row -------------------------------------------------------------------------------------------
-dir=""; redis_port=""; redis_pid=""; sink=""
+dir=""; redis_port=""; redis_pid=""; sink=""; row_env=()
 load_seconds=$([ "$quick" = true ] && echo 6 || echo 12)
 drain_timeout=$([ "$quick" = true ] && echo 90 || echo 180)
 
@@ -119,21 +139,57 @@ start_stack() {
   export CHAOS_ROW_DIR="$dir"
   redis_port=$(free_port)
   start_redis redis-server || return 1
+  # 4 dead-letter partitions: the giant messages' copies (1 MB each) stay far inside the mock's 5 MiB a partition.
   stack_start_kafka "$bin/dev/feedback-dev.dll" "$dir/kafka.log" feedback.reply.received:6 feedback.reaction.received:6 \
-    feedback.dlq:2 feedback.batch.flushed:2 || return 1
+    feedback.dlq:4 feedback.batch.flushed:2 || return 1
   sink="$dir/sink/feedback.jsonl"
   export FEEDBACK_REDIS_CONNECTION="127.0.0.1:$redis_port" FEEDBACK_KAFKA_BOOTSTRAP_SERVERS="$STACK_BOOTSTRAP"
-  export FEEDBACK_SINK=file FEEDBACK_SINK_FILE_PATH="$sink"
+  if [ -n "$mongo_uri" ]; then
+    export FEEDBACK_SINK=mongodb FEEDBACK_MONGODB_DATABASE="chaos_${row//-/_}_$(date -u +%Y%m%d%H%M%S)"
+    unset FEEDBACK_SINK_FILE_PATH
+    start_mongo_proxy || return 1
+  else
+    export FEEDBACK_SINK=file FEEDBACK_SINK_FILE_PATH="$sink"
+  fi
   export FEEDBACK_BATCH_TIME_MS=2000 FEEDBACK_MAX_ITEM_BYTES=8192 FEEDBACK_FLUSH_POLL_MS=250
   # Short lease and retry delays so that a row's recovery fits its time bound (defaults: 30 s lease, 30 s max delay).
   export FEEDBACK_LEASE_MS=5000 FEEDBACK_FLUSH_RETRY_BASE_MS=500 FEEDBACK_FLUSH_RETRY_MAX_MS=2000
   # The mock cluster's coordinator holds a rebalance for about twice the session timeout (run-local.sh says more).
   export FEEDBACK_CONSUMER_SESSION_TIMEOUT_MS=6000
+  local kv
+  for kv in "${row_env[@]}"; do export "${kv?}"; done
   service consumer consumer-1; service consumer consumer-2
   local n
   for n in $(seq 1 "$1"); do service flusher "flusher-$n"; done
   stack_wait_ready "${STACK_PORTS[@]}" || return 1
   stack_wait_assigned consumer-1 consumer-2
+}
+
+# start_mongo_proxy: with a single-host mongodb:// URI, every process of the row reaches MongoDB through a loopback
+# proxy (scripts/lib/tcp_proxy.py, directConnection=true) that row sink-outage cuts off; any other URI (mongodb+srv://,
+# several hosts) is used as it is, and that row says it cannot cut MongoDB off.
+mongo_proxy_pid=""
+start_mongo_proxy() {
+  local parsed port
+  mongo_proxy_pid=""
+  export FEEDBACK_MONGODB_URI="$mongo_uri"
+  parsed=$(python3 - "$mongo_uri" <<'PY'
+import re, sys
+m = re.match(r"^mongodb://((?:[^@/]*)@)?([^/,?@]+?)(?::(\d+))?(/[^?]*)?(\?.*)?$", sys.argv[1])
+if m:
+    creds, host, port, path, query = m.group(1) or "", m.group(2), m.group(3) or "27017", m.group(4) or "/", m.group(5) or ""
+    print(host, port, creds, path, query or "?", sep="\x1f")
+PY
+)
+  [ -n "$parsed" ] || { echo "    MongoDB URI is not single-host mongodb://: no proxy, row sink-outage cannot cut MongoDB off" >&2; return 0; }
+  local host tport creds path query
+  IFS=$'\x1f' read -r host tport creds path query <<< "$parsed"
+  port=$(free_port)
+  stack_spawn infra mongo-proxy python3 "$REPO_ROOT/scripts/lib/tcp_proxy.py" "$port" "$host" "$tport" > "$dir/mongo-proxy.log" 2>&1
+  mongo_proxy_pid="$STACK_LAST_PID"
+  for _ in $(seq 1 50); do grep -q listening "$dir/mongo-proxy.log" && break; sleep 0.1; done
+  [ "$query" = "?" ] && query="?directConnection=true" || query="$query&directConnection=true"
+  export FEEDBACK_MONGODB_URI="mongodb://${creds}127.0.0.1:$port$path$query"
 }
 
 # pid_of NAME: the latest PID recorded under NAME.
@@ -142,26 +198,31 @@ pid_of() { grep "^$1 " "$dir/pids" | tail -n 1 | cut -d' ' -f2; }
 # restart NAME ROLE NEW_NAME: kill -9 (or whatever was done) is over; starts ROLE again as NEW_NAME.
 restart() { service "$2" "$3"; stack_wait_ready "${STACK_PORTS[-1]}"; }
 
-# load_start AGENTS HOT_SHARE: the main load in the background, paced to last about $load_seconds s.
+# load_start AGENTS HOT_SHARE: the main load in the background, paced to last about $load_seconds s; $load_hostile of
+# it hostile and $load_giants giant messages (1,000,000 bytes, near the consumer's 1 MiB partition fetch) among it.
 load_pid=""
+load_hostile=0.01
+load_giants=0
 load_start() {
   local rate=$(( events / load_seconds + 1 ))
   stack_spawn services produce-1 dotnet "$bin/dev/feedback-dev.dll" produce --count "$events" --rate "$rate" --agents "$1" \
-    --hot-share "$2" --malformed 0.03 --without-event-id 0.1 --seed "$seed" --too-large-bytes 9216 \
-    --manifest "$dir/manifest-1.txt" --json > "$dir/produce-1.json" 2> "$dir/produce-1.log"
+    --hot-share "$2" --malformed 0.03 --hostile "$load_hostile" --giants "$load_giants" --without-event-id 0.1 --seed "$seed" \
+    --too-large-bytes 9216 --manifest "$dir/manifest-1.txt" --dead-manifest "$dir/dead-1.txt" --json \
+    > "$dir/produce-1.json" 2> "$dir/produce-1.log"
   load_pid="$STACK_LAST_PID"
 }
 
 # load_finish: waits for the main load, then sends the first fifth again with the same seed: the same event ids
-# (redeliveries), new fallback ids for those sent without one, and the same malformed messages at new offsets.
+# (redeliveries), new fallback ids for those sent without one, and the same malformed and hostile messages at new
+# offsets (no giants: the first giant comes after the first fifth, so the two sends stay the same up to there).
 load_finish() {
   local rc=0
   wait "$load_pid" || rc=$?
   stack_forget "$load_pid"
   [ "$rc" -eq 0 ] || { echo "error: the main load failed ($rc): $(tail -3 "$dir/produce-1.log")" >&2; return 1; }
   stack_child produce-2 dotnet "$bin/dev/feedback-dev.dll" produce --count $(( events / 5 )) --agents "$agents" --hot-share "$hot_share" \
-    --malformed 0.03 --without-event-id 0.1 --seed "$seed" --too-large-bytes 9216 --manifest "$dir/manifest-2.txt" --json \
-    > "$dir/produce-2.json" 2> "$dir/produce-2.log"
+    --malformed 0.03 --hostile "$load_hostile" --without-event-id 0.1 --seed "$seed" --too-large-bytes 9216 \
+    --manifest "$dir/manifest-2.txt" --dead-manifest "$dir/dead-2.txt" --json > "$dir/produce-2.json" 2> "$dir/produce-2.log"
 }
 
 # redis_left: entries of work still in Redis (open, sealed and meta keys, guard ids, index entries); 0 when drained.
@@ -276,11 +337,88 @@ row_redis-dataloss() {
   [ $((before - after)) -gt 0 ] || { fault="$fault: NOTHING TO LOSE, the fault was not injected"; return 1; }
 }
 
+# kill -9 of the only flusher the moment the sink file grows: a large group's write (global batching, batches of up to
+# 5,000 events) has begun and is not acknowledged, so the batch is claimed again after its lease and written again.
+# The verdict's re-writes column shows the lines written twice; the distinct count must still be exact.
+row_flusher-kill9-write() {
+  load_start "$agents" "$hot_share"
+  local i pid size last deadline kills=0 name=flusher-1
+  for i in 1 2 3; do
+    pid=$(pid_of "$name")
+    last=$(stat -c %s "$sink" 2>/dev/null || echo 0)
+    size="$last"
+    deadline=$((SECONDS + 30))
+    while [ "$SECONDS" -lt "$deadline" ]; do
+      size=$(stat -c %s "$sink" 2>/dev/null || echo 0)
+      [ "$size" = "$last" ] || break
+      sleep 0.01
+    done
+    [ "$size" != "$last" ] || break
+    stack_kill KILL "$pid"; kills=$((kills + 1))
+    echo "    killed $name (pid $pid) as the sink file grew from $last to $size bytes"
+    name="flusher-1-w$i"
+    restart "" flusher "$name"
+  done
+  fault="kill -9 of the only flusher as the sink file grew (a write of a batch of up to 5,000 events begun, not acked), $kills times"
+  [ "$kills" -gt 0 ] || { fault="$fault: the sink never grew, the fault was not injected"; return 1; }
+}
+
+# Redis near its memory limit: the flushers are stopped (SIGSTOP), maxmemory is set to what Redis uses plus 3 MB
+# (noeviction), and the load runs into it until Redis refuses appends for memory (errorstat_OOM); 3 s later the
+# flushers go on (SIGCONT, their leases long expired) and must drain it with the limit still in place. Nothing may be
+# evicted (evicted_keys stays 0) or lost.
+row_redis-maxmemory() {
+  local f used limit oom=0 waited=0 stopped=()
+  for f in flusher-1 flusher-2; do stopped+=("$(pid_of "$f")"); done
+  for f in "${stopped[@]}"; do kill -STOP "$f"; done
+  used=$(redis_stat memory used_memory)
+  limit=$((used + 3 * 1024 * 1024))
+  redis-cli -p "$redis_port" CONFIG SET maxmemory "$limit" > /dev/null
+  load_start "$agents" "$hot_share"
+  while [ "${oom:-0}" -eq 0 ] && [ "$waited" -lt 400 ]; do sleep 0.1; waited=$((waited + 1)); oom=$(redis_stat errorstats errorstat_OOM); done
+  sleep 3
+  oom=$(redis_stat errorstats errorstat_OOM)
+  for f in "${stopped[@]}"; do kill -CONT "$f"; done
+  fault="Redis maxmemory $limit bytes (used $used + 3 MB, noeviction); flushers stopped until Redis refused writes for memory"
+  fault="$fault (${oom:-0} OOM refusals by then), then resumed"
+  [ "${oom:-0}" -gt 0 ] || { fault="$fault: Redis never refused a write, the fault was not injected"; return 1; }
+}
+
+# A mock broker down and up: every broker down for $broker_down_seconds s in the middle of the load (the producer
+# buffers; the consumers, the dead-letter producer and the flushers' announcements lose Kafka), then all up again.
+broker_down_seconds=15
+row_broker-down() {
+  load_start "$agents" "$hot_share"
+  sleep 3
+  stack_kafka_control down all > /dev/null || { fault="broker down: the mock Kafka control port refused"; return 1; }
+  sleep "$broker_down_seconds"
+  stack_kafka_control up all > /dev/null || { fault="broker down: the mock Kafka control port refused 'up all'"; return 1; }
+  fault="all 3 mock brokers down for $broker_down_seconds s during the load (rd_kafka_mock_broker_set_down), then up"
+}
+
+# Hostile messages mixed in: 5 % of the load of every hostile kind (feedback-dev produce --hostile: deep JSON, huge
+# strings, invalid UTF-8, lone surrogates in values and names, non-finite numbers, duplicate keys, control characters
+# in names, wrong shapes) and 2 giant messages of 1,000,000 bytes; each is checked at its own coordinates in the
+# dead-letter topic for its reason, and no valid event may be lost or held up.
+row_hostile() {
+  load_start "$agents" "$hot_share"
+  fault="hostile: $load_hostile of the load hostile messages of every kind, $load_giants giant messages of 1,000,000 bytes"
+}
+
 # The sink's folder is swapped for a plain file: every open of the sink file fails (ENOTDIR) until it is swapped back
 # (mv of a folder is atomic, and the sink never creates folders after start-up, so no line can go elsewhere).
+# With MongoDB: the proxy between the row's processes and MongoDB closes every connection and refuses new ones.
 row_sink-outage() {
   load_start "$agents" "$hot_share"
   sleep 2
+  if [ -n "$mongo_uri" ]; then
+    [ -n "$mongo_proxy_pid" ] || { fault="sink outage: MongoDB cannot be cut off (not a single-host mongodb:// URI)"; return 1; }
+    kill -USR1 "$mongo_proxy_pid"
+    sleep "$outage_seconds"
+    kill -USR2 "$mongo_proxy_pid"
+    fault="sink outage: MongoDB unreachable (every connection closed, new ones refused) for $outage_seconds s during the load"
+    return 0
+  fi
   mv -T "$dir/sink" "$dir/sink.away"
   echo "outage" > "$dir/sink"
   sleep "$outage_seconds"
@@ -301,10 +439,15 @@ run_row() {
   local row="$1" started=$SECONDS error="" stalled=0 drain_seconds=0 drain_start left=1 arrived=0 valid=0
   dir="$base/$row"
   mkdir -p "$dir"
-  agents=2000 hot_share=0.3 flushers=2 fault="(not reached)"
-  [ "$row" = flusher-kill9 ] && flushers=1
-  [ "$row" = hot-agent ] && agents=100 hot_share=0.5
-  log "row $row: seed $seed, $events events, 2 consumers, $flushers flusher(s); in $dir"
+  agents=2000 hot_share=0.3 flushers=2 fault="(not reached)" load_hostile=0.01 load_giants=0 row_env=()
+  case "$row" in
+    flusher-kill9) flushers=1 ;;
+    flusher-kill9-write) flushers=1
+      row_env=(FEEDBACK_BATCHING_MODE=global FEEDBACK_GLOBAL_SHARDS=2 FEEDBACK_BATCH_SIZE=5000 FEEDBACK_BATCH_TIME_MS=3000) ;;
+    hot-agent) agents=100 hot_share=0.5 ;;
+    hostile) load_hostile=0.05 load_giants=2 ;;
+  esac
+  log "row $row: seed $seed, $events events, 2 consumers, $flushers flusher(s), $FEEDBACK_SINK_NAME sink${row_env[*]:+, ${row_env[*]}}; in $dir"
   start_stack "$flushers" || error="the stack did not start"
   if [ -z "$error" ]; then
     "row_$row" || error="the fault step failed"
@@ -315,7 +458,13 @@ run_row() {
     drain_start=$SECONDS
     while :; do
       left=$(redis_left)
-      read -r arrived valid < <(verdict count "$sink" "$dir"/manifest-*.txt)
+      if [ -n "$mongo_uri" ]; then
+        verdict union "$dir/manifest.txt" "$dir"/manifest-*.txt
+        valid=$(wc -l < "$dir/manifest.txt" | tr -d ' ')
+        arrived=$(dev report --manifest "$dir/manifest.txt" --count-only 2>/dev/null || echo 0)
+      else
+        read -r arrived valid < <(verdict count "$sink" "$dir"/manifest-*.txt)
+      fi
       echo "    drain: $arrived of $valid valid events in the sink; $left entries of work left in Redis"
       [ "$left" = 0 ] && [ "$arrived" = "$valid" ] && break
       if [ $((SECONDS - drain_start)) -ge "$drain_timeout" ]; then stalled=1; break; fi
@@ -324,11 +473,15 @@ run_row() {
     drain_seconds=$((SECONDS - drain_start))
     verdict merge "$dir/produced.json" "$dir"/produce-*.json
     verdict union "$dir/manifest.txt" "$dir"/manifest-*.txt
-    dev report --manifest "$dir/manifest.txt" --sink-file "$sink" --produced "$dir/produced.json" > "$dir/report.txt" 2>&1 || true
+    local sink_args=(--sink-file "$sink")
+    [ -z "$mongo_uri" ] || sink_args=()
+    dev report --manifest "$dir/manifest.txt" "${sink_args[@]}" --produced "$dir/produced.json" --dead-manifest "$dir"/dead-*.txt \
+      --json-out "$dir/report.json" > "$dir/report.txt" 2>&1 || true
     sed 's/^/    /' "$dir/report.txt"
   fi
-  local dead_batches
+  local dead_batches evicted
   dead_batches=$(redis-cli -p "$redis_port" ZCARD feedback:dead 2>/dev/null || echo 0)
+  evicted=$(redis_stat stats evicted_keys)
   left=$(redis_left)
   stack_stop_all
   unset CHAOS_ROW_DIR
@@ -341,12 +494,20 @@ run_row() {
   verdict row --name "$row" --fault "$fault" --seed "$seed" --sink "$sink" --manifest "$dir/manifest.txt" \
     --produced "$dir/produced.json" --report "$dir/report.txt" --results "$results" --redis-left "$left" \
     --dead-batches "$dead_batches" --drain-seconds "$drain_seconds" --seconds $((SECONDS - started)) --stalled "$stalled" \
-    --leftovers "$leftovers" --error "$error" > "$dir/verdict.json"
+    --leftovers "$leftovers" --error "$error" --report-json "$dir/report.json" --evicted "${evicted:-0}" \
+    --sink-kind "$FEEDBACK_SINK_NAME" > "$dir/verdict.json"
+  for kv in "${row_env[@]}"; do unset "${kv%%=*}"; done
   STACK_DIR=""
   if grep -q '"verdict": "PASS"' "$dir/verdict.json" && ! $keep; then rm -rf "$dir"; fi
 }
 
-echo "chaos: rows ${selected[*]}; seed $seed; $events events a row (+ $((events / 5)) sent again)"
+FEEDBACK_SINK_NAME=$([ -n "$mongo_uri" ] && echo mongodb || echo file)
+echo "chaos: rows ${selected[*]}; seed $seed; $events events a row (+ $((events / 5)) sent again); $FEEDBACK_SINK_NAME sink"
 for row in "${selected[@]}"; do run_row "$row"; done
-log "verdict (from the sink file and the Kafka topics; $(date -u '+%Y-%m-%d %H:%M UTC'))"
+log "verdict (from the $FEEDBACK_SINK_NAME sink and the Kafka topics; $(date -u '+%Y-%m-%d %H:%M UTC'))"
+set +e
 verdict table "$results"
+status=$?
+set -e
+[ -n "$mongo_uri" ] || printf '\033[1;33m*** %s ***\033[0m\n' "$mongo_note" >&2
+exit "$status"

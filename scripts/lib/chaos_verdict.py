@@ -9,7 +9,9 @@
 The sink file is read as FileSinkReader reads it (src/FeedbackRedis/Sinks/File): a line counts when it is one whole
 JSON object with string eventId, agentId, batchId and writer and a type of reply or reaction; anything else is torn.
 Dead letters come from feedback-dev report's "dead-lettered" line, which reads the dead-letter topic and counts
-distinct source messages (by their dlq.source.* coordinates).
+distinct source messages (by their dlq.source.* coordinates), and from its --json-out file: the dead-letter check
+(each message that had to be dead-lettered found at its own coordinates with the reason it had to get) and, with the
+MongoDB sink, the counts read from MongoDB and the aggregates against a recount of the events collection.
 """
 import argparse
 import json
@@ -52,12 +54,13 @@ def read_manifest(paths):
 
 
 def merge(out, paths):
-    total = {"sent": 0, "valid": 0, "malformed": 0, "failed": 0, "malformedByKind": {}}
+    total = {"sent": 0, "valid": 0, "malformed": 0, "failed": 0, "hostile": 0, "malformedByKind": {}}
     for p in paths:
         with open(p, encoding="utf-8") as f:
             d = json.load(f)
         for k in ("sent", "valid", "malformed", "failed"):
             total[k] += d[k]
+        total["hostile"] += d.get("hostile", 0)
         for kind, n in d.get("malformedByKind", {}).items():
             total["malformedByKind"][kind] = total["malformedByKind"].get(kind, 0) + n
     with open(out, "w", encoding="utf-8") as f:
@@ -81,13 +84,30 @@ def dead_letters(report_path):
     return int(m.group(1).replace(",", "")), reasons
 
 
+def read_report_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (FileNotFoundError, ValueError):
+        return None
+
+
 def row(a):
     with open(a.produced, encoding="utf-8") as f:
         produced = json.load(f)
     expected = read_manifest(a.manifest)
-    lines, torn, in_sink = read_sink(a.sink)
-    present = len(expected & in_sink)
-    unexpected = len(in_sink - expected)
+    counts = read_report_json(a.report_json)
+    if a.sink_kind == "mongodb":
+        # MongoDB upserts: a re-write replaces its document, so re-writes and torn lines cannot be seen there.
+        present = counts["present"] if counts else 0
+        unexpected = counts.get("unexpected") or 0 if counts else 0
+        lines = torn = None
+        rewrites = None
+    else:
+        lines, torn, in_sink = read_sink(a.sink)
+        present = len(expected & in_sink)
+        unexpected = len(in_sink - expected)
+        rewrites = lines - len(in_sink)
     dead, reasons = dead_letters(a.report)
     want = {k: v for k, v in produced["malformedByKind"].items() if v}
     problems = []
@@ -102,6 +122,27 @@ def row(a):
         problems.append("no dead-letter count")
     elif dead != produced["malformed"] or reasons != want:
         problems.append(f"dead letters {reasons} != expected {want}")
+    check = (counts or {}).get("deadCheck")
+    dead_check = None
+    if check is None:
+        problems.append("no dead-letter check (feedback-dev report --dead-manifest)")
+    else:
+        dead_check = f"{check['matched']}/{check['expected']}"
+        if check["missing"] or check["wrongReason"] or check["notExpected"]:
+            problems.append(f"dead-letter check: missing {check['missing']}, wrong reason {check['wrongReason']}, "
+                            f"not expected {check['notExpected']} ({'; '.join(check.get('examples', [])[:3])})")
+    aggregates = None
+    if a.sink_kind == "mongodb":
+        audit = (counts or {}).get("aggregates")
+        if audit is None:
+            problems.append("no aggregates check")
+        else:
+            aggregates = f"{audit['agents'] - audit['mismatched']}/{audit['agents']}"
+            if audit["mismatched"]:
+                problems.append(f"aggregates differ from the recount for {audit['mismatched']} agents "
+                                f"({'; '.join(audit.get('examples', [])[:3])})")
+    if a.evicted:
+        problems.append(f"Redis evicted {a.evicted} keys")
     if a.redis_left:
         problems.append(f"Redis not empty ({a.redis_left})")
     if a.stalled:
@@ -111,9 +152,10 @@ def row(a):
     if a.error:
         problems.append(a.error)
     result = {
-        "row": a.name, "produced": produced["sent"], "valid": len(expected), "inSink": present, "lost": lost,
-        "rewrites": lines - len(in_sink), "torn": torn, "unexpected": unexpected,
-        "dead": dead, "deadExpected": produced["malformed"], "deadBatches": a.dead_batches, "redisLeft": a.redis_left,
+        "row": a.name, "sink": a.sink_kind, "produced": produced["sent"], "valid": len(expected), "inSink": present, "lost": lost,
+        "rewrites": rewrites, "torn": torn, "unexpected": unexpected,
+        "dead": dead, "deadExpected": produced["malformed"], "hostile": produced.get("hostile", 0), "deadCheck": dead_check,
+        "aggregates": aggregates, "deadBatches": a.dead_batches, "evicted": a.evicted, "redisLeft": a.redis_left,
         "drainSeconds": a.drain_seconds, "seconds": a.seconds, "seed": a.seed, "fault": a.fault,
         "verdict": "PASS" if not problems else "FAIL", "problems": problems,
     }
@@ -126,8 +168,11 @@ def table(path):
     rows = [json.loads(l) for l in open(path, encoding="utf-8") if l.strip()]
     cols = [("row", "row"), ("produced", "produced"), ("valid", "valid"), ("inSink", "in sink"), ("lost", "LOST"),
             ("rewrites", "re-writes"), ("torn", "torn"), ("unexpected", "unexpected"), ("dead", "dead-lettered"),
-            ("deadExpected", "expected"), ("deadBatches", "dead batches"), ("redisLeft", "Redis left"),
+            ("deadExpected", "expected"), ("hostile", "hostile"), ("deadCheck", "at coords+reason"),
+            ("deadBatches", "dead batches"), ("evicted", "evicted"), ("redisLeft", "Redis left"),
             ("drainSeconds", "drain s"), ("seconds", "row s"), ("verdict", "verdict")]
+    if any(r.get("sink") == "mongodb" for r in rows):
+        cols.insert(-1, ("aggregates", "aggregates = recount"))
     cells = [[str(r.get(k)) if r.get(k) is not None else "-" for k, _ in cols] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, (_, h) in enumerate(cols)]
     print("| " + " | ".join(h.ljust(w) for (_, h), w in zip(cols, widths)) + " |")
@@ -173,6 +218,9 @@ def main():
     p.add_argument("--stalled", type=int, default=0)
     p.add_argument("--leftovers", type=int, default=0)
     p.add_argument("--error", default="")
+    p.add_argument("--report-json", default="")
+    p.add_argument("--evicted", type=int, default=0)
+    p.add_argument("--sink-kind", choices=["file", "mongodb"], default="file")
     row(p.parse_args())
     return 0
 

@@ -13,6 +13,7 @@ STACK_INFRA=()      # redis-server and the mock Kafka: stopped last
 STACK_PORTS=()      # HTTP ports of the services started with stack_start_role, in start order
 STACK_LAST_PID=""
 STACK_BOOTSTRAP=""
+STACK_KAFKA_CONTROL=""
 
 # stack_init DIR NAME: records into DIR/pids (created afresh), the first line "NAME <this shell's PID>".
 stack_init() {
@@ -123,16 +124,32 @@ stack_start_redis() {
   return 1
 }
 
-# stack_start_kafka DEV_DLL LOG TOPIC_SPEC...: the mock Kafka cluster in a feedback-dev process; once it serves, its
-# bootstrap servers are in STACK_BOOTSTRAP. (Not printed: a $(...) would start it in a subshell, out of reach.)
+# stack_start_kafka DEV_DLL LOG TOPIC_SPEC...: the mock Kafka cluster (3 brokers) in a feedback-dev process, with its
+# control port on loopback; once it serves, its bootstrap servers are in STACK_BOOTSTRAP and its control port in
+# STACK_KAFKA_CONTROL (see stack_kafka_control). (Not printed: a $(...) would start it in a subshell, out of reach.)
 stack_start_kafka() {
   local dll="$1" logfile="$2" topic args=()
   shift 2
   for topic in "$@"; do args+=(--topic "$topic"); done
-  stack_spawn infra kafka dotnet "$dll" kafka --brokers 3 "${args[@]}" > "$logfile" 2>&1
-  for _ in $(seq 1 300); do grep -q '^bootstrap.servers=' "$logfile" && break; sleep 0.1; done
+  stack_spawn infra kafka dotnet "$dll" kafka --brokers 3 --control-port 0 "${args[@]}" > "$logfile" 2>&1
+  for _ in $(seq 1 300); do grep -q '^control=' "$logfile" && break; sleep 0.1; done
   STACK_BOOTSTRAP=$(sed -n 's/^bootstrap.servers=//p' "$logfile")
-  [ -n "$STACK_BOOTSTRAP" ] || { echo "error: the mock Kafka cluster did not start:" >&2; cat "$logfile" >&2; return 1; }
+  STACK_KAFKA_CONTROL=$(sed -n 's/^control=127\.0\.0\.1://p' "$logfile")
+  [ -n "$STACK_BOOTSTRAP" ] && [ -n "$STACK_KAFKA_CONTROL" ] || {
+    echo "error: the mock Kafka cluster did not start:" >&2; cat "$logfile" >&2; return 1
+  }
+}
+
+# stack_kafka_control COMMAND: sends one command to the mock cluster's control port ('down 1', 'down all', 'up all',
+# 'status'; see feedback-dev kafka --help) over bash's /dev/tcp, prints the reply; fails when it is not "ok ...".
+stack_kafka_control() {
+  local fd reply=""
+  exec {fd}<>"/dev/tcp/127.0.0.1/$STACK_KAFKA_CONTROL" || { echo "error: the mock Kafka control port does not answer" >&2; return 1; }
+  printf '%s\n' "$*" >&"$fd"
+  read -r -t 10 reply <&"$fd" || true
+  exec {fd}>&-
+  echo "$reply"
+  case "$reply" in ok*) return 0 ;; *) echo "error: mock Kafka control '$*': ${reply:-no reply}" >&2; return 1 ;; esac
 }
 
 # stack_start_role SERVICE_DLL ROLE NAME: one service process (consumer, flusher or all) on a free HTTP port, its log

@@ -6,7 +6,8 @@ namespace FeedbackRedis.DevTools;
 
 /// <summary>
 /// <c>feedback-dev kafka</c> (was <c>feedbackctl dev kafka</c>): a local mock Kafka cluster for development and the
-/// local run, until Ctrl-C or SIGTERM.
+/// local run, until Ctrl-C or SIGTERM. With <c>--control-port</c> it also listens on loopback for commands that take
+/// brokers down and up (<see cref="MockKafkaControl"/>) and prints <c>control=127.0.0.1:PORT</c>.
 /// </summary>
 internal static class KafkaCommand
 {
@@ -26,9 +27,20 @@ internal static class KafkaCommand
             DefaultValueFactory = _ => ["feedback.reply.received:6", "feedback.reaction.received:6", "feedback.dlq:1", "feedback.batch.flushed:1"],
             AllowMultipleArgumentsPerToken = true,
         };
+        var controlPort = new Option<int?>("--control-port")
+        {
+            Description = "Listen on 127.0.0.1:PORT (0: any free port) for 'down ID|all', 'up ID|all' and 'status', one a line",
+        };
+        controlPort.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 0 or > 65535)
+            {
+                r.AddError("--control-port must be from 0 to 65535");
+            }
+        });
         var kafka = new Command("kafka", "Host librdkafka's mock Kafka cluster on loopback until Ctrl-C or SIGTERM; prints the bootstrap servers.")
         {
-            brokers, topics,
+            brokers, topics, controlPort,
         };
         kafka.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,7 +52,13 @@ internal static class KafkaCommand
                 cluster.CreateTopic(name, partitions);
             }
 
+            await using var control = parse.GetValue(controlPort) is { } port ? MockKafkaControl.Start(cluster, port) : null;
             await factory.Output.WriteLineAsync($"bootstrap.servers={cluster.BootstrapServers}");
+            if (control is not null)
+            {
+                await factory.Output.WriteLineAsync($"control=127.0.0.1:{control.Port}");
+            }
+
             await factory.Output.WriteLineAsync($"topics: {string.Join(", ", wanted.Select(t => $"{t.Name} ({t.Partitions})"))}");
             await factory.Output.WriteLineAsync("Ctrl-C stops the cluster; its data is gone with it.");
             await factory.Output.FlushAsync(cancellationToken);

@@ -18,7 +18,9 @@ namespace FeedbackRedis.DevTools;
 /// consumer dead-letters, at a chosen rate, for a count or a duration, with live progress. <c>--manifest</c> writes the
 /// id the consumer will give each valid event (its eventId, or <c>sourceId/topic/partition/offset</c> when sent without
 /// one, with the source id the consumer uses: <c>FEEDBACK_SOURCE_ID</c>, else the cluster id), so a run can be checked
-/// end to end.
+/// end to end. <c>--hostile</c> mixes in the hostile messages of <see cref="HostileMessages"/> and <c>--giants</c> messages
+/// near the consumer's fetch limit; <c>--dead-manifest</c> writes where each message that must be dead-lettered landed
+/// and the reason it must get (<c>topic/partition/offset reason kind</c>), so a run can check every dead letter.
 /// </summary>
 internal static class ProduceCommand
 {
@@ -38,10 +40,23 @@ internal static class ProduceCommand
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same events)", DefaultValueFactory = _ => 1 };
         var manifest = new Option<FileInfo?>("--manifest") { Description = "Write the id of every valid event sent, one per line" };
         var tooLarge = Bounded("--too-large-bytes", "Size of the too-large malformed messages; must exceed the consumer's item limit (1,024 to 1,000,000)", 70_000, 1_024, 1_000_000);
-        var command = new Command("produce", "Load generator: feedback events to Kafka, with skew and malformed messages, live progress.")
+        var hostile = Fraction("--hostile", "Share of events that are hostile messages, of every kind (deep JSON, huge strings, invalid UTF-8, lone surrogates, non-finite numbers, duplicate keys, control characters in names, wrong shapes)", 0.0);
+        var giants = Bounded("--giants", "Messages of --giant-bytes (too-large) spread evenly over the load (0 to 100)", 0, 0, 100);
+        var giantBytes = Bounded("--giant-bytes", "Size of each giant message: near the consumer's 1 MiB partition fetch by default (1,024 to 2,000,000)", 1_000_000, 1_024, 2_000_000);
+        var deadManifest = new Option<FileInfo?>("--dead-manifest") { Description = "Write 'topic/partition/offset reason kind' for every message that must be dead-lettered" };
+        var command = new Command("produce", "Load generator: feedback events to Kafka, with skew, malformed and hostile messages, live progress.")
         {
-            bootstrap, count, duration, rate, agents, skew, malformed, reactions, withoutId, seed, manifest, tooLarge,
+            bootstrap, count, duration, rate, agents, skew, malformed, reactions, withoutId, seed, manifest, tooLarge, hostile, giants, giantBytes,
+            deadManifest,
         };
+        command.Validators.Add(r =>
+        {
+            double m = r.GetValue(malformed), h = r.GetValue(hostile);
+            if (m is >= 0 and <= 1 && h is >= 0 and <= 1 && m + h > 1)
+            {
+                r.AddError("--malformed and --hostile must add up to at most 1");
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var kafka = new ConfigurationBuilder().AddFeedbackEnvironment().Build()
@@ -54,8 +69,8 @@ internal static class ProduceCommand
             var plan = new LoadPlan(
                 parse.GetValue(count), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(rate), parse.GetValue(agents),
                 parse.GetValue(skew), parse.GetValue(malformed), parse.GetValue(reactions), parse.GetValue(withoutId), parse.GetValue(seed),
-                parse.GetValue(tooLarge));
-            var result = await RunAsync(kafka, plan, parse.GetValue(manifest), factory.Error, cancellationToken);
+                parse.GetValue(tooLarge), parse.GetValue(hostile), parse.GetValue(giants), parse.GetValue(giantBytes));
+            var result = await RunAsync(kafka, plan, parse.GetValue(manifest), parse.GetValue(deadManifest), factory.Error, cancellationToken);
             bool json = parse.GetValue(factory.Json);
             if (json)
             {
@@ -65,10 +80,16 @@ internal static class ProduceCommand
             {
                 await factory.Output.WriteLineAsync(
                     $"sent {result.Sent:N0} events in {result.Seconds:0.0} s ({result.Sent / Math.Max(result.Seconds, 0.001):N0}/s): "
-                    + $"{result.Valid:N0} valid ({result.Replies:N0} replies, {result.Reactions:N0} reactions), {result.Malformed:N0} malformed, {result.Failed:N0} not delivered");
+                    + $"{result.Valid:N0} valid ({result.Replies:N0} replies, {result.Reactions:N0} reactions), {result.Malformed:N0} malformed "
+                    + $"({result.Hostile:N0} of them hostile), {result.Failed:N0} not delivered");
                 foreach (var (kind, n) in result.MalformedByKind.OrderBy(k => k.Key, StringComparer.Ordinal))
                 {
-                    await factory.Output.WriteLineAsync($"  malformed {kind}: {n:N0}");
+                    await factory.Output.WriteLineAsync($"  dead-letter reason {kind}: {n:N0}");
+                }
+
+                foreach (var (kind, n) in result.HostileByKind.OrderBy(k => k.Key, StringComparer.Ordinal))
+                {
+                    await factory.Output.WriteLineAsync($"  hostile {kind}: {n:N0}");
                 }
             }
 
@@ -79,13 +100,19 @@ internal static class ProduceCommand
 
     private sealed record LoadPlan(
         int Count, TimeSpan Duration, int Rate, int Agents, double HotShare, double Malformed, double Reactions, double WithoutId, int Seed,
-        int TooLargeBytes);
+        int TooLargeBytes, double Hostile, int Giants, int GiantBytes);
 
-    /// <summary>What was sent; <see cref="Valid"/> events are in the manifest.</summary>
+    /// <summary>
+    /// What was sent; <see cref="Valid"/> events are in the manifest. <see cref="MalformedByKind"/> counts every message
+    /// that must be dead-lettered (hostile and giant ones too) by the reason it must get; <see cref="HostileByKind"/>
+    /// counts the hostile and giant ones by kind.
+    /// </summary>
     public sealed record ProduceResult(
-        long Sent, long Valid, long Replies, long Reactions, long Malformed, long Failed, double Seconds, IReadOnlyDictionary<string, long> MalformedByKind);
+        long Sent, long Valid, long Replies, long Reactions, long Malformed, long Failed, double Seconds, IReadOnlyDictionary<string, long> MalformedByKind,
+        long Hostile, IReadOnlyDictionary<string, long> HostileByKind);
 
-    private static async Task<ProduceResult> RunAsync(KafkaOptions kafka, LoadPlan plan, FileInfo? manifest, TextWriter progress, CancellationToken cancellationToken)
+    private static async Task<ProduceResult> RunAsync(
+        KafkaOptions kafka, LoadPlan plan, FileInfo? manifest, FileInfo? deadManifest, TextWriter progress, CancellationToken cancellationToken)
     {
         var config = new ProducerConfig(kafka.ClientSettings())
         {
@@ -96,10 +123,17 @@ internal static class ProduceCommand
             MessageMaxBytes = 2_000_000,
         };
         string? sourceId = manifest is null || plan.WithoutId <= 0 ? null : await SourceIdAsync(kafka, cancellationToken);
-        using var producer = new ProducerBuilder<string?, string>(config).SetLogHandler((_, _) => { }).Build();
+        using var producer = new ProducerBuilder<string?, byte[]>(config).SetLogHandler((_, _) => { }).Build();
         using var writer = manifest is null ? null : new StreamWriter(manifest.FullName, append: false, Encoding.UTF8);
+        using var deadWriter = deadManifest is null ? null : new StreamWriter(deadManifest.FullName, append: false, new UTF8Encoding(false));
         var random = new Random(plan.Seed);
         var malformedByKind = new Dictionary<string, long>(StringComparer.Ordinal);
+        var hostileByKind = new Dictionary<string, long>(StringComparer.Ordinal);
+        // The giants replace the events at evenly spread positions (drawing nothing from the random sequence).
+        var giantAt = Enumerable.Range(1, plan.Giants).Select(k => k * (long)plan.Count / (plan.Giants + 1)).ToHashSet();
+        // A hostile message takes the place of a valid one: with --hostile 0 the same seed sends the same events as before.
+        double hostileOfValid = plan.Hostile <= 0 ? 0 : plan.Hostile / Math.Max(1 - plan.Malformed, 1e-9);
+        long hostileSent = 0;
         long sent = 0, valid = 0, replies = 0, reactions = 0, failed = 0, delivered = 0;
         var manifestLock = new Lock();
         var clock = Stopwatch.StartNew();
@@ -117,13 +151,29 @@ internal static class ProduceCommand
             int agent = random.NextDouble() < plan.HotShare ? random.Next(hot) : random.Next(plan.Agents);
             bool reaction = random.NextDouble() < plan.Reactions;
             string topic = reaction ? kafka.ReactionTopic : kafka.ReplyTopic;
-            string value;
+            byte[] value;
             bool isValid = random.NextDouble() >= plan.Malformed;
             string? eventId = null;
-            if (isValid)
+            string? deadKind = null, deadReason = null;
+            bool isHostile = false;
+            if (giantAt.Contains(i))
+            {
+                isValid = false;
+                (deadReason, value) = HostileMessages.Giant(i, plan.GiantBytes);
+                deadKind = HostileMessages.GiantKind;
+                isHostile = true;
+            }
+            else if (isValid && hostileOfValid > 0 && random.NextDouble() < hostileOfValid)
+            {
+                isValid = false;
+                deadKind = HostileMessages.Kinds[random.Next(HostileMessages.Kinds.Count)];
+                isHostile = true;
+                (deadReason, value) = HostileMessages.Make(deadKind, random, i, reaction, plan.TooLargeBytes);
+            }
+            else if (isValid)
             {
                 eventId = random.NextDouble() < plan.WithoutId ? null : $"load-{run}-{i}";
-                value = ValidEvent(eventId, $"agent-{agent}", i, reaction, random);
+                value = Encoding.UTF8.GetBytes(ValidEvent(eventId, $"agent-{agent}", i, reaction, random));
                 valid++;
                 if (reaction)
                 {
@@ -136,9 +186,22 @@ internal static class ProduceCommand
             }
             else
             {
-                (string kind, value) = MalformedEvent(random, i, reaction, plan.TooLargeBytes);
-                malformedByKind[kind] = malformedByKind.GetValueOrDefault(kind) + 1;
+                (deadReason, string text) = MalformedEvent(random, i, reaction, plan.TooLargeBytes);
+                value = Encoding.UTF8.GetBytes(text);
+                deadKind = deadReason;
             }
+
+            if (deadReason is not null)
+            {
+                malformedByKind[deadReason] = malformedByKind.GetValueOrDefault(deadReason) + 1;
+                if (isHostile)
+                {
+                    hostileByKind[deadKind!] = hostileByKind.GetValueOrDefault(deadKind!) + 1;
+                    hostileSent++;
+                }
+            }
+
+            string deadLine = deadReason is null ? "" : $"\t{deadReason}\t{deadKind}";
 
             bool recordCoordinates = isValid && eventId is null && writer is not null;
             if (isValid && eventId is not null && writer is not null)
@@ -153,7 +216,7 @@ internal static class ProduceCommand
             {
                 try
                 {
-                    producer.Produce(topic, new Message<string?, string> { Value = value }, report =>
+                    producer.Produce(topic, new Message<string?, byte[]> { Value = value }, report =>
                     {
                         if (report.Error.IsError)
                         {
@@ -169,10 +232,17 @@ internal static class ProduceCommand
                                 writer!.WriteLine(EventIds.Fallback(sourceId!, report.Topic, report.Partition.Value, report.Offset.Value));
                             }
                         }
+                        else if (deadLine.Length > 0 && deadWriter is not null)
+                        {
+                            lock (manifestLock)
+                            {
+                                deadWriter.WriteLine($"{report.Topic}/{report.Partition.Value}/{report.Offset.Value}{deadLine}");
+                            }
+                        }
                     });
                     break;
                 }
-                catch (ProduceException<string?, string> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                catch (ProduceException<string?, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
                 {
                     producer.Poll(TimeSpan.FromMilliseconds(50));
                 }
@@ -190,7 +260,8 @@ internal static class ProduceCommand
         producer.Flush(TimeSpan.FromSeconds(60));
         long undelivered = sent - Interlocked.Read(ref delivered) - Interlocked.Read(ref failed);
         return new ProduceResult(
-            sent, valid, replies, reactions, sent - valid, Interlocked.Read(ref failed) + undelivered, clock.Elapsed.TotalSeconds, malformedByKind);
+            sent, valid, replies, reactions, sent - valid, Interlocked.Read(ref failed) + undelivered, clock.Elapsed.TotalSeconds, malformedByKind,
+            hostileSent, hostileByKind);
     }
 
     /// <summary>The source id the consumer gives fallback ids: <c>FEEDBACK_SOURCE_ID</c>, else the Kafka cluster id.</summary>

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using FeedbackRedis.Configuration;
 using FeedbackRedis.Control;
+using FeedbackRedis.DevTools.Checks;
 using FeedbackRedis.Flushing;
 using FeedbackRedis.Ingestion;
 using FeedbackRedis.Kafka;
@@ -21,7 +22,9 @@ namespace FeedbackRedis.DevTools;
 /// from the sink and Kafka themselves: every id in the manifest must be in the sink; dead letters by reason from the
 /// dead-letter topic; batches by trigger and batch latency from <c>feedback.batch.flushed</c>. Exit 1 when any valid
 /// event is missing from the sink, or (with <c>--produced</c>) when the dead letters do not match the malformed events
-/// sent.
+/// sent. <c>--dead-manifest</c> checks each dead letter at its source coordinates against the reason it must have
+/// (<see cref="DeadLetterCheck"/>); with MongoDB the aggregates are checked against a recount from the events collection
+/// (<see cref="AggregateAudit"/>); <c>--json-out</c> writes the counts for scripts (scripts/chaos.sh).
 /// </summary>
 internal static class ReportCommand
 {
@@ -35,9 +38,15 @@ internal static class ReportCommand
         var seconds = new Option<double?>("--seconds") { Description = "Wall time of the run, for the throughput line" };
         var bootstrap = new Option<string?>("--bootstrap") { Description = "Kafka bootstrap servers (default: FEEDBACK_KAFKA_BOOTSTRAP_SERVERS)" };
         var countOnly = new Option<bool>("--count-only") { Description = "Print only how many manifest ids are in the sink" };
+        var deadManifests = new Option<FileInfo[]>("--dead-manifest")
+        {
+            Description = "Where each message that must be dead-lettered landed, and its reason (feedback-dev produce --dead-manifest; repeatable)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var jsonOut = new Option<FileInfo?>("--json-out") { Description = "Also write the counts as one JSON object to this file" };
         var report = new Command("report", "Check a run end to end: every valid event in the sink; dead letters, batches and latency from Kafka.")
         {
-            manifest, sinkFile, produced, seconds, bootstrap, countOnly,
+            manifest, sinkFile, produced, seconds, bootstrap, countOnly, deadManifests, jsonOut,
         };
         report.SetAction(async (parse, cancellationToken) =>
         {
@@ -48,6 +57,24 @@ internal static class ReportCommand
                 kafka.BootstrapServers = servers;
             }
 
+            var deadExpected = new List<DeadLetterCheck.Expectation>();
+            foreach (var dm in parse.GetValue(deadManifests) ?? [])
+            {
+                if (!dm.Exists)
+                {
+                    throw new CtlUsageException($"--dead-manifest {dm.FullName} does not exist");
+                }
+
+                try
+                {
+                    deadExpected.AddRange(DeadLetterCheck.Parse(await File.ReadAllLinesAsync(dm.FullName, cancellationToken), dm.FullName));
+                }
+                catch (FormatException ex)
+                {
+                    throw new CtlUsageException($"--dead-manifest {ex.Message}");
+                }
+            }
+
             var manifestFile = parse.GetValue(manifest)!;
             if (!manifestFile.Exists)
             {
@@ -56,9 +83,12 @@ internal static class ReportCommand
 
             var expected = await File.ReadAllLinesAsync(manifestFile.FullName, cancellationToken);
             string? file = parse.GetValue(sinkFile);
-            var (present, sinkLine) = string.IsNullOrEmpty(file)
-                ? await CountInMongoAsync(configuration, expected, cancellationToken)
-                : await CountInFileAsync(file, expected, cancellationToken);
+            bool mongo = string.IsNullOrEmpty(file);
+            var sink = mongo
+                ? await CountInMongoAsync(configuration, expected, audit: !parse.GetValue(countOnly), cancellationToken)
+                : await CountInFileAsync(file!, expected, cancellationToken);
+            int present = sink.Present;
+            string sinkLine = sink.Detail;
             if (parse.GetValue(countOnly))
             {
                 await factory.Output.WriteLineAsync(present.ToString(CultureInfo.InvariantCulture));
@@ -88,13 +118,38 @@ internal static class ReportCommand
 
             string redelivered = copies.Count > deadLetters.Count ? $"; {copies.Count - deadLetters.Count:N0} more copies of them, redelivered" : "";
             var reasons = deadLetters
-                .GroupBy(m => m.Headers.TryGetLastBytes(ReasonHeader, out var r) ? Encoding.UTF8.GetString(r) : "(no reason header)")
+                .GroupBy(ReasonOf)
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => $"{g.Key} {g.Count():N0}");
             await o.WriteLineAsync($"dead-lettered   {deadLetters.Count,12:N0} ({string.Join(", ", reasons)}){redelivered}");
+            DeadLetterCheck.Result? deadCheck = null;
+            if (parse.GetValue(deadManifests) is { Length: > 0 })
+            {
+                deadCheck = DeadLetterCheck.Compare(deadExpected, copies.Select(m => (SourceOf(m), ReasonOf(m))));
+                await o.WriteLineAsync($"dead-letter check {deadCheck.Describe()}{(deadCheck.Passed ? "" : "   <- DEAD LETTERS DO NOT MATCH")}");
+                foreach (string example in deadCheck.Examples)
+                {
+                    await o.WriteLineAsync($"  {example}");
+                }
+            }
+
             await o.WriteLineAsync($"in the sink     {present,12:N0} of {expected.Length:N0} valid events {sinkLine}");
             int missing = expected.Length - present;
             await o.WriteLineAsync($"missing         {missing,12:N0}{(missing > 0 ? "   <- NOT ALL VALID EVENTS ARRIVED" : "")}");
+            if (sink.Unexpected is { } unexpected)
+            {
+                await o.WriteLineAsync($"unexpected      {unexpected,12:N0} events in the sink whose id is in no manifest{(unexpected > 0 ? "   <- NEVER SENT" : "")}");
+            }
+
+            if (sink.Aggregates is { } audit)
+            {
+                await o.WriteLineAsync(
+                    $"aggregates      {audit.Agents,12:N0} agents against a recount from the events collection: {audit.Mismatched:N0} differ{(audit.Passed ? "" : "   <- AGGREGATES WRONG")}");
+                foreach (string example in audit.Examples)
+                {
+                    await o.WriteLineAsync($"  {example}");
+                }
+            }
 
             var flushed = ReadTopic(kafka, kafka.FlushedTopic)
                 .Select(m => FlushedBatchMessage.FromJson(m.Value))
@@ -117,36 +172,85 @@ internal static class ReportCommand
                 await o.WriteLineAsync($"throughput      {present / wall,12:N0} events/s end to end ({wall:0.0} s from the first event sent to the last flushed)");
             }
 
-            return missing == 0 && deadLettersMatch ? CtlExit.Ok : CtlExit.Failed;
+            if (parse.GetValue(jsonOut) is { } outFile)
+            {
+                var counts = new ReportCounts(
+                    mongo ? "mongodb" : "file", expected.Length, present, sink.Distinct, sink.Unexpected, sink.Lines, sink.Rewrites, sink.Torn,
+                    deadLetters.Count, deadCheck, sink.Aggregates);
+                await File.WriteAllTextAsync(outFile.FullName, JsonSerializer.Serialize(counts, CtlContext.JsonOptions), cancellationToken);
+            }
+
+            return missing == 0 && deadLettersMatch && deadCheck?.Passed != false && sink.Aggregates?.Passed != false && sink.Unexpected is null or 0
+                ? CtlExit.Ok
+                : CtlExit.Failed;
         });
         return report;
     }
 
-    private static async Task<(int Present, string Detail)> CountInFileAsync(string path, string[] expected, CancellationToken cancellationToken)
+    /// <summary>What <c>--json-out</c> writes (null where the sink cannot tell: re-writes in MongoDB are upserts).</summary>
+    private sealed record ReportCounts(
+        string Sink, long Valid, long Present, long? Distinct, long? Unexpected, long? Lines, long? Rewrites, long? Torn,
+        long DeadLetters, DeadLetterCheck.Result? DeadCheck, AggregateAudit.Result? Aggregates);
+
+    /// <summary>What the sink holds of a run.</summary>
+    private sealed record SinkCounts(
+        int Present, string Detail, long? Distinct = null, long? Unexpected = null, long? Lines = null, long? Rewrites = null, long? Torn = null,
+        AggregateAudit.Result? Aggregates = null);
+
+    private static async Task<SinkCounts> CountInFileAsync(string path, string[] expected, CancellationToken cancellationToken)
     {
         if (!File.Exists(path))
         {
-            return (0, "(the sink file does not exist yet)");
+            return new SinkCounts(0, "(the sink file does not exist yet)", 0, 0, 0, 0, 0);
         }
 
         var summary = await FileSinkReader.ReadAsync(path, cancellationToken: cancellationToken);
         int present = expected.Count(summary.EventIds.Contains);
-        return (present, $"(file sink: {summary.Lines:N0} lines, {summary.Rewrites:N0} re-writes, {summary.DistinctEvents:N0} distinct ids)");
+        var wanted = expected.ToHashSet(StringComparer.Ordinal);
+        long unexpected = summary.EventIds.Count(id => !wanted.Contains(id));
+        return new SinkCounts(
+            present, $"(file sink: {summary.Lines:N0} lines, {summary.Rewrites:N0} re-writes, {summary.DistinctEvents:N0} distinct ids, {summary.TornLines:N0} torn)",
+            summary.DistinctEvents, unexpected, summary.Lines, summary.Rewrites, summary.TornLines);
     }
 
-    private static async Task<(int Present, string Detail)> CountInMongoAsync(IConfiguration configuration, string[] expected, CancellationToken cancellationToken)
+    private static async Task<SinkCounts> CountInMongoAsync(IConfiguration configuration, string[] expected, bool audit, CancellationToken cancellationToken)
     {
         var options = configuration.GetSection(MongoSinkOptions.Section).Get<MongoSinkOptions>() ?? new MongoSinkOptions();
-        var events = new MongoClient(options.Uri).GetDatabase(options.Database).GetCollection<BsonDocument>(options.EventsCollection);
-        long present = 0;
-        foreach (var chunk in expected.Chunk(1000))
+        if (string.IsNullOrEmpty(options.Uri))
         {
-            present += await events.CountDocumentsAsync(
-                Builders<BsonDocument>.Filter.In("_id", chunk.Select(id => (BsonValue)id)), cancellationToken: cancellationToken);
+            throw new CtlUsageException("without --sink-file the report reads MongoDB: set FEEDBACK_MONGODB_URI");
         }
 
-        return ((int)present, $"(MongoDB {options.Database}.{options.EventsCollection})");
+        var database = new MongoClient(options.Uri).GetDatabase(options.Database);
+        var events = database.GetCollection<BsonDocument>(options.EventsCollection);
+        if (!audit)
+        {
+            long present = 0;
+            foreach (var chunk in expected.Chunk(1000))
+            {
+                present += await events.CountDocumentsAsync(
+                    Builders<BsonDocument>.Filter.In("_id", chunk.Select(id => (BsonValue)id)), cancellationToken: cancellationToken);
+            }
+
+            return new SinkCounts((int)present, $"(MongoDB {options.Database}.{options.EventsCollection})");
+        }
+
+        // The whole run's events (a chaos row's database is its own): ids for the counts, agent and type for the recount.
+        var all = await events.Find(FilterDefinition<BsonDocument>.Empty)
+            .Project(Builders<BsonDocument>.Projection.Include("_id").Include("agentId").Include("type"))
+            .ToListAsync(cancellationToken);
+        var agents = await database.GetCollection<BsonDocument>(options.AgentsCollection).Find(FilterDefinition<BsonDocument>.Empty)
+            .ToListAsync(cancellationToken);
+        var ids = all.Select(d => d["_id"].ToString()!).ToHashSet(StringComparer.Ordinal);
+        var wanted = expected.ToHashSet(StringComparer.Ordinal);
+        int inSink = wanted.Count(ids.Contains);
+        return new SinkCounts(
+            inSink, $"(MongoDB {options.Database}.{options.EventsCollection}: {ids.Count:N0} distinct ids)", ids.Count,
+            ids.Count(id => !wanted.Contains(id)), Aggregates: AggregateAudit.Compare(all, agents));
     }
+
+    private static string ReasonOf(Message<string?, string> letter) =>
+        letter.Headers.TryGetLastBytes(ReasonHeader, out var r) ? Encoding.UTF8.GetString(r) : "(no reason header)";
 
     /// <summary>Every message of a topic, from the beginning to its end now.</summary>
     /// <summary>A dead letter's source message: <c>topic/partition/offset</c> from its <c>dlq.source.*</c> headers.</summary>
