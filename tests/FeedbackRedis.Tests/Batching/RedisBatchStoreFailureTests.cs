@@ -102,4 +102,39 @@ public sealed class RedisBatchStoreFailureTests
             Is.EqualTo(Enumerable.Range(0, 10).Select(i => $"agent-1-e{i}")),
             "what was accepted before is untouched");
     }
+    [Test]
+    public async Task RedisAtMaxmemory_FlusherScripts_StillSealClaimAndAckSoAppendsResume()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        var server = connection.GetServers()[0];
+        var store = TestStores.Create(o => o.BatchSize = 100_000, connection: connection);
+        var big = Enumerable.Range(0, 400).Select(i => new AppendEvent($"big-{i}", "agent-1", "\"" + new string('x', 4000) + "\"")).ToList();
+        await store.AppendAsync(big);
+        var used = (long)(await connection.GetDatabase().ExecuteAsync("MEMORY", "STATS")).ToDictionary()["total.allocated"];
+        await server.ConfigSetAsync("maxmemory-policy", "noeviction");
+        await server.ConfigSetAsync("maxmemory", (used - 4096).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            // Half of what the ack frees: the held append fits once the batch is written and acked.
+            var more = Enumerable.Range(0, 200).Select(i => new AppendEvent($"more-{i}", "agent-2", "\"" + new string('y', 4000) + "\"")).ToList();
+            var refused = await Assert.ThrowsAsync<BatchStoreUnavailableException>(() => store.AppendAsync(more));
+            Assert.That(refused!.Message, Does.Contain("OOM"), "the append is refused for memory: the consumer holds and pauses");
+
+            // At the limit, the flusher's path must still run: seal, claim, renew, ack (each a script declared allow-oom).
+            Assert.That(await store.SealAsync("agent-1"), Is.Not.Null, "seal at the limit");
+            var claimed = await store.ClaimAsync("flusher-1", 10, 1_000);
+            Assert.That(claimed, Has.Count.EqualTo(1), "claim at the limit");
+            Assert.That(await store.RenewAsync(claimed[0].Lease), Is.Not.Null, "renew at the limit");
+            Assert.That(await store.AckAsync(claimed[0]), Is.True, "ack at the limit");
+
+            var resumed = await store.AppendAsync(more);
+            Assert.That(resumed.Added, Is.EqualTo(200), "the ack freed the memory the held append needs");
+            Assert.That((await server.InfoAsync("stats")).SelectMany(g => g).Single(kv => kv.Key == "evicted_keys").Value, Is.EqualTo("0"));
+        }
+        finally
+        {
+            await server.ConfigSetAsync("maxmemory", "0");
+        }
+    }
 }
