@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using FeedbackRedis.Tests.DevTools;
 
 namespace FeedbackRedis.Tests.Architecture;
 
@@ -12,23 +11,10 @@ namespace FeedbackRedis.Tests.Architecture;
 [Category(TestCategories.Unit)]
 public sealed partial class TestNamingTests
 {
-    /// <summary>
-    /// Fixtures not yet renamed: their files were being edited by other engineers while the rest of the suite was
-    /// renamed, and the lead renames them afterwards: the list names exactly the fixtures of those files, so a snake name
-    /// added there meanwhile does not fail this test. Remove a fixture once its file is renamed; the list is meant to end
-    /// empty. (BatchStoreModelTests, FeedbackDevTests and MockKafkaClusterTests already follow the rule.)
-    /// </summary>
-    private static readonly Type[] NotYetRenamed =
-    [
-        typeof(FeedbackDevTests),              // DevTools/**
-        typeof(MockKafkaClusterTests),         // DevTools/**
-    ];
-
     [Test]
     public void EveryTest_OutsideTheExclusions_IsNamedSubjectScenarioResult()
     {
         var wrong = Violations(typeof(TestNamingTests).Assembly)
-            .Where(v => !NotYetRenamed.Contains(v.Fixture))
             .Select(v => v.Describe())
             .ToList();
 
