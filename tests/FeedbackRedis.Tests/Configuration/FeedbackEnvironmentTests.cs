@@ -10,7 +10,8 @@ namespace FeedbackRedis.Tests.Configuration;
 [Category(TestCategories.Unit)]
 public sealed class FeedbackEnvironmentTests
 {
-    private static BatchingOptions Resolve(Dictionary<string, string?> environment)
+    /// <summary>The batching options an environment gives, bound and validated as the host does.</summary>
+    internal static BatchingOptions Resolve(Dictionary<string, string?> environment)
     {
         var configuration = new ConfigurationBuilder().AddFeedbackEnvironment(environment).Build();
         var services = new ServiceCollection();

@@ -2,9 +2,7 @@ using FeedbackRedis.Batching;
 using FeedbackRedis.Configuration;
 using FeedbackRedis.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace FeedbackRedis.Tests.Configuration;
 
@@ -12,15 +10,7 @@ namespace FeedbackRedis.Tests.Configuration;
 [Category(TestCategories.Unit)]
 public sealed class FormerNamesTests
 {
-    private static BatchingOptions Resolve(Dictionary<string, string?> environment)
-    {
-        var configuration = new ConfigurationBuilder().AddFeedbackEnvironment(environment).Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddBatchEngine();
-        using var provider = services.BuildServiceProvider();
-        return provider.GetRequiredService<IOptions<BatchingOptions>>().Value;
-    }
+    private static BatchingOptions Resolve(Dictionary<string, string?> environment) => FeedbackEnvironmentTests.Resolve(environment);
 
     [Test]
     public void FormerName_AloneSet_SetsTheRenamedSetting()
