@@ -4,8 +4,10 @@
 # issue's; and the native floor of one RPUSH onto 10,000 lists plus one SADD into the guard set), then the
 # engine's append bench for a few agent counts (the issue's case three times, median), the whole life cycle
 # (append, seal, claim, ack), then Redis memory per pending event. Prints each figure and its ratios. Bounded: about 2 minutes on a 2-core machine.
-# Usage: scripts/bench.sh [--events N] [--item-bytes N] [--bdn]   (items default to 200 bytes, the issue's size;
-#        --bdn also runs the BenchmarkDotNet suite)
+# Usage: scripts/bench.sh [--events N] [--item-bytes N] [--repeat N] [--compare DIR] [--bdn]   (items default to 200
+#        bytes, the issue's size; --repeat: runs per configuration in the alternating comparisons, default 3, median;
+#        --compare DIR: the engine built from another commit (a folder holding FeedbackRedis.Benchmarks.dll), run
+#        alternating with this build's "features off" runs; --bdn also runs the BenchmarkDotNet suite)
 #
 # scripts/bench.sh growth [--quick] [--cluster] [--parts LIST] [--repeat N] [--events N] [--max-agents N] [--out FILE]
 #   Cost growth curves (docs/BENCHMARKS.md, "Cost growth"): append and whole-cycle throughput, server time and Redis memory
@@ -101,14 +103,26 @@ fi
 events=1000000
 item_bytes=200
 bdn=false
+repeat=3
+compare=""
+usage="usage: scripts/bench.sh [--events N] [--item-bytes N] [--repeat N] [--compare DIR] [--bdn]"
 while [ $# -gt 0 ]; do
+  case "$1" in
+    --events|--item-bytes|--repeat|--compare) [ $# -ge 2 ] || { echo "error: $1 needs a value" >&2; exit 2; } ;;
+  esac
   case "$1" in
     --events) events="$2"; shift 2 ;;
     --item-bytes) item_bytes="$2"; shift 2 ;;
+    --repeat) repeat="$2"; shift 2 ;;
+    --compare) compare="$2"; shift 2 ;;
     --bdn) bdn=true; shift ;;
-    *) echo "usage: scripts/bench.sh [--events N] [--item-bytes N] [--bdn]" >&2; exit 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
+case "$repeat" in ''|*[!0-9]*|0) echo "error: --repeat must be a whole number from 1" >&2; exit 2 ;; esac
+if [ -n "$compare" ] && [ ! -f "$compare/FeedbackRedis.Benchmarks.dll" ]; then
+  echo "error: --compare $compare: no FeedbackRedis.Benchmarks.dll in that folder" >&2; exit 2
+fi
 case "$events" in ''|*[!0-9]*) echo "error: --events must be a whole number" >&2; exit 2 ;; esac
 case "$item_bytes" in ''|*[!0-9]*) echo "error: --item-bytes must be a whole number" >&2; exit 2 ;; esac
 if [ "$item_bytes" -lt 200 ] || [ "$item_bytes" -gt 65536 ]; then echo "error: --item-bytes must be from 200 to 65536" >&2; exit 2; fi
@@ -140,12 +154,14 @@ rb() {
   redis-cli -p "$port" flushall >/dev/null
   echo "${rate%.*}"
 }
+# med VALUES...: the median (the lower middle one of an even count).
+med() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 # ratio A B: A/B with three decimals.
 ratio() { python3 -c "import sys; print(f'{int(sys.argv[1]) / int(sys.argv[2]):.3f}')" "$1" "$2"; }
 # engine AGENTS MODE [ITEM_BYTES] [PARTITIONS] [--name value ...]: one run of the engine's append bench; prints events
 # per second. Arguments after the fourth go to the bench as they are (--max-bytes, --grace-ms, --policies).
 engine() {
-  $bench append --redis "127.0.0.1:$port" --events "$events" --agents "$1" --mode "$2" --concurrency 4 --chunk 500 \
+  ${engine_bench:-$bench} append --redis "127.0.0.1:$port" --events "$events" --agents "$1" --mode "$2" --concurrency 4 --chunk 500 \
     --item-bytes "${3:-$item_bytes}" --partitions "${4:-0}" "${@:5}" | awk -F= '/^append_events_per_second=/{print $2}'
 }
 
@@ -172,30 +188,35 @@ row "floor: one RPUSH + one SADD per event" "$floor"
 log "engine append: $events events, 4 callers x 500 events per call, batch size 50, $item_bytes-byte items"
 runs=()
 for _ in 1 2 3; do runs+=("$(engine 10000 agent)"); done
-median=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
+median=$(med "${runs[@]}")
 row "append, agent, 10,000 agents (median of ${runs[*]})" "$median"
 # The same with the consumer's offset record: every call records 24 partitions (two topics of 12), alternating with
 # runs without it so that both see the same machine.
 with=(); without=()
 for _ in 1 2 3; do with+=("$(engine 10000 agent "$item_bytes" 24)"); without+=("$(engine 10000 agent)"); done
-with_median=$(printf '%s\n' "${with[@]}" | sort -n | sed -n 2p)
-without_median=$(printf '%s\n' "${without[@]}" | sort -n | sed -n 2p)
+with_median=$(med "${with[@]}")
+without_median=$(med "${without[@]}")
 row "  same, offsets of 24 partitions per call (median of ${with[*]})" "$with_median"
 row "  same, no offsets, alternating (median of ${without[*]})" "$without_median"
 echo "offset record cost: $(ratio "$with_median" "$without_median") of the throughput without it (budget >= 0.950)"
-# The batch-policy features (issue 17), each on alone, alternating with runs with all of them off: a byte limit
+# The batch-policy features, each on alone, alternating with runs with all of them off: a byte limit
 # (5,000 bytes: about 25 items, so it seals before the size of 50), a sliding grace of 1 s, and policies for 1,000 of
 # the 10,000 agents (batch size 50, as the global one: only the cost of reading them).
-off=(); on_bytes=(); on_grace=(); on_policy=()
-for _ in 1 2 3; do
+off=(); on_bytes=(); on_grace=(); on_policy=(); base=()
+for _ in $(seq "$repeat"); do
   off+=("$(engine 10000 agent)")
+  if [ -n "$compare" ]; then base+=("$(engine_bench="dotnet $compare/FeedbackRedis.Benchmarks.dll" engine 10000 agent)"); fi
   on_bytes+=("$(engine 10000 agent "$item_bytes" 0 --max-bytes 5000)")
   on_grace+=("$(engine 10000 agent "$item_bytes" 0 --grace-ms 1000)")
   on_policy+=("$(engine 10000 agent "$item_bytes" 0 --policies 1000)")
 done
-med() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 off_median=$(med "${off[@]}")
 row "  same, batch-policy features off, alternating (median of ${off[*]})" "$off_median"
+if [ -n "$compare" ]; then
+  base_median=$(med "${base[@]}")
+  row "  same, the --compare build (median of ${base[*]})" "$base_median"
+  echo "  features off: $(ratio "$off_median" "$base_median") of the --compare build (budget >= 0.950)"
+fi
 for f in bytes grace policy; do
   declare -n runs_of="on_$f"
   m=$(med "${runs_of[@]}")

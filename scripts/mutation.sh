@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mutation testing (issue #10) of the item owner, the message reader, the classifier and the id validation, with the
+# Mutation testing of the item owner, the message reader, the classifier and the id validation, with the
 # fast tests only (no Kafka; the test project's SetUpFixture still starts one redis-server). Not part of CI: a run
 # takes about 15 to 30 minutes on 2 cores. Configuration: tests/FeedbackRedis.Tests/stryker-config.json.
 # Installs dotnet-stryker 5.1.0 into .local/tools (gitignored) once; the report lands in
