@@ -37,12 +37,7 @@ public static class FeedbackEnvironment
 
             string? raw = Find(environment, setting.Env);
             string? former = setting.FormerEnv is null ? null : Find(environment, setting.FormerEnv);
-            if (raw is not null && former is not null && !string.Equals(raw, former, StringComparison.Ordinal))
-            {
-                throw new FeedbackConfigurationException(
-                    $"{setting.Env}='{raw}' and its former name {setting.FormerEnv}='{former}' are both set, to different values; set only {setting.Env}.");
-            }
-
+            ThrowIfBothDiffer(setting.Env, raw, setting.FormerEnv, former);
             if (raw is not null)
             {
                 values[setting.Path] = Convert(setting, setting.Env, raw);
@@ -57,17 +52,64 @@ public static class FeedbackEnvironment
     }
 
     /// <summary>
-    /// The renamed variables set under their former name in <paramref name="environment"/> (the process environment
-    /// when null): each still works for one release; the host logs a warning naming both.
+    /// Reads each renamed configuration path (<see cref="Setting.FormerPath"/>) found in <paramref name="configuration"/>,
+    /// from any source, under its new path when that is not set (an in-memory source added last), as
+    /// <see cref="AddFeedbackEnvironment"/> does for a former variable: the same value under both is fine, different
+    /// values refuse start-up naming both.
     /// </summary>
-    public static IReadOnlyList<(string Former, string Current)> FormerNamesUsed(IReadOnlyDictionary<string, string?>? environment = null)
+    /// <exception cref="FeedbackConfigurationException">A former path and its new path hold different values.</exception>
+    public static void AddFormerPaths(this IConfigurationManager configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var setting in FeedbackSettings.All.Where(s => s.FormerPath is not null))
+        {
+            string? former = Trimmed(configuration[setting.FormerPath!]);
+            string? current = Trimmed(configuration[setting.Path]);
+            ThrowIfBothDiffer(setting.Path, current, setting.FormerPath!, former);
+            if (current is null && former is not null)
+            {
+                values[setting.Path] = former;
+            }
+        }
+
+        if (values.Count > 0)
+        {
+            configuration.AddInMemoryCollection(values);
+        }
+    }
+
+    /// <summary>
+    /// The renamed settings set under a former name: variables in <paramref name="environment"/> (the process environment
+    /// when null) and, with <paramref name="configuration"/>, configuration paths. Each still works for one release; the
+    /// host logs a warning naming both (<c>FormerNamesNotice</c>).
+    /// </summary>
+    public static IReadOnlyList<(string Former, string Current)> FormerNamesUsed(
+        IReadOnlyDictionary<string, string?>? environment = null, IConfiguration? configuration = null)
     {
         environment ??= ProcessEnvironment();
         return FeedbackSettings.All
-            .Where(s => s.FormerEnv is not null && Find(environment, s.FormerEnv) is not null)
-            .Select(s => (s.FormerEnv!, s.Env!))
+            .SelectMany(s => s.FormerNames())
+            .Where(n => n.Former.Contains(':', StringComparison.Ordinal)
+                ? configuration is not null && Trimmed(configuration[n.Former]) is not null
+                : Find(environment, n.Former) is not null)
             .ToList();
     }
+
+    /// <summary>
+    /// The one rule for every former name (variable or path): set alone it is used; set with the current name to the
+    /// same value it is fine; to a different value start-up is refused, naming both.
+    /// </summary>
+    private static void ThrowIfBothDiffer(string current, string? currentValue, string? former, string? formerValue)
+    {
+        if (currentValue is not null && formerValue is not null && !string.Equals(currentValue, formerValue, StringComparison.Ordinal))
+        {
+            throw new FeedbackConfigurationException(
+                $"{current}='{currentValue}' and its former name {former}='{formerValue}' are both set, to different values; set only {current}.");
+        }
+    }
+
+    private static string? Trimmed(string? value) => value?.Trim() is { Length: > 0 } trimmed ? trimmed : null;
 
     /// <summary>
     /// Checks that every setting found in <paramref name="configuration"/>, from any source (environment, a
@@ -78,9 +120,8 @@ public static class FeedbackEnvironment
     public static void ThrowIfUnreadable(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        foreach (var setting in FeedbackSettings.All)
+        foreach (var (setting, name, value) in FeedbackSettings.All.SelectMany(s => Values(configuration, s)))
         {
-            string? value = configuration[setting.Path];
             bool readable = value is null || setting.Kind switch
             {
                 SettingKind.Number => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && Fits(setting, n),
@@ -96,9 +137,20 @@ public static class FeedbackEnvironment
                     SettingKind.Duration => $"a duration such as 00:00:01.5, {setting.AllowedText}",
                     _ => setting.AllowedText,
                 };
-                throw new FeedbackConfigurationException($"{setting.Name} is '{value}'; allowed: {allowed}.");
+                throw new FeedbackConfigurationException($"{name} is '{value}'; allowed: {allowed}.");
             }
         }
+    }
+
+    /// <summary>A setting's value under its former path (named so in a refusal) and under its own path.</summary>
+    private static IEnumerable<(Setting Setting, string Name, string? Value)> Values(IConfiguration configuration, Setting setting)
+    {
+        if (setting.FormerPath is not null)
+        {
+            yield return (setting, setting.FormerPath, configuration[setting.FormerPath]);
+        }
+
+        yield return (setting, setting.Name, configuration[setting.Path]);
     }
 
     /// <summary>Names a configuration path for people: <c>FEEDBACK_BATCH_SIZE (Feedback:Batching:BatchSize)</c>.</summary>

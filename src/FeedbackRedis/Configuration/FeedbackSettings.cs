@@ -68,9 +68,12 @@ public static class FeedbackSettings
             roles: SettingRoles.Consumer),
         Int("Feedback:Batching:GlobalTrigger", "FEEDBACK_GLOBAL_TRIGGER", 20_000, 2, 1_000_000,
             "hybrid: open events at which the oldest agents' batches are combined into shared batches (each at most the batch size) until half remain; per shard in the cluster layout",
-            chart: "config.globalTrigger", roles: SettingRoles.Consumer) with { FormerEnv = "FEEDBACK_GLOBAL_BATCH_SIZE", FormerChart = "config.globalBatchSize" },
+            chart: "config.globalTrigger", roles: SettingRoles.Consumer) with
+            {
+                FormerEnv = "FEEDBACK_GLOBAL_BATCH_SIZE", FormerChart = "config.globalBatchSize", FormerPath = "Feedback:Batching:GlobalBatchSize",
+            },
         Int("Feedback:Batching:GlobalLanes", "FEEDBACK_GLOBAL_LANES", 8, 1, 1_024, "global: number of lanes", chart: "config.globalLanes", roles: SettingRoles.Consumer)
-            with { FormerEnv = "FEEDBACK_GLOBAL_SHARDS", FormerChart = "config.globalShards" },
+            with { FormerEnv = "FEEDBACK_GLOBAL_SHARDS", FormerChart = "config.globalShards", FormerPath = "Feedback:Batching:GlobalShards" },
         Ms("Feedback:Batching:LeaseDuration", "FEEDBACK_LEASE_MS", 30_000, 1_000, 3_600_000, "how long a flusher's claim holds a batch (renewed every third)",
             chart: "config.leaseMs", roles: SettingRoles.Flusher),
         Int("Feedback:Batching:MaxAttempts", "FEEDBACK_MAX_ATTEMPTS", 5, 1, 100, "claims before a batch is parked as dead", chart: "config.maxAttempts",

@@ -106,6 +106,27 @@ public sealed record Setting
     /// <summary>The chart value's former name (<c>config.globalShards</c>), still honoured for one release; null if none.</summary>
     public string? FormerChart { get; init; }
 
+    /// <summary>
+    /// The configuration path's former name (<c>Feedback:Batching:GlobalShards</c>, in appsettings, a
+    /// <c>Feedback__Batching__GlobalShards</c> variable or on the command line), still read for one release when the new
+    /// path is not set, like <see cref="FormerEnv"/>; null when it was never renamed.
+    /// </summary>
+    public string? FormerPath { get; init; }
+
+    /// <summary>This setting's former names that are still read, with the name each stands for: the variable and the path.</summary>
+    public IEnumerable<(string Former, string Current)> FormerNames()
+    {
+        if (FormerEnv is not null && Env is not null)
+        {
+            yield return (FormerEnv, Env);
+        }
+
+        if (FormerPath is not null)
+        {
+            yield return (FormerPath, Path);
+        }
+    }
+
     /// <summary>Exists for the crash tests only.</summary>
     public bool TestHook { get; init; }
 

@@ -32,6 +32,7 @@ public static class FeedbackHost
             ["--role"] = $"{FeedbackHostOptions.Section}:{nameof(FeedbackHostOptions.Role)}",
         });
         FeedbackEnvironment.ThrowIfUnreadable(builder.Configuration); // a sentence, not a binder's stack trace
+        builder.Configuration.AddFormerPaths(); // after every source: a former path counts from wherever it is set
         var host = builder.Configuration.GetSection(FeedbackHostOptions.Section).Get<FeedbackHostOptions>() ?? new FeedbackHostOptions();
         builder.Services.AddOptions<FeedbackHostOptions>().BindConfiguration(FeedbackHostOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<FeedbackHostOptions>, FeedbackHostOptionsValidator>();
@@ -47,7 +48,8 @@ public static class FeedbackHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         // Registration order is start order: the eviction and persistence checks run before any role touches Redis.
-        builder.Services.AddHostedService<FormerNamesNotice>();
+        builder.Services.AddHostedService(sp => new FormerNamesNotice(
+            sp.GetRequiredService<ILogger<FormerNamesNotice>>(), FeedbackEnvironment.FormerNamesUsed(configuration: sp.GetRequiredService<IConfiguration>())));
         builder.Services.AddHostedService<RedisStartupCheck>();
         builder.Services.AddBatchEngine();
         builder.Services.AddHostedService<StoreGaugeRefresher>();

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace FeedbackRedis.Hosting;
 
 /// <summary>
-/// At start-up, one warning per renamed variable still set under its former name (<see cref="Setting.FormerEnv"/>):
-/// the value is used, and the name goes in the next release.
+/// At start-up, one warning per renamed setting still set under a former name, a variable
+/// (<see cref="Setting.FormerEnv"/>) or a configuration path (<see cref="Setting.FormerPath"/>): the value is used, and
+/// the name goes in the next release.
 /// </summary>
 public sealed partial class FormerNamesNotice(ILogger<FormerNamesNotice> logger, IReadOnlyList<(string Former, string Current)>? used = null)
     : IHostedService

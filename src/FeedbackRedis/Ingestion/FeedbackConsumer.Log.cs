@@ -45,34 +45,6 @@ public sealed partial class FeedbackConsumer
         Message = "Commit on {Occasion} failed: {Reason}; a later commit or the next owner's replay (deduplicated by event id) covers it")]
     private partial void LogCommitFailed(string occasion, string reason);
 
-    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Paused {Count} partitions: {Reasons} (pending events {Pending})")]
-    private partial void LogPaused(int count, string reasons, long pending);
-
-    [LoggerMessage(EventId = 3007, Level = LogLevel.Information, Message = "Resumed {Count} partitions (pending events {Pending})")]
-    private partial void LogResumed(int count, long pending);
-
-    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Redis is unavailable; holding {Held} messages, nothing stored past them: {Error}")]
-    private partial void LogRedisUnavailable(int held, string error);
-
-    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Redis is available again")]
-    private partial void LogRedisBack();
-
-    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Append retry {Attempt} in {DelayMs} ms: {Error}")]
-    private partial void LogAppendRetry(int attempt, double delayMs, string error);
-
-    [LoggerMessage(EventId = 3011, Level = LogLevel.Information,
-        Message = "Skipped {Duplicates} of {Events} events already appended and not yet flushed (redelivered)")]
-    private partial void LogDuplicatesSkipped(int duplicates, int events);
-
-    [LoggerMessage(EventId = 3012, Level = LogLevel.Debug, Message = "Dead letter ({Reason}) from {Topic}[{Partition}]@{Offset}: {Detail}")]
-    private partial void LogDeadLettered(string reason, string topic, int partition, long offset, string detail);
-
-    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Dead-lettered {Count} messages to {Topic}: {Reasons}")]
-    private partial void LogDeadLetters(int count, string topic, string reasons);
-
-    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "{Count} dead letters could not be delivered to {Topic}; holding them: {Error}")]
-    private partial void LogDeadLetterFailed(int count, string topic, string error);
-
     [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "Storing offset {Topic}[{Partition}]@{Offset} failed: {Reason}")]
     private partial void LogStoreFailed(string topic, int partition, long offset, string reason);
 
@@ -105,17 +77,4 @@ public sealed partial class FeedbackConsumer
 
     [LoggerMessage(EventId = 3041, Level = LogLevel.Warning, Message = "Consumer moving again after being stuck")]
     private partial void LogUnstuck();
-
-    [LoggerMessage(EventId = 3042, Level = LogLevel.Information, Message = "Positioned {FromRedis} assigned partitions after the offsets Redis recorded ({RedisPositions}); {FromKafka} at Kafka's committed offset, Redis had no record ({KafkaPartitions})")]
-    private partial void LogPositionsResolved(int fromRedis, string redisPositions, int fromKafka, string kafkaPartitions);
-
-    [LoggerMessage(EventId = 3043, Level = LogLevel.Warning, Message = "Redis lost acknowledged writes of {Partition}: this consumer recorded offset {Expected} there, Redis now holds {Recorded} (-1: none); rewound to {Target} (dropped {Dropped} held messages)")]
-    private partial void LogRewound(string partition, long expected, long recorded, long target, int dropped);
-
-    [LoggerMessage(EventId = 3044, Level = LogLevel.Warning, Message = "Seeking {Partition} to {Offset} failed ({Reason}); tried again next turn")]
-    private partial void LogSeekFailed(string partition, long offset, string reason);
-
-    [LoggerMessage(EventId = 3045, Level = LogLevel.Warning,
-        Message = "An append in flight did not go through ({Reason}): {Appends} appends in flight ({Messages} messages) are held again and sent one at a time; {Taken} of their events Redis had taken in are skipped as duplicates")]
-    private partial void LogWindowBroken(int appends, int messages, int taken, string reason);
 }

@@ -1,7 +1,6 @@
 using Confluent.Kafka;
 using FeedbackRedis.Batching;
 using FeedbackRedis.Diagnostics;
-using Microsoft.Extensions.Logging;
 
 namespace FeedbackRedis.Ingestion;
 
@@ -13,7 +12,7 @@ public sealed partial class FeedbackConsumer
     /// for the whole micro-batch, which records each partition's highest offset in Redis in the same step; with no valid
     /// event it records only the offsets). Only then are the next offsets recorded in the ledger for Kafka. When Redis
     /// refuses the append because it lost what this consumer recorded before, those partitions are rewound
-    /// (<see cref="Rewind"/>) and the rest is appended again. On failure everything stays held, marked with how far it
+    /// (<see cref="PartitionPositioner.Rewind"/>) and the rest is appended again. On failure everything stays held, marked with how far it
     /// got, for the next try. Nothing of a partition is appended before it is positioned after Redis's record.
     /// </summary>
     /// <param name="useRetry">Run the append through the retry pipeline (not while already paused or in a callback).</param>
@@ -78,7 +77,7 @@ public sealed partial class FeedbackConsumer
                     : await _store.AppendAsync(events, positions, cancellationToken);
                 if (result.Refused)
                 {
-                    Rewind(result.Behind);
+                    _positioner!.Rewind(result.Behind);
                     if (_held.Count == 0)
                     {
                         return true;
@@ -88,13 +87,9 @@ public sealed partial class FeedbackConsumer
                 }
 
                 ConsumerTracing.Appended(span, result); // tracing
-                _gate.Added(result.Added);
-                Acknowledge(held, positions, result);
-                if (_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
-                {
-                    LogRedisBack();
-                    _gate.Set(PauseReasons.RedisUnavailable, false);
-                }
+                _backpressure.Added(result.Added);
+                _appends.Acknowledge(held, positions, result);
+                _backpressure.RedisUp();
 
                 break;
             }
@@ -105,9 +100,8 @@ public sealed partial class FeedbackConsumer
             }
             catch (BatchStoreUnavailableException ex)
             {
-                LogRedisUnavailable(_held.Count, ex.Message);
+                _backpressure.RedisDown(_held.Count, ex.Message);
                 FeedbackTracing.Failed(span, "redis-unavailable", ex.Message); // tracing
-                _gate.Set(PauseReasons.RedisUnavailable, true);
                 return false;
             }
         }
@@ -116,61 +110,16 @@ public sealed partial class FeedbackConsumer
         return true;
     }
 
-    /// <summary>
-    /// Redis took in the append of <paramref name="messages"/> (recording <paramref name="positions"/>): the positions
-    /// move on and the next offsets wait in the ledger for Kafka, in the order the appends were sent.
-    /// </summary>
-    private void Acknowledge(IReadOnlyList<PendingMessage> messages, IReadOnlyList<PartitionPosition> positions, AppendResult result)
-    {
-        _book.Acknowledged(messages, positions, _time.GetUtcNow());
-        _metrics.Appended(result.Added, result.Duplicates);
-        if (result.Duplicates > 0)
-        {
-            int events = messages.Count(m => !m.Classification!.IsDeadLetter);
-            LogDuplicatesSkipped(result.Duplicates, events);
-        }
-    }
-
-    /// <summary>Delivers the held dead letters not yet delivered; false (and paused) when the dead-letter topic cannot take them.</summary>
+    /// <summary>Delivers the held dead letters not yet delivered (<see cref="DeadLetterDelivery"/>); false (and paused) when the dead-letter topic cannot take them.</summary>
     private async Task<bool> TryDeadLetterAsync(CancellationToken cancellationToken)
     {
-        var letters = _held.Messages.Where(m => m.Classification!.IsDeadLetter && !m.DeadLettered).ToList();
-        if (letters.Count == 0)
+        if (await _deadLetters!.TryDeliverAsync(_held.Messages, cancellationToken) is not { } delivered)
         {
-            return true;
+            return true; // none to deliver
         }
 
-        var failure = await _deadLetters!.PublishAsync(letters, cancellationToken);
-        // Dropped ones (refused whole and truncated) were logged and counted by the publisher.
-        var delivered = letters.Where(l => l.DeadLetterOutcome is DeadLetterOutcome.Delivered or DeadLetterOutcome.Truncated).ToList();
-        foreach (var letter in delivered)
-        {
-            var c = letter.Classification!;
-            _metrics.DeadLettered(c.Reason);
-            if (_logger.IsEnabled(LogLevel.Debug))
-            {
-                string reason = c.Reason.Name();
-                LogDeadLettered(reason, letter.Result.Topic, letter.Result.Partition.Value, letter.Result.Offset.Value, c.Detail);
-            }
-        }
-
-        if (delivered.Count > 0)
-        {
-            LogDeadLetters(delivered.Count, _deadLetters.Topic, string.Join(", ", delivered
-                .GroupBy(l => l.Classification!.Reason.Name())
-                .Select(g => $"{g.Key} {g.Count()}")));
-        }
-
-        if (failure is not null)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            LogDeadLetterFailed(letters.Count(l => !l.DeadLettered), _deadLetters.Topic, failure.Message);
-            _gate.Set(PauseReasons.DeadLetterUnavailable, true);
-            return false;
-        }
-
-        _gate.Set(PauseReasons.DeadLetterUnavailable, false);
-        return true;
+        _backpressure.DeadLetterTopic(available: delivered);
+        return delivered;
     }
 
     /// <summary>Stores the offsets that have waited out the commit safety margin; librdkafka commits them.</summary>
@@ -244,4 +193,68 @@ public sealed partial class FeedbackConsumer
         InvalidEventReason.ItemTooLarge => DeadLetterReason.TooLarge,
         _ => DeadLetterReason.WrongShape,
     };
+
+    /// <summary>
+    /// Held messages go the careful way (everything in flight back first, one append at a time, with retries) after a
+    /// failure, while Redis or the dead-letter topic is unavailable, and until what failed went through.
+    /// </summary>
+    private bool Careful => _held.NeedsCare || _backpressure.Unavailable;
+
+    /// <summary>
+    /// Sends the micro-batch held (<see cref="_held"/>) into the window of appends in flight (<see cref="AppendAcknowledger"/>) without waiting for it: its
+    /// partitions positioned, its messages classified and its dead letters delivered first (their offsets are recorded
+    /// by this append). Waits for the oldest append in flight only while the window is full. When an append in flight
+    /// failed or was refused, everything in flight comes back in front of what is held and goes the careful way.
+    /// </summary>
+    /// <returns>False when what is held could not be sent (it stays held).</returns>
+    private async Task<bool> TrySendHeldAsync(CancellationToken cancellationToken)
+    {
+        if (!await TryPrepareHeldAsync(cancellationToken))
+        {
+            _held.AttemptFailed();
+            return false;
+        }
+
+        if (_held.Count == 0)
+        {
+            return true;
+        }
+
+        if (!await TryDeadLetterAsync(cancellationToken))
+        {
+            _held.AttemptFailed();
+            return false;
+        }
+
+        while (_appends.IsFull)
+        {
+            if (!await _appends.TakeBackOldestAsync())
+            {
+                return await TryProcessHeldAsync(useRetry: !_backpressure.ShouldPause, cancellationToken);
+            }
+        }
+
+        // tracing: the micro-batch's span (null when off); in this path it covers handing the append to Redis, not its reply
+        using var span = ConsumerTracing.StartProcess(_held.Messages, _kafka.GroupId);
+        var sent = _appends.Send(_held.Messages, cancellationToken);
+        _backpressure.Added(sent.Valid.Count); // counted as pending from now: the gate closes before the mark, not appends later
+        _held.Clear();
+        return true;
+    }
+
+    /// <summary>Takes back every append in flight that is done, oldest first, without waiting.</summary>
+    private async Task TakeBackDoneAsync(CancellationToken cancellationToken)
+    {
+        while (_appends.OldestDone)
+        {
+            if (!await _appends.TakeBackOldestAsync())
+            {
+                await TryProcessHeldAsync(useRetry: !_backpressure.ShouldPause, cancellationToken);
+                return;
+            }
+        }
+    }
+
+    /// <inheritdoc cref="AppendAcknowledger.DrainAsync"/>
+    private Task<bool> DrainWindowAsync(CancellationToken cancellationToken) => _appends.DrainAsync(cancellationToken);
 }

@@ -13,10 +13,10 @@ public sealed partial class FeedbackConsumer
             return; // the second half of a cooperative rebalance that brought nothing new
         }
 
-        string described = Describe(partitions);
+        string described = PartitionPositions.Describe(partitions);
         LogAssigned(partitions.Count, described);
         _book.Assigned(partitions); // positioned after Redis's record of them before anything of them is appended
-        _pause.AssignmentChanged();
+        _backpressure.AssignmentChanged();
     }
 
     /// <summary>Results of every commit librdkafka made (periodic, on revocation, on close).</summary>
@@ -55,7 +55,7 @@ public sealed partial class FeedbackConsumer
             // Appends in flight first, in order: their offsets are stored below (what failed of them is held again).
             DrainWindowAsync(CancellationToken.None).GetAwaiter().GetResult();
             var revoked = partitions.ToHashSet();
-            if (_held.Holds(revoked.Contains) && !_gate.ShouldPauseForUnavailability())
+            if (_held.Holds(revoked.Contains) && !_backpressure.Unavailable)
             {
                 TryProcessHeldAsync(useRetry: false, CancellationToken.None).GetAwaiter().GetResult();
             }
@@ -101,10 +101,7 @@ public sealed partial class FeedbackConsumer
     {
         int dropped = _held.Drop(partitions.ToHashSet());
         _book.Released(partitions);
-        string described = Describe(partitions);
+        string described = PartitionPositions.Describe(partitions);
         LogReleased(how, partitions.Count, described, dropped);
     }
-
-    private static string Describe(IEnumerable<TopicPartition> partitions) =>
-        string.Join(", ", partitions.Select(p => $"{p.Topic}[{p.Partition.Value}]"));
 }

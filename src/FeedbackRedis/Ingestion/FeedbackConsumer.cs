@@ -21,11 +21,8 @@ public sealed partial class FeedbackConsumer : BackgroundService
     /// <summary>How long one poll waits when no micro-batch is under way (also paces a paused consumer).</summary>
     internal static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>
-    /// How often the lag gauge is refreshed: two librdkafka calls per owned partition, so not on every turn (a turn takes
-    /// a few milliseconds at full speed); a scrape every few seconds sees a value at most this old.
-    /// </summary>
-    internal static readonly TimeSpan LagInterval = TimeSpan.FromMilliseconds(250);
+    /// <summary>How often the offsets Redis holds are compared with what this consumer recorded (catches a loss on idle partitions).</summary>
+    internal static readonly TimeSpan RecordCheckInterval = TimeSpan.FromSeconds(1);
 
     private readonly RedisBatchStore _store;
     private readonly ConsumerOptions _options;
@@ -38,16 +35,16 @@ public sealed partial class FeedbackConsumer : BackgroundService
     private readonly ILogger<FeedbackConsumer> _logger;
     private readonly TimeSpan _drainBudget;
     private readonly ResiliencePipeline _retry;
-    private readonly BackpressureGate _gate;
-    private readonly PauseSwitch _pause = new();
+    private readonly BackpressureControl _backpressure;
     private readonly PartitionBook _book = new();
-    private readonly AppendWindow _window;
+    private readonly AppendAcknowledger _appends;
     private readonly HeldMessages _held = new();
-    private readonly Cadence _pendingCheck;
     private readonly Cadence _recordCheck;
-    private readonly Cadence _lagCheck;
+    private readonly LagGauge _lag;
     private IConsumer<byte[]?, byte[]?>? _consumer;
-    private DeadLetterPublisher? _deadLetters;
+    private DeadLetterDelivery? _deadLetters;
+    private KafkaConsumerCalls? _kafkaCalls;
+    private PartitionPositioner? _positioner;
 
     public FeedbackConsumer(
         RedisBatchStore store,
@@ -75,19 +72,18 @@ public sealed partial class FeedbackConsumer : BackgroundService
         _time = time;
         _logger = logger;
         _drainBudget = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, (host.Value.ShutdownTimeout - TimeSpan.FromSeconds(2)).Ticks));
-        _gate = new BackpressureGate(_options.PendingHighWater, _options.PendingLowWater, _options.DeadHighWater);
+        _backpressure = new BackpressureControl(_options, store.GetCountsAsync, metrics, time, logger);
         _retry = AppendRetry.Create(time, OnAppendRetry);
-        _window = new AppendWindow(store.AppendAsync, _options.AppendsInFlight);
-        _pendingCheck = new Cadence(time, _options.PendingCheckInterval);
+        _appends = new AppendAcknowledger(new AppendWindow(store.AppendAsync, _options.AppendsInFlight), _book, _held, metrics, time, logger);
         _recordCheck = new Cadence(time, RecordCheckInterval);
-        _lagCheck = new Cadence(time, LagInterval);
+        _lag = new LagGauge(metrics, time);
     }
 
     /// <summary>Why the partitions are paused right now (for tests and, later, health).</summary>
-    public PauseReasons PauseReasons => _gate.Reasons;
+    public PauseReasons PauseReasons => _backpressure.Reasons;
 
     /// <summary>Appends in flight right now (for tests).</summary>
-    internal int AppendsInFlight => _window.Count;
+    internal int AppendsInFlight => _appends.Count;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -105,7 +101,9 @@ public sealed partial class FeedbackConsumer : BackgroundService
             .SetOffsetsCommittedHandler((_, committed) => OnCommitted(committed))
             .Build();
         _consumer = consumer;
-        _deadLetters = new DeadLetterPublisher(producer, _kafka.DeadLetterTopic, _kafka.GroupId, _metrics, _logger);
+        _kafkaCalls = new KafkaConsumerCalls(consumer);
+        _positioner = new PartitionPositioner(_kafkaCalls, new StoreOffsets(_store), _book, _held, _metrics, _time, _logger);
+        _deadLetters = new DeadLetterDelivery(new DeadLetterPublisher(producer, _kafka.DeadLetterTopic, _kafka.GroupId, _metrics, _logger), _metrics, _logger);
         consumer.Subscribe(_topics.All);
         string topics = string.Join(", ", _topics.All);
         LogStarted(_kafka.GroupId, topics, _kafka.DeadLetterTopic, _options.MaxBatch, _options.MaxWait.TotalMilliseconds,
@@ -130,9 +128,9 @@ public sealed partial class FeedbackConsumer : BackgroundService
         {
             // After a failed turn, until what is held goes through: take nothing new, but keep polling (the consumer stays
             // in its group, and the poll's wait paces the loop, so a wedged turn never spins a core).
-            _gate.Set(PauseReasons.Retrying, _held.Retrying);
+            _backpressure.Retrying(_held.Retrying);
             ApplyPauseState();
-            if (_pause.Paused || _held.Count >= _options.MaxBatch)
+            if (_backpressure.Paused || _held.Count >= _options.MaxBatch)
             {
                 if (Next(IdlePoll) is { } stray)
                 {
@@ -152,7 +150,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
                 if (Careful)
                 {
                     await DrainWindowAsync(cancellationToken); // what failed of it is held again, in front
-                    sent = await TryProcessHeldAsync(useRetry: !_gate.ShouldPause, cancellationToken);
+                    sent = await TryProcessHeldAsync(useRetry: !_backpressure.ShouldPause, cancellationToken);
                 }
                 else
                 {
@@ -172,9 +170,9 @@ public sealed partial class FeedbackConsumer : BackgroundService
 
             StoreDueOffsets();
             await CheckRecordedOffsetsAsync(cancellationToken);
-            await CheckPendingAsync(cancellationToken);
+            await _backpressure.CheckPendingAsync(_held.Count, cancellationToken);
             ApplyPauseState();
-            RecordLag();
+            _lag.RecordIfDue(_consumer!);
             ReportProgress();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -195,10 +193,47 @@ public sealed partial class FeedbackConsumer : BackgroundService
         }
     }
 
+    /// <summary>Positions the partitions assigned since the last turn (<see cref="PartitionPositioner.TryResolveAsync"/>); pauses while Redis cannot be read.</summary>
+    /// <returns>False when a partition stays unresolved.</returns>
+    private async Task<bool> TryResolvePositionsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _positioner!.TryResolveAsync(cancellationToken);
+        }
+        catch (BatchStoreUnavailableException ex)
+        {
+            _backpressure.RedisDown(_held.Count, ex.Message);
+            return false;
+        }
+    }
+
+    /// <summary>Every <see cref="RecordCheckInterval"/> while Redis is available: <see cref="PartitionPositioner.CheckRecordedAsync"/>.</summary>
+    private async Task CheckRecordedOffsetsAsync(CancellationToken cancellationToken)
+    {
+        if (!_recordCheck.IsDue || _backpressure.RedisUnavailable)
+        {
+            return;
+        }
+
+        _recordCheck.Restart();
+        await _positioner!.CheckRecordedAsync(DrainWindowAsync, cancellationToken);
+    }
+
+    /// <summary>Pauses or resumes the whole assignment as <see cref="BackpressureControl"/> decides.</summary>
+    private void ApplyPauseState() => _backpressure.Apply(_kafkaCalls!);
+
+    /// <summary>Called on every append retry: pause at once, do not wait for the retries to run out.</summary>
+    private void OnAppendRetry(int attempt, Exception? exception, TimeSpan delay)
+    {
+        _backpressure.AppendRetrying(attempt, exception, delay);
+        ApplyPauseState();
+    }
+
     /// <summary>Tells <see cref="ConsumerProgress"/> (the liveness probe) whether what is held moves; logs once when it is stuck.</summary>
     private void ReportProgress()
     {
-        switch (_held.Report(_progress, _gate.Reasons, out string? why))
+        switch (_held.Report(_progress, _backpressure.Reasons, out string? why))
         {
             case ProgressChange.Stuck:
                 LogStuck(why!);
@@ -210,33 +245,6 @@ public sealed partial class FeedbackConsumer : BackgroundService
             default:
                 break;
         }
-    }
-
-    /// <summary>
-    /// Publishes this process's lag per topic, every <see cref="LagInterval"/>: the high watermark librdkafka last fetched
-    /// minus the position, over the partitions it owns. Cached values only: no broker round trip.
-    /// </summary>
-    private void RecordLag()
-    {
-        if (!_lagCheck.IsDue)
-        {
-            return;
-        }
-
-        _lagCheck.Restart();
-        var consumer = _consumer!;
-        var lag = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var partition in consumer.Assignment)
-        {
-            long high = consumer.GetWatermarkOffsets(partition).High.Value;
-            long position = consumer.Position(partition).Value;
-            if (high >= 0 && position >= 0)
-            {
-                lag[partition.Topic] = lag.GetValueOrDefault(partition.Topic) + Math.Max(0, high - position);
-            }
-        }
-
-        _metrics.Lag(lag);
     }
 
     /// <summary>Takes one message, waiting at most <paramref name="wait"/>; consume errors are logged, not thrown.</summary>
@@ -261,7 +269,7 @@ public sealed partial class FeedbackConsumer : BackgroundService
         try
         {
             await DrainWindowAsync(drain.Token);
-            if (_held.Count > 0 && !_gate.Reasons.HasFlag(PauseReasons.RedisUnavailable))
+            if (_held.Count > 0 && !_backpressure.RedisUnavailable)
             {
                 await TryProcessHeldAsync(useRetry: false, drain.Token);
             }

@@ -84,4 +84,8 @@ public sealed class PartitionPositions
     public static KafkaPartition ToKafka(TopicPartition partition) => new(partition.Topic, partition.Partition.Value);
 
     public static TopicPartition ToTopicPartition(KafkaPartition partition) => new(partition.Topic, new Partition(partition.Partition));
+
+    /// <summary><c>fb.reply[0], fb.reply[3]</c>, for log messages.</summary>
+    public static string Describe(IEnumerable<TopicPartition> partitions) =>
+        string.Join(", ", partitions.Select(p => $"{p.Topic}[{p.Partition.Value}]"));
 }

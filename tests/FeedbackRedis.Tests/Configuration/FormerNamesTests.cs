@@ -2,11 +2,16 @@ using FeedbackRedis.Batching;
 using FeedbackRedis.Configuration;
 using FeedbackRedis.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FeedbackRedis.Tests.Configuration;
 
-/// <summary>Renamed variables (<see cref="Setting.FormerEnv"/>) keep working for one release, and say so.</summary>
+/// <summary>
+/// Renamed variables (<see cref="Setting.FormerEnv"/>) and configuration paths (<see cref="Setting.FormerPath"/>) keep
+/// working for one release, and say so.
+/// </summary>
 [Category(TestCategories.Unit)]
 public sealed class FormerNamesTests
 {
@@ -107,6 +112,122 @@ public sealed class FormerNamesTests
         {
             "Warning 16 FEEDBACK_GLOBAL_SHARDS is the former name of FEEDBACK_GLOBAL_LANES: its value is used in this release, and the name goes in the next; rename it",
         }));
+    }
+
+    [Test]
+    public async Task FormerPath_AloneSet_SetsTheRenamedSettingAndWarns()
+    {
+        var configuration = Paths(new() { ["Feedback:Batching:GlobalShards"] = "5", ["Feedback:Batching:GlobalBatchSize"] = "900" });
+
+        configuration.AddFormerPaths();
+
+        var options = Bind(configuration);
+        var used = FeedbackEnvironment.FormerNamesUsed(new Dictionary<string, string?>(), configuration);
+        var logger = new RecordingLogger();
+        await new FormerNamesNotice(logger, used).StartAsync(CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.GlobalLanes, Is.EqualTo(5));
+            Assert.That(options.GlobalTrigger, Is.EqualTo(900));
+            Assert.That(logger.Lines, Is.EquivalentTo(new[]
+            {
+                "Warning 16 Feedback:Batching:GlobalShards is the former name of Feedback:Batching:GlobalLanes: its value is used in this release, and the name goes in the next; rename it",
+                "Warning 16 Feedback:Batching:GlobalBatchSize is the former name of Feedback:Batching:GlobalTrigger: its value is used in this release, and the name goes in the next; rename it",
+            }));
+        });
+    }
+
+    [Test]
+    public void FormerPath_AndNewPathDifferentValues_StopStartUpNamingBoth()
+    {
+        var configuration = Paths(new() { ["Feedback:Batching:GlobalLanes"] = "6", ["Feedback:Batching:GlobalShards"] = "7" });
+
+        var error = Assert.Throws<FeedbackConfigurationException>(configuration.AddFormerPaths);
+
+        Assert.That(error!.Message, Is.EqualTo(
+            "Feedback:Batching:GlobalLanes='6' and its former name Feedback:Batching:GlobalShards='7' are both set, to different values; set only Feedback:Batching:GlobalLanes."));
+    }
+
+    [Test]
+    public void FormerPath_AndNewVariableDifferentValues_StopStartUpNamingBoth()
+    {
+        var configuration = Paths(new() { ["Feedback:Batching:GlobalBatchSize"] = "700" });
+        configuration.AddFeedbackEnvironment(new Dictionary<string, string?> { ["FEEDBACK_GLOBAL_TRIGGER"] = "800" });
+
+        var error = Assert.Throws<FeedbackConfigurationException>(configuration.AddFormerPaths);
+
+        Assert.That(error!.Message, Does.StartWith("Feedback:Batching:GlobalTrigger='800' and its former name Feedback:Batching:GlobalBatchSize='700'"));
+    }
+
+    [Test]
+    public void FormerPath_AndNewPathSameValue_AreAcceptedAndStillWarn()
+    {
+        var configuration = Paths(new() { ["Feedback:Batching:GlobalLanes"] = "6", ["Feedback:Batching:GlobalShards"] = " 6 " });
+
+        configuration.AddFormerPaths();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Bind(configuration).GlobalLanes, Is.EqualTo(6));
+            Assert.That(FeedbackEnvironment.FormerNamesUsed(new Dictionary<string, string?>(), configuration),
+                Is.EqualTo(new[] { ("Feedback:Batching:GlobalShards", "Feedback:Batching:GlobalLanes") }));
+        });
+    }
+
+    [Test]
+    public void FormerPath_NotSet_ChangesNothingAndIsNotReported()
+    {
+        var configuration = Paths(new() { ["Feedback:Batching:GlobalLanes"] = "3" });
+
+        configuration.AddFormerPaths();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Bind(configuration).GlobalLanes, Is.EqualTo(3));
+            Assert.That(Bind(configuration).GlobalTrigger, Is.EqualTo(new BatchingOptions().GlobalTrigger));
+            Assert.That(FeedbackEnvironment.FormerNamesUsed(new Dictionary<string, string?>(), configuration), Is.Empty);
+        });
+    }
+
+    [Test]
+    public void FormerPath_WrongType_IsRefusedNamingTheFormerPath()
+    {
+        var configuration = Paths(new() { ["Feedback:Batching:GlobalShards"] = "many" });
+
+        var error = Assert.Throws<FeedbackConfigurationException>(() => FeedbackEnvironment.ThrowIfUnreadable(configuration));
+
+        Assert.That(error!.Message, Is.EqualTo("Feedback:Batching:GlobalShards is 'many'; allowed: a whole number, 1 to 1,024."));
+    }
+
+    [Test]
+    public void FormerPaths_AreNoCurrentPathAndDifferFromEachOther()
+    {
+        var current = FeedbackSettings.All.Select(s => s.Path).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var former = FeedbackSettings.All.Where(s => s.FormerPath is not null).Select(s => s.FormerPath!).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(former, Is.EquivalentTo(new[] { "Feedback:Batching:GlobalShards", "Feedback:Batching:GlobalBatchSize" }));
+            Assert.That(former.Where(current.Contains), Is.Empty, "a former path is also a current path");
+            Assert.That(FeedbackSettings.All.Where(s => s.FormerPath is not null).Select(s => s.FormerPath![..s.FormerPath!.LastIndexOf(':')]),
+                Is.EqualTo(FeedbackSettings.All.Where(s => s.FormerPath is not null).Select(s => s.Section)), "renamed within its section");
+        });
+    }
+
+    private static ConfigurationManager Paths(Dictionary<string, string?> values)
+    {
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection(values);
+        return configuration;
+    }
+
+    private static BatchingOptions Bind(IConfiguration configuration)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(configuration);
+        services.AddBatchEngine();
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<BatchingOptions>>().Value;
     }
 
     private sealed class RecordingLogger : ILogger<FormerNamesNotice>

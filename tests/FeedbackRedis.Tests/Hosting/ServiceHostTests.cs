@@ -212,6 +212,7 @@ public sealed partial class ServiceHostTests
     [TestCase("Feedback__Batching__MaxAttempts", "abc", "FEEDBACK_MAX_ATTEMPTS (Feedback:Batching:MaxAttempts) is 'abc'; allowed: a whole number, 1 to 100.")]
     [TestCase("FEEDBACK_FLUSH_POLL_MS", "5", "FEEDBACK_FLUSH_POLL_MS (Feedback:Flusher:PollInterval) is 5 ms; allowed: 10 ms to 60,000 ms.")]
     [TestCase("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT is 'collector:4317'; allowed: an absolute http:// or https:// URL")]
+    [TestCase("Feedback__Batching__GlobalShards", "abc", "Feedback:Batching:GlobalShards is 'abc'; allowed: a whole number, 1 to 1,024.")]
     public async Task BadSetting_StopsStartUpWithOneLineNamingIt_ExitCode2(string name, string value, string expected)
     {
         var environment = FlusherEnvironment(SharedRedis.Server.ConnectionString, "127.0.0.1:1", TestKeys.Prefix(), "/tmp/unused.jsonl");
@@ -224,6 +225,22 @@ public sealed partial class ServiceHostTests
         Assert.That(code, Is.EqualTo(2), service.Log);
         Assert.That(lines, Has.Length.EqualTo(1), service.Log);
         Assert.That(lines[0], Does.StartWith("feedback-redis: configuration error: ").And.Contain(expected));
+    }
+
+    [Test]
+    public async Task FormerPathAndNewName_DifferentValues_StopStartUpWithOneLineNamingBoth_ExitCode2()
+    {
+        var environment = FlusherEnvironment(SharedRedis.Server.ConnectionString, "127.0.0.1:1", TestKeys.Prefix(), "/tmp/unused.jsonl");
+        environment["FEEDBACK_GLOBAL_LANES"] = "6";
+        environment["Feedback__Batching__GlobalShards"] = "7";
+        await using var service = ServiceProcess.Start("flusher", environment);
+        int code = await service.WaitForExitAsync(Patience);
+
+        var lines = service.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.That(code, Is.EqualTo(2), service.Log);
+        Assert.That(lines, Has.Length.EqualTo(1), service.Log);
+        Assert.That(lines[0], Is.EqualTo("feedback-redis: configuration error: Feedback:Batching:GlobalLanes='6' and its former name "
+            + "Feedback:Batching:GlobalShards='7' are both set, to different values; set only Feedback:Batching:GlobalLanes."));
     }
 
     [Test]
