@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of FeedbackRedis on a fresh machine: installs what the tests need (redis-server),
-# restores, builds, runs the .NET tests, the chart checks and the quick fault matrix, and ends with the line
+# restores, builds, runs the .NET tests, the chart checks, the tests of scripts/lib/tcp_proxy.py and the quick fault
+# matrix, and ends with the line
 #   N passed, N failed, N skipped
 # computed from the real results. Exits non-zero when a test failed or when no test ran.
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category!=Slow]
