@@ -247,6 +247,15 @@ in_flight_owner_pid() {
   redis-cli -p "$redis_port" HGET "feedback:meta:$id" owner 2>/dev/null | cut -d/ -f2
 }
 
+# in_flight_owned_by PID: whether some in-flight batch's owner names PID (right after a flusher's kill -9 its batch
+# stays in flight under the dead owner until its lease expires, so the first in-flight batch need not be the new one's).
+# One script call reads every in-flight batch's owner at once (a batch is often in flight for a few milliseconds).
+in_flight_owned_by() {
+  redis-cli -p "$redis_port" EVAL "local o = {} for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+      o[#o + 1] = redis.call('HGET', 'feedback:meta:' .. id, 'owner') or '' end return o" 1 feedback:inflight 2>/dev/null \
+    | cut -d/ -f2 | grep -x "$1" > /dev/null
+}
+
 # wait_in_flight SECONDS: waits until some batch is in flight (claimed, not acked); prints its owner's PID.
 wait_in_flight() {
   local deadline=$((SECONDS + $1)) pid
@@ -288,9 +297,15 @@ row_consumer-term() {
 row_flusher-kill9() {
   load_start "$agents" "$hot_share"
   local i pid kills=0 name=flusher-1
+  local deadline found
   for i in 1 2 3; do
-    pid=$(wait_in_flight 20) || break
-    [ "$pid" = "$(pid_of "$name")" ] || break
+    pid=$(pid_of "$name")
+    deadline=$((SECONDS + 20)) found=false
+    while [ "$SECONDS" -lt "$deadline" ]; do
+      if in_flight_owned_by "$pid"; then found=true; break; fi
+      sleep 0.05
+    done
+    $found || break
     stack_kill KILL "$pid"; kills=$((kills + 1))
     name="flusher-1-r$i"
     restart "" flusher "$name"
