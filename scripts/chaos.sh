@@ -443,6 +443,9 @@ row_redis-empty() {
   fault="kill -9 of redis-server and both consumers 24 s into a 30 s load; Redis restarted EMPTY ($keys keys), the consumers"
   fault="$fault restarted at Kafka's commits (${committed% *} messages of the load over ${committed#* } partitions; commit"
   fault="$fault safety ${redis_empty_margin_ms} ms, batch time 4 s)"
+  # No commit at all would mean the new consumers read everything again: the row still tells a build that commits ahead
+  # of Redis from one that does not, but it did not show the margin holding a commit back by just the right amount.
+  [ "${committed% *}" != 0 ] || fault="$fault: NOTE Kafka held no commit yet (a slow machine?): the consumers started over"
   [ "$keys" = 0 ] || { fault="$fault: REDIS WAS NOT EMPTY, the fault was not injected"; return 1; }
 }
 
