@@ -14,7 +14,10 @@
 #   --rows        comma-separated rows, 'all' (default) or 'quick' (consumer-kill9,flusher-kill9,sink-outage with
 #                 3,000 events and an 8 s outage: about 4 minutes on a busy 2-core machine; scripts/test.sh). Rows, in order:
 #                 consumer-kill9 consumer-term flusher-kill9 flusher-kill9-write flusher-stop redis-kill9 redis-dataloss
-#                 redis-maxmemory broker-down sink-outage hot-agent hostile
+#                 redis-maxmemory redis-empty broker-down sink-outage hot-agent hostile (redis-empty: its load paced
+#                 over 30 s, Redis and both consumers killed -9 at 24 s, Redis back EMPTY, so the consumers start from
+#                 Kafka's commit, kept 20 s behind Redis by FEEDBACK_COMMIT_SAFETY_MS, CHAOS_COMMIT_SAFETY_MS to
+#                 change it, 0 to see what the margin defends; about 1.5 minutes)
 #   --seed        the load's seed (default 1); printed per row, the same seed sends the same events
 #   --events      events per row's main load (default 20,000; 200 to 100,000)
 #   --keep        keep every row's directory (logs, Redis files, sink file, manifests); without it, only failed rows'
@@ -33,7 +36,7 @@ source "$(dirname "$0")/lib/stack.sh"
 cd "$REPO_ROOT"
 
 ALL_ROWS="consumer-kill9,consumer-term,flusher-kill9,flusher-kill9-write,flusher-stop,redis-kill9,redis-dataloss,redis-maxmemory"
-ALL_ROWS="$ALL_ROWS,broker-down,sink-outage,hot-agent,hostile"
+ALL_ROWS="$ALL_ROWS,redis-empty,broker-down,sink-outage,hot-agent,hostile"
 rows="all"
 seed=1
 events=""
@@ -49,7 +52,7 @@ while [ $# -gt 0 ]; do
     --build-from) source_root="${2:?--build-from needs a folder}"; shift 2 ;;
     --no-build) source_root=""; shift ;;
     --dir) base="${2:?--dir needs a folder}"; shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "error: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -126,7 +129,8 @@ fi
 
 # --- the stack of one row -------------------------------------------------------------------------------------------
 dir=""; redis_port=""; redis_pid=""; sink=""; row_env=()
-load_seconds=$([ "$quick" = true ] && echo 6 || echo 12)
+default_load_seconds=$([ "$quick" = true ] && echo 6 || echo 12)
+load_seconds=$default_load_seconds
 drain_timeout=$([ "$quick" = true ] && echo 90 || echo 180)
 
 start_redis() { stack_start_redis "$1" "$redis_port" "$dir/redis" --auto-aof-rewrite-percentage 0; redis_pid="$STACK_LAST_PID"; }
@@ -243,6 +247,15 @@ in_flight_owner_pid() {
   redis-cli -p "$redis_port" HGET "feedback:meta:$id" owner 2>/dev/null | cut -d/ -f2
 }
 
+# in_flight_owned_by PID: whether some in-flight batch's owner names PID (right after a flusher's kill -9 its batch
+# stays in flight under the dead owner until its lease expires, so the first in-flight batch need not be the new one's).
+# One script call reads every in-flight batch's owner at once (a batch is often in flight for a few milliseconds).
+in_flight_owned_by() {
+  redis-cli -p "$redis_port" EVAL "local o = {} for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+      o[#o + 1] = redis.call('HGET', 'feedback:meta:' .. id, 'owner') or '' end return o" 1 feedback:inflight 2>/dev/null \
+    | cut -d/ -f2 | grep -x "$1" > /dev/null
+}
+
 # wait_in_flight SECONDS: waits until some batch is in flight (claimed, not acked); prints its owner's PID.
 wait_in_flight() {
   local deadline=$((SECONDS + $1)) pid
@@ -284,9 +297,15 @@ row_consumer-term() {
 row_flusher-kill9() {
   load_start "$agents" "$hot_share"
   local i pid kills=0 name=flusher-1
+  local deadline found
   for i in 1 2 3; do
-    pid=$(wait_in_flight 20) || break
-    [ "$pid" = "$(pid_of "$name")" ] || break
+    pid=$(pid_of "$name")
+    deadline=$((SECONDS + 20)) found=false
+    while [ "$SECONDS" -lt "$deadline" ]; do
+      if in_flight_owned_by "$pid"; then found=true; break; fi
+      sleep 0.05
+    done
+    $found || break
     stack_kill KILL "$pid"; kills=$((kills + 1))
     name="flusher-1-r$i"
     restart "" flusher "$name"
@@ -384,6 +403,52 @@ row_redis-maxmemory() {
   [ "${oom:-0}" -gt 0 ] || { fault="$fault: Redis never refused a write, the fault was not injected"; return 1; }
 }
 
+# Redis comes back EMPTY (a cache-only Redis crashed, or a new pod without its volume) and every consumer dies with it,
+# so the new consumers find no offset record in Redis and start from Kafka's committed offsets: the one case where
+# FEEDBACK_COMMIT_SAFETY_MS (20 s here) is the defence. The load is paced over 30 s, so at the crash (24 s into it)
+# Kafka holds commits of the first seconds' offsets (stored 20 s after Redis acknowledged them, committed every 1 s);
+# everything appended since is uncommitted and read again. What was in Redis and not yet in the sink at the crash
+# (open batches of the 4 s batch time, sealed, claimed) is lost with Redis and must come back from Kafka; a batch
+# being written at the crash reaches the sink, its ack fails, and it is read and written again (re-writes). The
+# design must lose nothing as long as every event reaches the sink within the margin of its append (here a few
+# seconds). A build that commits offsets Redis has not acknowledged for M yet (EnableAutoOffsetStore) must lose the
+# events that were only in Redis.
+redis_empty_margin_ms=${CHAOS_COMMIT_SAFETY_MS:-20000}
+row_redis-empty() {
+  load_start "$agents" "$hot_share"
+  sleep 24
+  local victims=("$redis_pid" "$(pid_of consumer-1)" "$(pid_of consumer-2)") p
+  kill -KILL "${victims[@]}"
+  for p in "${victims[@]}"; do wait "$p" 2>/dev/null; stack_forget "$p"; done
+  # The data is gone: the folder is kept aside for a look, and Redis starts with AOF on (as the start-up check
+  # wants) in an empty one.
+  mv -T "$dir/redis" "$dir/redis.lost"
+  mkdir -p "$dir/redis"
+  start_redis redis-server-2 || { fault="redis-empty: Redis did not start again"; return 1; }
+  local keys
+  keys=$(redis-cli -p "$redis_port" DBSIZE)
+  service consumer consumer-1b; service consumer consumer-2b
+  stack_wait_ready "${STACK_PORTS[-2]}" "${STACK_PORTS[-1]}" || { fault="redis-empty: the consumers did not start again"; return 1; }
+  stack_wait_assigned consumer-1b consumer-2b
+  # Where the new consumers started: Kafka's committed offset of each partition (the lowest position each logged; a
+  # later rebalance logs higher ones), summed over the partitions: the messages Kafka counts as done.
+  local i committed
+  for i in $(seq 1 100); do
+    [ "$(grep -l "Kafka's committed offset" "$dir/consumer-1b.log" "$dir/consumer-2b.log" 2>/dev/null | wc -l)" -eq 2 ] && break
+    sleep 0.1
+  done
+  committed=$(grep -ho "at Kafka's committed offset, Redis had no record ([^)]*)" "$dir/consumer-1b.log" "$dir/consumer-2b.log" \
+    | grep -o '[a-z.]*\[[0-9]*\]@[0-9]*' \
+    | awk -F@ '!($1 in low) || $2 < low[$1] { low[$1] = $2 } END { n = 0; for (p in low) { s += low[p]; n++ } print s + 0, n + 0 }')
+  fault="kill -9 of redis-server and both consumers 24 s into a 30 s load; Redis restarted EMPTY ($keys keys), the consumers"
+  fault="$fault restarted at Kafka's commits (${committed% *} messages of the load over ${committed#* } partitions; commit"
+  fault="$fault safety ${redis_empty_margin_ms} ms, batch time 4 s)"
+  # No commit at all would mean the new consumers read everything again: the row still tells a build that commits ahead
+  # of Redis from one that does not, but it did not show the margin holding a commit back by just the right amount.
+  [ "${committed% *}" != 0 ] || fault="$fault: NOTE Kafka held no commit yet (a slow machine?): the consumers started over"
+  [ "$keys" = 0 ] || { fault="$fault: REDIS WAS NOT EMPTY, the fault was not injected"; return 1; }
+}
+
 # A mock broker down and up: every broker down for $broker_down_seconds s in the middle of the load (the producer
 # buffers; the consumers, the dead-letter producer and the flushers' announcements lose Kafka), then all up again.
 broker_down_seconds=15
@@ -440,10 +505,13 @@ run_row() {
   dir="$base/$row"
   mkdir -p "$dir"
   agents=2000 hot_share=0.3 flushers=2 fault="(not reached)" load_hostile=0.01 load_giants=0 row_env=()
+  load_seconds=$default_load_seconds
   case "$row" in
     flusher-kill9) flushers=1 ;;
     flusher-kill9-write) flushers=1
       row_env=(FEEDBACK_BATCHING_MODE=global FEEDBACK_GLOBAL_SHARDS=2 FEEDBACK_BATCH_SIZE=5000 FEEDBACK_BATCH_TIME_MS=3000) ;;
+    redis-empty) load_seconds=30
+      row_env=(FEEDBACK_COMMIT_SAFETY_MS=$redis_empty_margin_ms FEEDBACK_CONSUMER_COMMIT_INTERVAL_MS=1000 FEEDBACK_BATCH_TIME_MS=4000) ;;
     hot-agent) agents=100 hot_share=0.5 ;;
     hostile) load_hostile=0.05 load_giants=2 ;;
   esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of FeedbackRedis on a fresh machine: installs what the tests need (redis-server),
-# restores, builds, runs the .NET tests, the chart checks and the quick fault matrix, and ends with the line
+# restores, builds, runs the .NET tests, the chart checks, the tests of scripts/lib/tcp_proxy.py and the quick fault
+# matrix, and ends with the line
 #   N passed, N failed, N skipped
 # computed from the real results. Exits non-zero when a test failed or when no test ran.
 # Usage: scripts/test.sh [extra dotnet test arguments, e.g. --filter Category!=Slow]
@@ -67,6 +68,22 @@ if [ -x scripts/test-chart.sh ]; then
   if [ "$chart_rc" -ne 0 ] && [ -z "$chart_line" ]; then
     failed=$((failed + 1))
   fi
+fi
+
+# The loopback proxy of the fault matrix's MongoDB sink outage (scripts/lib/tcp_proxy.py), as an OS process in front of
+# an echo server: its own "N passed, N failed, N skipped" line is added to the totals; no line counts as one failure.
+log "tcp_proxy.py tests (scripts/lib/test_tcp_proxy.py)"
+set +e
+timeout 300 python3 scripts/lib/test_tcp_proxy.py 2>&1 | tee "$results/tcp-proxy.log"
+proxy_rc=${PIPESTATUS[0]}
+set -e
+proxy_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$results/tcp-proxy.log" | tail -n 1 || true)
+if [ -n "$proxy_line" ]; then
+  read -r proxy_passed proxy_failed proxy_skipped < <(echo "$proxy_line" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/')
+  passed=$((passed + proxy_passed)) failed=$((failed + proxy_failed)) skipped=$((skipped + proxy_skipped))
+fi
+if [ "$proxy_rc" -ne 0 ] && { [ -z "$proxy_line" ] || [ "${proxy_failed:-0}" -eq 0 ]; }; then
+  failed=$((failed + 1))
 fi
 
 # The quick fault matrix (scripts/chaos.sh --rows quick, about 3 minutes): one pass or fail per row, from its own

@@ -61,7 +61,8 @@ stack_child() {
 # stack_name PID: the name PID was recorded under.
 stack_name() { grep " $1\$" "$STACK_DIR/pids" | tail -n 1 | cut -d' ' -f1; }
 
-# stack_stop PID...: TERM to each, then waits for all of them, at most 40 s in all, and KILLs what is left.
+# stack_stop PID...: TERM to each, then waits for all of them, at most 40 s in all, and KILLs what is left; an exit
+# code other than 0 or a signal's is printed as a warning (never an error: the rest must still be stopped).
 stack_stop() {
   local pid deadline=$((SECONDS + 40))
   for pid in "$@"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; done
@@ -72,7 +73,14 @@ stack_stop() {
       echo "warning: pid $pid ($(stack_name "$pid")) did not stop within 40 s; killing it" >&2
       kill -KILL "$pid" 2>/dev/null
     fi
-    wait "$pid" 2>/dev/null
+    # Never let a process's exit code end the caller (set -e): say it, and go on stopping the rest. 143 is SIGTERM's
+    # default, 137 the KILL above; anything else (a crash in a shutdown handler, say) is worth a look.
+    local rc=0
+    wait "$pid" 2>/dev/null || rc=$?
+    case "$rc" in
+      0|143|137|127) ;;
+      *) echo "warning: pid $pid ($(stack_name "$pid")) exited with $rc when stopped; see its log" >&2 ;;
+    esac
   done
   return 0
 }
