@@ -1,6 +1,8 @@
 using FeedbackRedis.Control;
 
-using var cancel = new CancellationTokenSource();
+// Not disposed: Ctrl-C's handler may still be running on another thread while Main returns, and cancelling a
+// disposed source throws; the process ends right after Main anyway.
+var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;

@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
 using FeedbackRedis.DevTools;
 
-using var cancel = new CancellationTokenSource();
+// Not disposed: a signal handler may still be running on another thread while Main returns (a second SIGTERM, or one
+// that lands as the run ends), and cancelling a disposed source throws; the process ends right after Main anyway.
+var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
