@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -23,14 +22,18 @@ public static partial class StoredItem
     [ThreadStatic]
     private static Utf8JsonWriter? _writer;
 
-    /// <summary>The item for <paramref name="e"/> (read from the message at <paramref name="topic"/>, <paramref name="partition"/>, <paramref name="offset"/>), and its size in UTF-8 bytes.</summary>
+    /// <summary>
+    /// The item for <paramref name="e"/> (read from the message at <paramref name="topic"/>, <paramref name="partition"/>,
+    /// <paramref name="offset"/>) as the UTF-8 bytes stored in Redis: an array of exactly the written length (its
+    /// <c>Length</c> is the item's size), handed to the Redis client as it is, never transcoded to a string on the way.
+    /// </summary>
     /// <param name="e">An event <see cref="Ingestion.FeedbackEventReader"/> accepted.</param>
     /// <param name="eventId">Its id: the producer's, else the Kafka coordinates.</param>
     /// <param name="traceParent">
     /// The canonical W3C <c>traceparent</c> its producer sent (<see cref="Diagnostics.FeedbackTracing.TraceParentOf"/>), kept as the
     /// optional <c>traceparent</c> field when tracing is on; null leaves the field out.
     /// </param>
-    public static (string Item, int Bytes) Write(
+    public static byte[] Write(
         FeedbackEvent e, string eventId, string topic, int partition, long offset, DateTimeOffset receivedAt, string? traceParent = null)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -74,7 +77,7 @@ public static partial class StoredItem
 
         w.WriteEndObject();
         w.Flush();
-        return (Encoding.UTF8.GetString(buffer.WrittenSpan), buffer.WrittenCount);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>UTC, millisecond precision: <c>2026-11-23T12:00:00.000Z</c>.</summary>
