@@ -87,6 +87,36 @@ public sealed class StoredItemWriterTests
         });
     }
 
+    [Test]
+    public void Utf8Timestamp_IsTheCustomFormatsText_ForAnyTime()
+    {
+        var random = new Random(20261202);
+        Span<byte> buffer = stackalloc byte[28];
+        var times = new List<DateTimeOffset>
+        {
+            DateTimeOffset.MinValue, DateTimeOffset.MaxValue, ReceivedAt, new(2026, 11, 23, 13, 0, 0, 5, TimeSpan.FromHours(1)),
+            new(new DateTime(2026, 12, 31, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_999)),
+            new(new DateTime(1, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(9_999), TimeSpan.Zero),
+        };
+        for (int i = 0; i < 20_000; i++)
+        {
+            long ticks = random.NextInt64(DateTime.MinValue.Ticks + TimeSpan.TicksPerDay, DateTime.MaxValue.Ticks - TimeSpan.TicksPerDay);
+            times.Add(new DateTimeOffset(ticks, TimeSpan.FromMinutes(random.Next(-14 * 60, (14 * 60) + 1))));
+        }
+
+        foreach (var time in times)
+        {
+            string expected = time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            string actual = Encoding.UTF8.GetString(StoredItem.Utf8Timestamp(time, buffer));
+            if (actual != expected)
+            {
+                Assert.Fail($"{time:O}: {actual}, the custom format gives {expected}");
+            }
+        }
+
+        Assert.That(StoredItem.Timestamp(DateTimeOffset.MaxValue), Is.EqualTo("9999-12-31T23:59:59.999Z"));
+    }
+
     [TestCase(FeedbackType.Reply, "reply")]
     [TestCase(FeedbackType.Reaction, "reaction")]
     public void TypeName_IsTheItemsTypeField(FeedbackType type, string expected)
