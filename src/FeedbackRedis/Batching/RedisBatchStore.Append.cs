@@ -45,10 +45,12 @@ public sealed partial class RedisBatchStore
         }
 
         var byShard = new Dictionary<string, List<AppendEvent>>[Keys.ShardCount];
+        // Sized for every event in one shard's own member (the standalone layout's case): no rehashing while grouping.
+        int groupCapacity = Math.Max(4, events.Count / Keys.ShardCount);
         foreach (var e in events)
         {
             string member = MemberFor(e);
-            var groups = byShard[Keys.ShardOf(member)] ??= new Dictionary<string, List<AppendEvent>>(StringComparer.Ordinal);
+            var groups = byShard[Keys.ShardOf(member)] ??= new Dictionary<string, List<AppendEvent>>(groupCapacity, StringComparer.Ordinal);
             if (!groups.TryGetValue(member, out var list))
             {
                 groups[member] = list = [];
@@ -179,7 +181,13 @@ public sealed partial class RedisBatchStore
     /// </summary>
     private static int DropRepeatedIds(Dictionary<string, List<AppendEvent>> groups)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int count = 0;
+        foreach (var list in groups.Values)
+        {
+            count += list.Count;
+        }
+
+        var seen = new HashSet<string>(count, StringComparer.Ordinal);
         int dropped = 0;
         foreach (var list in groups.Values)
         {
@@ -212,7 +220,23 @@ public sealed partial class RedisBatchStore
     {
         var header = AppendHeader(shard, now);
         var calls = new List<ScriptCall>();
-        var call = new AppendScript.Builder(Keys, shard, MaxEventsPerCall);
+        int singles = 0, grouped = 0;
+        foreach (var list in groups.Values)
+        {
+            if (list.Count == 1)
+            {
+                singles++;
+            }
+            else
+            {
+                grouped += list.Count;
+            }
+        }
+
+        // Each call's lists sized for the shard's mix of singles and groups, at most one call's worth.
+        AppendScript.Builder NewCall() =>
+            new(Keys, shard, Math.Min(singles, MaxEventsPerCall), Math.Min(grouped, MaxEventsPerCall));
+        var call = NewCall();
         foreach (var (member, list) in groups)
         {
             int from = 0;
@@ -224,7 +248,7 @@ public sealed partial class RedisBatchStore
                 if (call.Events == MaxEventsPerCall)
                 {
                     calls.Add(call.Build(header, []));
-                    call = new AppendScript.Builder(Keys, shard, MaxEventsPerCall);
+                    call = NewCall();
                 }
             }
         }
