@@ -36,7 +36,7 @@ internal static class BenchEvents
                 .Append("\",\"occurredAt\":\"2026-11-23T12:00:00.000Z\",\"text\":\"");
             const string End = "\"}";
             item.Append('x', Math.Max(0, itemBytes - item.Length - End.Length)).Append(End);
-            events[i] = new AppendEvent(id, agentId, item.ToString());
+            events[i] = AppendEvent.FromJson(id, agentId, item.ToString());
         }
 
         return events;
@@ -54,7 +54,7 @@ internal static class BenchEvents
             int n = first + i;
             string id = $"feedback.reply.received/scan/{n}";
             string head = $"{{\"eventId\":\"{id}\",\"agentId\":\"agent-{n}\",\"type\":\"reply\",\"text\":\"";
-            events[i] = new AppendEvent(id, $"agent-{n}", head + new string('x', Math.Max(0, itemBytes - head.Length - 2)) + "\"}");
+            events[i] = AppendEvent.FromJson(id, $"agent-{n}", head + new string('x', Math.Max(0, itemBytes - head.Length - 2)) + "\"}");
         }
 
         return events;
@@ -66,5 +66,5 @@ internal static class BenchEvents
     public static IConnectionMultiplexer Connect(string endpoint) =>
         RedisConnection.Connect(new RedisOptions { ConnectionString = endpoint + ",allowAdmin=true,syncTimeout=30000,asyncTimeout=30000" }, "feedback-bench");
 
-    public static double AverageItemBytes(AppendEvent[] events) => events.Average(e => Encoding.UTF8.GetByteCount(e.Item));
+    public static double AverageItemBytes(AppendEvent[] events) => events.Average(e => e.Item.Length);
 }

@@ -15,9 +15,10 @@ internal static class ClassifyTarget
     public const int MaxItemBytes = 65_536;
     private const int Partition = 3;
     private const long Offset = 1234;
+    private const string SourceId = "fuzz";
 
     private static readonly FeedbackTopics Topics = new("feedback.reply.received", "feedback.reaction.received");
-    private static readonly EventClassifier Classifier = new(Topics, MaxItemBytes, new SourceIdentity("fuzz"));
+    private static readonly EventClassifier Classifier = new(Topics, MaxItemBytes, new SourceIdentity(SourceId));
     private static readonly DateTimeOffset ReceivedAt = new(2026, 12, 1, 12, 0, 1, 234, TimeSpan.Zero);
 
     public static void Run(byte[] input)
@@ -56,12 +57,13 @@ internal static class ClassifyTarget
         var sent = FeedbackEventReader.Read(value, type, out var refused)
             ?? throw new PropertyViolation($"Classify accepted a message the reader alone refuses: {refused?.Reason} {refused?.Detail}");
 
-        PropertyViolation.Expect(accepted.EventId, sent.EventId ?? message.CoordinatesId, "accepted event id");
+        PropertyViolation.Expect(accepted.EventId, sent.EventId ?? EventIds.Fallback(SourceId, topic, Partition, Offset), "accepted event id");
         PropertyViolation.Expect(accepted.AgentId, sent.AgentId, "accepted agent id");
-        PropertyViolation.Expect(
-            System.Text.Encoding.UTF8.GetByteCount(accepted.Item) <= MaxItemBytes, "the accepted item is over the item size limit");
+        PropertyViolation.Expect(accepted.Item.Length <= MaxItemBytes, "the accepted item is over the item size limit");
 
-        if (!StoredItem.TryRead(accepted.Item, batchAgentId: null, 0, out var read, out string? problem))
+        // Strict: bytes the writer made that are not UTF-8 are a finding, not a replacement character.
+        string item = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(accepted.Item);
+        if (!StoredItem.TryRead(item, batchAgentId: null, 0, out var read, out string? problem))
         {
             throw new PropertyViolation($"TryRead refused an item the writer made: {problem}");
         }
@@ -72,9 +74,9 @@ internal static class ClassifyTarget
         PropertyViolation.Expect(read.Reaction, sent.Reaction, "read reaction");
         PropertyViolation.Expect(read.OccurredAt, sent.OccurredAt is { } at ? ToMilliseconds(at) : null, "read occurredAt");
         PropertyViolation.Expect(read.ReceivedAt, ReceivedAt, "read receivedAt");
-        PropertyViolation.Expect(StoredItem.EventIdOf(accepted.Item), accepted.EventId, "EventIdOf");
+        PropertyViolation.Expect(StoredItem.EventIdOf(item), accepted.EventId, "EventIdOf");
 
-        SinkRoundTrip.Check(accepted.Item, read, member: accepted.AgentId);
+        SinkRoundTrip.Check(item, read, member: accepted.AgentId);
     }
 
     /// <summary>The exception behind an <c>unreadable</c> dead letter, with its stack: the reader run again, outside the classifier's catch.</summary>

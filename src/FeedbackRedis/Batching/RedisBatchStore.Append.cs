@@ -10,6 +10,9 @@ public sealed partial class RedisBatchStore
     /// <summary>The most events one append script carries; larger appends are split into pipelined calls.</summary>
     internal const int MaxEventsPerCall = 512;
 
+    // Global mode's lane names, built on first use (a race builds equal arrays; either is kept).
+    private string[]? _laneNames;
+
     /// <summary>Appends events that record no Kafka offsets (tools, tests); see the overload with positions.</summary>
     public Task<AppendResult> AppendAsync(IReadOnlyList<AppendEvent> events, CancellationToken cancellationToken = default) =>
         AppendAsync(events, [], cancellationToken);
@@ -42,10 +45,12 @@ public sealed partial class RedisBatchStore
         }
 
         var byShard = new Dictionary<string, List<AppendEvent>>[Keys.ShardCount];
+        // Sized for every event in one shard's own member (the standalone layout's case): no rehashing while grouping.
+        int groupCapacity = Math.Max(4, events.Count / Keys.ShardCount);
         foreach (var e in events)
         {
             string member = MemberFor(e);
-            var groups = byShard[Keys.ShardOf(member)] ??= new Dictionary<string, List<AppendEvent>>(StringComparer.Ordinal);
+            var groups = byShard[Keys.ShardOf(member)] ??= new Dictionary<string, List<AppendEvent>>(groupCapacity, StringComparer.Ordinal);
             if (!groups.TryGetValue(member, out var list))
             {
                 groups[member] = list = [];
@@ -176,7 +181,13 @@ public sealed partial class RedisBatchStore
     /// </summary>
     private static int DropRepeatedIds(Dictionary<string, List<AppendEvent>> groups)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int count = 0;
+        foreach (var list in groups.Values)
+        {
+            count += list.Count;
+        }
+
+        var seen = new HashSet<string>(count, StringComparer.Ordinal);
         int dropped = 0;
         foreach (var list in groups.Values)
         {
@@ -186,9 +197,19 @@ public sealed partial class RedisBatchStore
         return dropped;
     }
 
-    private string MemberFor(AppendEvent e) => _options.Mode == BatchingMode.Global
-        ? AgentIds.Lane((int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(e.EventId)) % (uint)_options.GlobalLanes))
-        : e.AgentId;
+    private string MemberFor(AppendEvent e) => _options.Mode == BatchingMode.Global ? LaneName(LaneOf(e.EventId)) : e.AgentId;
+
+    /// <summary>The lane's member name, made once per lane (not once per event).</summary>
+    private string LaneName(int lane) => (_laneNames ??= [.. Enumerable.Range(0, _options.GlobalLanes).Select(AgentIds.Lane)])[lane];
+
+    /// <summary>The global lane of an event: xxHash32 of its id's UTF-8 bytes, modulo the lanes (encoded on the stack: no array per event).</summary>
+    private int LaneOf(string eventId)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(eventId.Length);
+        Span<byte> utf8 = max <= 512 ? stackalloc byte[max] : new byte[max];
+        int written = Encoding.UTF8.GetBytes(eventId, utf8);
+        return (int)(XxHash32.HashToUInt32(utf8[..written]) % (uint)_options.GlobalLanes);
+    }
 
     /// <summary>
     /// The append.lua calls for one shard: at most <see cref="MaxEventsPerCall"/> events each, the last one recording
@@ -199,7 +220,23 @@ public sealed partial class RedisBatchStore
     {
         var header = AppendHeader(shard, now);
         var calls = new List<ScriptCall>();
-        var call = new AppendScript.Builder(Keys, shard, MaxEventsPerCall);
+        int singles = 0, grouped = 0;
+        foreach (var list in groups.Values)
+        {
+            if (list.Count == 1)
+            {
+                singles++;
+            }
+            else
+            {
+                grouped += list.Count;
+            }
+        }
+
+        // Each call's lists sized for the shard's mix of singles and groups, at most one call's worth.
+        AppendScript.Builder NewCall() =>
+            new(Keys, shard, Math.Min(singles, MaxEventsPerCall), Math.Min(grouped, MaxEventsPerCall));
+        var call = NewCall();
         foreach (var (member, list) in groups)
         {
             int from = 0;
@@ -211,7 +248,7 @@ public sealed partial class RedisBatchStore
                 if (call.Events == MaxEventsPerCall)
                 {
                     calls.Add(call.Build(header, []));
-                    call = new AppendScript.Builder(Keys, shard, MaxEventsPerCall);
+                    call = NewCall();
                 }
             }
         }
@@ -249,17 +286,17 @@ public sealed partial class RedisBatchStore
                 throw new InvalidBatchEventException(InvalidEventReason.InvalidEventId, i, idProblem);
             }
 
-            if (string.IsNullOrEmpty(e.Item))
+            if (e.Item is null || e.Item.Length == 0)
             {
                 throw new InvalidBatchEventException(InvalidEventReason.EmptyItem, i, "the item is empty");
             }
 
-            if (e.Item.Length * 3 > _options.MaxItemBytes && Encoding.UTF8.GetByteCount(e.Item) is var bytes && bytes > _options.MaxItemBytes)
+            if (e.Item.Length > _options.MaxItemBytes)
             {
                 throw new InvalidBatchEventException(
                     InvalidEventReason.ItemTooLarge,
                     i,
-                    $"the item is {bytes:N0} bytes; FEEDBACK_MAX_ITEM_BYTES allows {_options.MaxItemBytes:N0}");
+                    $"the item is {e.Item.Length:N0} bytes; FEEDBACK_MAX_ITEM_BYTES allows {_options.MaxItemBytes:N0}");
             }
         }
     }

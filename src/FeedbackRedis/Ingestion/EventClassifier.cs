@@ -62,17 +62,17 @@ public sealed class EventClassifier(FeedbackTopics topics, int maxItemBytes, Sou
             return Classification.Reject(DeadLetterReason.InvalidEventId, FeedbackEventReader.Truncate(idProblem));
         }
 
-        var (item, bytes) = StoredItem.Write(e, eventId, message.Topic, message.Partition, message.Offset, receivedAt, message.TraceParent);
-        if (bytes > maxItemBytes && message.TraceParent is not null)
+        byte[] item = StoredItem.Write(e, eventId, message.Topic, message.Partition, message.Offset, receivedAt, message.TraceParent);
+        if (item.Length > maxItemBytes && message.TraceParent is not null)
         {
             // tracing: the traceparent field never makes an event too large; the item goes without it.
-            (item, bytes) = StoredItem.Write(e, eventId, message.Topic, message.Partition, message.Offset, receivedAt);
+            item = StoredItem.Write(e, eventId, message.Topic, message.Partition, message.Offset, receivedAt);
         }
 
-        if (bytes > maxItemBytes)
+        if (item.Length > maxItemBytes)
         {
             return Classification.Reject(
-                DeadLetterReason.TooLarge, $"the item made from the message is {bytes:N0} bytes; FEEDBACK_MAX_ITEM_BYTES allows {maxItemBytes:N0}");
+                DeadLetterReason.TooLarge, $"the item made from the message is {item.Length:N0} bytes; FEEDBACK_MAX_ITEM_BYTES allows {maxItemBytes:N0}");
         }
 
         return Classification.Accept(new AppendEvent(eventId, e.AgentId, item));

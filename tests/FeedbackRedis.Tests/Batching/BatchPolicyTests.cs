@@ -36,7 +36,7 @@ public sealed class BatchPolicyTests
         string head = $"{{\"eventId\":\"{id}\",\"agentId\":\"{agent}\",\"pad\":\"";
         int pad = bytes - head.Length - 2;
         Assert.That(pad, Is.Not.Negative, "the item is too small to hold its id");
-        return new AppendEvent(id, agent, head + new string('x', pad) + "\"}");
+        return AppendEvent.FromJson(id, agent, head + new string('x', pad) + "\"}");
     }
 
     private static async Task<List<ClaimedBatch>> ClaimAll(RedisBatchStore store) => [.. await store.ClaimAsync("f", 1000, 1_000_000)];

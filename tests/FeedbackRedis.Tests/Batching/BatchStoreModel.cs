@@ -2,6 +2,7 @@ using System.IO.Hashing;
 using System.Text;
 using FeedbackRedis.Batching;
 using FeedbackRedis.Items;
+using FeedbackRedis.Tests.Infrastructure;
 
 namespace FeedbackRedis.Tests.Batching;
 
@@ -432,7 +433,7 @@ internal sealed class BatchStoreModel
                         continue;
                     }
 
-                    items.Add(new ModelEvent(e.EventId, e.AgentId, e.Item));
+                    items.Add(new ModelEvent(e.EventId, e.AgentId, e.Item.AsJson()));
                 }
 
                 if (items.Count > 0)

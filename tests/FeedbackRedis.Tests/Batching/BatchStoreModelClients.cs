@@ -52,7 +52,7 @@ internal sealed class KafkaLog(int seed)
                 agent = $"agent-{random.Next(Agents)}";
             }
 
-            log.Add(new AppendEvent(id, agent, JsonSerializer.Serialize(new { eventId = id, agentId = agent, type = "reply", topic = Topic, partition, offset = o })));
+            log.Add(AppendEvent.FromJson(id, agent, JsonSerializer.Serialize(new { eventId = id, agentId = agent, type = "reply", topic = Topic, partition, offset = o })));
         }
 
         return log[(int)offset];

@@ -1,4 +1,8 @@
+using System.Text;
 using FeedbackRedis.Batching;
+using FeedbackRedis.Ingestion;
+using FeedbackRedis.Items;
+using FeedbackRedis.Kafka;
 using FeedbackRedis.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 
@@ -241,7 +245,7 @@ public sealed class RedisBatchStoreAppendTests
     public async Task Append_OversizedItem_IsRefusedWithItsSize()
     {
         var store = TestStores.Create(o => o.MaxItemBytes = 1024);
-        var big = new AppendEvent("e1", "agent-1", "\"" + new string('x', 2000) + "\"");
+        var big = AppendEvent.FromJson("e1", "agent-1", "\"" + new string('x', 2000) + "\"");
 
         var ex = await Assert.ThrowsAsync<InvalidBatchEventException>(() => store.AppendAsync([TestStores.Event("agent-1", "e0"), big]));
 
@@ -251,6 +255,62 @@ public sealed class RedisBatchStoreAppendTests
             Assert.That(ex.Message, Does.Contain("2,002 bytes").And.Contain("1,024"));
         });
         Assert.That(await TestStores.KeysAsync(store), Is.Empty);
+    }
+
+    [Test]
+    public async Task Append_ItemOfMultiByteText_IsLimitedByItsUtf8Bytes()
+    {
+        var store = TestStores.Create(o => o.MaxItemBytes = 1024);
+        // 602 characters, 1,202 UTF-8 bytes: within the limit counted in characters, over it in bytes.
+        var accented = AppendEvent.FromJson("e1", "agent-1", "\"" + new string('é', 600) + "\"");
+        var fits = AppendEvent.FromJson("e2", "agent-1", "\"" + new string('é', 511) + "\"");
+
+        var ex = await Assert.ThrowsAsync<InvalidBatchEventException>(() => store.AppendAsync([accented]));
+        var taken = await store.AppendAsync([fits]);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Reason, Is.EqualTo(InvalidEventReason.ItemTooLarge));
+            Assert.That(ex.Message, Does.Contain("1,202 bytes").And.Contain("1,024"));
+            Assert.That(fits.Item, Has.Length.EqualTo(1024), "exactly at the limit");
+            Assert.That(taken.Added, Is.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task Append_EmptyItem_IsRefusedAsEmpty()
+    {
+        var store = TestStores.Create();
+
+        var ex = await Assert.ThrowsAsync<InvalidBatchEventException>(() => store.AppendAsync([new AppendEvent("e1", "agent-1", [])]));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex!.Reason, Is.EqualTo(InvalidEventReason.EmptyItem));
+            Assert.That(ex.Message, Does.Contain("the item is empty"));
+        });
+    }
+
+    [Test]
+    public async Task Append_ClassifiedNonAsciiEvent_StoresExactlyTheWritersBytes()
+    {
+        var store = TestStores.Create(o => o.Mode = BatchingMode.Agent);
+        var classifier = new EventClassifier(new FeedbackTopics("fb.reply", "fb.reaction"), 4096, new SourceIdentity("s"));
+        byte[] message = Encoding.UTF8.GetBytes("""{"eventId":"e-utf8","agentId":"agent-1","text":"ça 日本 👍 Ω","locale":"ελληνικά"}""");
+        var receivedAt = TestStores.Start;
+        var accepted = classifier.Classify(new IncomingMessage("fb.reply", 2, 17, message), receivedAt).Event!;
+        byte[] written = StoredItem.Write(FeedbackEventReader.Read(message, FeedbackType.Reply, out _)!, "e-utf8", "fb.reply", 2, 17, receivedAt);
+
+        await store.AppendAsync([accepted]);
+        var stored = await SharedRedis.Connection.GetDatabase().ListRangeAsync(store.Keys.OpenBatch("agent-1"));
+
+        Assert.That(stored, Has.Length.EqualTo(1));
+        Assert.Multiple(() =>
+        {
+            Assert.That(accepted.Item, Is.EqualTo(written), "the classifier hands over the writer's bytes");
+            Assert.That((byte[])stored[0]!, Is.EqualTo(written), "Redis holds those bytes, none transcoded");
+            Assert.That(stored[0].ToString(), Does.Contain("\"text\":\"ça 日本 \\uD83D\\uDC4D Ω\"").And.Contain("\"locale\":\"ελληνικά\""));
+        });
     }
 
     [Test]

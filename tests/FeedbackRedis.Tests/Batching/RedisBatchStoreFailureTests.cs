@@ -90,7 +90,7 @@ public sealed class RedisBatchStoreFailureTests
         await server.ConfigSetAsync("maxmemory", used.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await server.ConfigSetAsync("maxmemory-policy", "noeviction");
 
-        var big = Enumerable.Range(0, 2000).Select(i => new AppendEvent($"big-{i}", "agent-1", "\"" + new string('x', 4000) + "\"")).ToList();
+        var big = Enumerable.Range(0, 2000).Select(i => AppendEvent.FromJson($"big-{i}", "agent-1", "\"" + new string('x', 4000) + "\"")).ToList();
         await Assert.ThrowsAsync<BatchStoreUnavailableException>(() => store.AppendAsync(big));
 
         await server.ConfigSetAsync("maxmemory", "0");
@@ -109,7 +109,7 @@ public sealed class RedisBatchStoreFailureTests
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
         var server = connection.GetServers()[0];
         var store = TestStores.Create(o => o.BatchSize = 100_000, connection: connection);
-        var big = Enumerable.Range(0, 400).Select(i => new AppendEvent($"big-{i}", "agent-1", "\"" + new string('x', 4000) + "\"")).ToList();
+        var big = Enumerable.Range(0, 400).Select(i => AppendEvent.FromJson($"big-{i}", "agent-1", "\"" + new string('x', 4000) + "\"")).ToList();
         await store.AppendAsync(big);
         var used = (long)(await connection.GetDatabase().ExecuteAsync("MEMORY", "STATS")).ToDictionary()["total.allocated"];
         await server.ConfigSetAsync("maxmemory-policy", "noeviction");
@@ -117,7 +117,7 @@ public sealed class RedisBatchStoreFailureTests
         try
         {
             // Half of what the ack frees: the held append fits once the batch is written and acked.
-            var more = Enumerable.Range(0, 200).Select(i => new AppendEvent($"more-{i}", "agent-2", "\"" + new string('y', 4000) + "\"")).ToList();
+            var more = Enumerable.Range(0, 200).Select(i => AppendEvent.FromJson($"more-{i}", "agent-2", "\"" + new string('y', 4000) + "\"")).ToList();
             var refused = await Assert.ThrowsAsync<BatchStoreUnavailableException>(() => store.AppendAsync(more));
             Assert.That(refused!.Message, Does.Contain("OOM"), "the append is refused for memory: the consumer holds and pauses");
 

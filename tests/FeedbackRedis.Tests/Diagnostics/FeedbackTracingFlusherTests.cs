@@ -139,6 +139,6 @@ public sealed class FeedbackTracingFlusherTests
             item["traceparent"] = Parent(c);
         }
 
-        return new AppendEvent($"e-{i}", "agent-1", item.ToJsonString());
+        return AppendEvent.FromJson($"e-{i}", "agent-1", item.ToJsonString());
     }
 }

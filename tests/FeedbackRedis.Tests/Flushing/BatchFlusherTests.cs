@@ -151,7 +151,7 @@ public sealed class BatchFlusherTests
         await f.Store.AppendAsync(
         [
             TestFeedback.Event("agent-x", "x-1"),
-            new AppendEvent("x-2", "agent-x", "{not json"),
+            AppendEvent.FromJson("x-2", "agent-x", "{not json"),
             TestFeedback.Event("agent-x", "x-3"),
             .. TestFeedback.Events("agent-y", 3),
         ]);
@@ -184,7 +184,7 @@ public sealed class BatchFlusherTests
     public async Task BatchOfOnlyUnreadableItems_IsDeadAtOnce_WithTheReason()
     {
         var f = new FlusherFixture(o => o.BatchSize = 2);
-        await f.Store.AppendAsync([new AppendEvent("z-1", "agent-z", "[1]"), new AppendEvent("z-2", "agent-z", "{\"eventId\":\"z-2\"}")]);
+        await f.Store.AppendAsync([AppendEvent.FromJson("z-1", "agent-z", "[1]"), AppendEvent.FromJson("z-2", "agent-z", "{\"eventId\":\"z-2\"}")]);
 
         var round = await f.Flusher.RunOnceAsync(CancellationToken.None);
 

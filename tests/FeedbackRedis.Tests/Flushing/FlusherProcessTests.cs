@@ -155,7 +155,7 @@ public sealed class FlusherProcessTests
         }, prefix: _store.Options.KeyPrefix);
         // The bad agent's batch is the oldest, so the global trigger combines it with others into a lane batch. Its item
         // holds what a hand edit could leave (a lone surrogate): the consumer never writes such an item.
-        await store.AppendAsync([new AppendEvent("bad-1", "agent-bad", """{"eventId":"bad-1","agentId":"agent-bad","type":"reply","text":"x\ud800"}""")]);
+        await store.AppendAsync([AppendEvent.FromJson("bad-1", "agent-bad", """{"eventId":"bad-1","agentId":"agent-bad","type":"reply","text":"x\ud800"}""")]);
         var good = new List<string>();
         for (int a = 0; a < 30; a++)
         {

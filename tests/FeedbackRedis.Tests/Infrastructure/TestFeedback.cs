@@ -27,7 +27,7 @@ public static class TestFeedback
         });
 
     public static AppendEvent Event(string agentId, string eventId, string type = "reply", string? reaction = null, DateTimeOffset? occurredAt = null) =>
-        new(eventId, agentId, Item(agentId, eventId, type, reaction, occurredAt));
+        AppendEvent.FromJson(eventId, agentId, Item(agentId, eventId, type, reaction, occurredAt));
 
     /// <summary><paramref name="count"/> events for one agent: even ones replies, odd ones "like" reactions.</summary>
     public static List<AppendEvent> Events(string agentId, int count, int first = 0) =>

@@ -70,7 +70,7 @@ public static class TestStores
     }
 
     public static AppendEvent Event(string agentId, string eventId) =>
-        new(eventId, agentId, JsonSerializer.Serialize(new { eventId, agentId, type = "reply" }));
+        AppendEvent.FromJson(eventId, agentId, JsonSerializer.Serialize(new { eventId, agentId, type = "reply" }));
 
     public static List<AppendEvent> Events(string agentId, int count, int first = 0) =>
         [.. Enumerable.Range(first, count).Select(i => Event(agentId, $"{agentId}-e{i}"))];

@@ -163,7 +163,7 @@ public sealed class AppendWindowTests
         Message = new Message<byte[]?, byte[]?> { Value = [] },
     })
     {
-        Classification = Classification.Accept(new AppendEvent($"e-{partition.Partition.Value}-{offset}", "agent-1", "{}")),
+        Classification = Classification.Accept(AppendEvent.FromJson($"e-{partition.Partition.Value}-{offset}", "agent-1", "{}")),
     };
 
     /// <summary>A store whose every call waits for the test to complete it.</summary>

@@ -77,14 +77,15 @@ public sealed class ClassificationPropertyTests
 
     private static void CheckRoundTrip(FeedbackEvent sent, FeedbackRedis.Batching.AppendEvent appended)
     {
-        True(System.Text.Encoding.UTF8.GetByteCount(appended.Item) <= MaxItemBytes, "the item is within FEEDBACK_MAX_ITEM_BYTES");
-        var batch = FeedbackBatch.Read(TestFeedback.Claimed($"{appended.AgentId}:1", [appended.Item]));
+        True(appended.Item.Length <= MaxItemBytes, "the item is within FEEDBACK_MAX_ITEM_BYTES");
+        string item = appended.Item.AsJson();
+        var batch = FeedbackBatch.Read(TestFeedback.Claimed($"{appended.AgentId}:1", [item]));
         True(batch.Unreadable.Count == 0, () => $"the item reader refused what the writer wrote: {batch.Unreadable[0].Reason}");
         var e = batch.Events.Single();
 
         // The item: ids, type, payload, times and every unknown field, unchanged.
         Same(e.EventId, appended.EventId, "e.EventId");
-        Same(StoredItem.EventIdOf(appended.Item), appended.EventId, "StoredItem.EventIdOf(appended.Item)");
+        Same(StoredItem.EventIdOf(item), appended.EventId, "StoredItem.EventIdOf(appended.Item)");
         Same(e.AgentId, sent.AgentId, "e.AgentId");
         Same(e.Type, sent.Type, "e.Type");
         Same(e.Reaction, sent.Reaction, "e.Reaction");

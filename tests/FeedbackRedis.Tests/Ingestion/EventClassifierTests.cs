@@ -95,7 +95,7 @@ public sealed class EventClassifierTests
             """{ "text": "Très utile 👍", "agentId": "a-1", "eventId": "e-1", "userId": "u-1", "occurredAt": "2026-11-23T13:00:00+01:00", "locale": "fr" }""");
 
         Assert.That(
-            c.Event!.Item,
+            c.Event!.Item.AsJson(),
             Is.EqualTo("""{"eventId":"e-1","agentId":"a-1","type":"reply","topic":"fb.reply","partition":3,"offset":42,"userId":"u-1","text":"Très utile \uD83D\uDC4D","occurredAt":"2026-11-23T12:00:00.000Z","receivedAt":"2026-11-23T12:00:01.234Z","extra":{"locale":"fr"}}"""));
         Assert.That(
             JsonDocument.Parse(c.Event.Item).RootElement.GetProperty("text").GetString(),
@@ -154,7 +154,7 @@ public sealed class EventClassifierTests
             Assert.That(underButItemOver.Reason, Is.EqualTo(DeadLetterReason.TooLarge));
             Assert.That(underButItemOver.Detail, Does.StartWith("the item"));
             Assert.That(fits.IsDeadLetter, Is.False);
-            Assert.That(Encoding.UTF8.GetByteCount(fits.Event!.Item), Is.LessThanOrEqualTo(MaxItemBytes));
+            Assert.That(fits.Event!.Item.Length, Is.LessThanOrEqualTo(MaxItemBytes));
         });
     }
 
@@ -182,7 +182,7 @@ public sealed class EventClassifierTests
     public void Classify_ItemOfExactlyMaxItemBytes_IsAcceptedAndOneByteMoreIsTooLarge()
     {
         static string Message(int textLength) => $$"""{"agentId":"a","eventId":"e","text":"{{new string('t', textLength)}}"}""";
-        int itemBytesForEmptyText = Encoding.UTF8.GetByteCount(Classify("fb.reply", Message(0)).Event!.Item);
+        int itemBytesForEmptyText = Classify("fb.reply", Message(0)).Event!.Item.Length;
         int textAtLimit = MaxItemBytes - itemBytesForEmptyText;
 
         var fits = Classify("fb.reply", Message(textAtLimit));
@@ -191,7 +191,7 @@ public sealed class EventClassifierTests
         Assert.Multiple(() =>
         {
             Assert.That(fits.IsDeadLetter, Is.False, fits.Detail);
-            Assert.That(Encoding.UTF8.GetByteCount(fits.Event!.Item), Is.EqualTo(MaxItemBytes));
+            Assert.That(fits.Event!.Item.Length, Is.EqualTo(MaxItemBytes));
             Assert.That(over.Reason, Is.EqualTo(DeadLetterReason.TooLarge));
             Assert.That(over.Detail, Is.EqualTo("the item made from the message is 2,049 bytes; FEEDBACK_MAX_ITEM_BYTES allows 2,048"));
         });
@@ -308,7 +308,7 @@ public sealed class EventClassifierTests
 
         var c = Classify("fb.reply", json);
 
-        Assert.That(FeedbackRedis.Items.StoredItem.TryRead(c.Event!.Item, null, 0, out _, out string? problem), Is.True, problem);
+        Assert.That(FeedbackRedis.Items.StoredItem.TryRead(c.Event!.Item.AsJson(), null, 0, out _, out string? problem), Is.True, problem);
     }
 
     [Test]

@@ -83,7 +83,7 @@ public sealed class FuzzRegressionTests
         }
 
         string sent = FeedbackEventReader.Read(value, FeedbackType.Reaction, out _)!.Reaction!;
-        Assert.That(StoredItem.TryRead(c.Event!.Item, null, 0, out var read, out string? problem), Is.True, problem);
+        Assert.That(StoredItem.TryRead(c.Event!.Item.AsJson(), null, 0, out var read, out string? problem), Is.True, problem);
         Assert.That(read!.Reaction, Is.EqualTo(sent));
     }
 

@@ -18,13 +18,17 @@ internal static class AppendScript
     /// One call being built: the ids of the singles' and the groups' events, in the order the script reads them
     /// (singles first), the groups' bodies, and each group's open list (its KEYS, in the same order).
     /// </summary>
-    public sealed class Builder(KeySchema keys, int shard, int capacity)
+    /// <remarks>
+    /// <paramref name="singles"/> and <paramref name="grouped"/>: how many events the call is expected to carry as singles
+    /// and in groups, to size its lists (they grow past a wrong guess; only the allocation depends on it).
+    /// </remarks>
+    public sealed class Builder(KeySchema keys, int shard, int singles, int grouped)
     {
-        private readonly List<RedisValue> _singleIds = new(capacity);
-        private readonly List<RedisValue> _singles = new(2 * capacity);
-        private readonly List<RedisKey> _singleKeys = new(capacity);
-        private readonly List<RedisValue> _groupIds = new(capacity);
-        private readonly List<RedisValue> _groups = new(capacity);
+        private readonly List<RedisValue> _singleIds = new(singles);
+        private readonly List<RedisValue> _singles = new(2 * singles);
+        private readonly List<RedisKey> _singleKeys = new(singles);
+        private readonly List<RedisValue> _groupIds = new(grouped);
+        private readonly List<RedisValue> _groups = new(grouped);
         private readonly List<RedisKey> _groupKeys = [];
 
         public int Events => _singleIds.Count + _groupIds.Count;
