@@ -87,7 +87,7 @@ public sealed class AppendAcknowledgerTests
         Message = new Message<byte[]?, byte[]?> { Value = [] },
     })
     {
-        Classification = Classification.Accept(new AppendEvent($"e-{offset}", "agent-1", "{}")),
+        Classification = Classification.Accept(AppendEvent.FromJson($"e-{offset}", "agent-1", "{}")),
     };
 
     private sealed class Scene : IDisposable
