@@ -35,6 +35,9 @@
 --         the offset P:offsets held for partition q before this call (-1: none)
 -- Per-agent overrides (P:policy, field = member) replace the batch size, batch time and byte limit for
 -- that member; they are read (one EXISTS, then one HMGET of the call's members) only when the shard has any.
+-- With a byte limit or grace on, the open batches' side state is read once per call (one HMGET of P:open-bytes,
+-- one of P:opened), and the deadlines, P:opened and P:open-bytes this call changes are written once per call
+-- (one ZADD, one HSET each) after the pushes: per member, only the RPUSH (the list's length is its reply).
 -- In hybrid mode the shard's lane's entry (size, bytes) bounds the batches the global trigger combines.
 local P = ARGV[1]
 local now = clock(ARGV[2])
