@@ -35,6 +35,9 @@
 --         the offset P:offsets held for partition q before this call (-1: none)
 -- Per-agent overrides (P:policy, field = member) replace the batch size, batch time and byte limit for
 -- that member; they are read (one EXISTS, then one HMGET of the call's members) only when the shard has any.
+-- With a byte limit or grace on, the open batches' side state is read once per call (one HMGET of P:open-bytes,
+-- one of P:opened), and the deadlines, P:opened and P:open-bytes this call changes are written once per call
+-- (one ZADD, one HSET each) after the pushes: per member, only the RPUSH (the list's length is its reply).
 -- In hybrid mode the shard's lane's entry (size, bytes) bounds the batches the global trigger combines.
 local P = ARGV[1]
 local now = clock(ARGV[2])
@@ -104,13 +107,9 @@ local function parse_policy(v)
   }
 end
 
--- The call's per-agent overrides: member -> {size, time, bytes} (a part not overridden is nil), or nil
--- when the shard has none (the default path: one EXISTS per call).
-local policies = nil
-local function read_policies()
-  if groups == 0 or redis.call('EXISTS', POLICY) == 0 then
-    return
-  end
+-- The call's members, in the order of its groups (singles first), read once from ARGV; only when a
+-- feature needs them (per-agent overrides, a byte limit, grace).
+local function call_members()
   local members = {}
   local pos = idsFrom + total + 1
   local singles = tonumber(ARGV[idsFrom + total])
@@ -122,15 +121,38 @@ local function read_policies()
     members[g] = ARGV[pos]
     pos = pos + 2 + tonumber(ARGV[pos + 1])
   end
-  policies = {}
-  for first = 1, groups, 1000 do
-    local last = math.min(first + 999, groups)
-    local values = redis.call('HMGET', POLICY, unpack(members, first, last))
+  return members
+end
+local memberList = nil
+local function members()
+  memberList = memberList or call_members()
+  return memberList
+end
+
+-- HMGET of `fields` in slices of 1,000: field -> value for the fields that have one.
+local function hash_values(key, fields)
+  local map = {}
+  for first = 1, #fields, 1000 do
+    local values = redis.call('HMGET', key, unpack(fields, first, math.min(first + 999, #fields)))
     for k = 1, #values do
       if values[k] then
-        policies[members[first + k - 1]] = parse_policy(values[k])
+        map[fields[first + k - 1]] = values[k]
       end
     end
+  end
+  return map
+end
+
+-- The call's per-agent overrides: member -> {size, time, bytes} (a part not overridden is nil), or nil
+-- when the shard has none (the default path: one EXISTS per call).
+local policies = nil
+local function read_policies()
+  if groups == 0 or redis.call('EXISTS', POLICY) == 0 then
+    return
+  end
+  policies = {}
+  for member, value in pairs(hash_values(POLICY, members())) do
+    policies[member] = parse_policy(value)
   end
 end
 
@@ -143,89 +165,196 @@ local function policy_of(member)
   return p.size or batchSize, p.time or batchTimeMs, p.bytes or maxBytes
 end
 
+-- The side state of the call's members as it was before the call (one HMGET per hash per call, not one
+-- command per member): storedBytes = P:open-bytes of the members a byte limit applies to (read when one
+-- does), storedOpened = P:opened of every member (read when grace is on).
+local storedBytes, storedOpened = {}, {}
+local function read_side_state()
+  if groups == 0 then
+    return
+  end
+  local limited = {}
+  if maxBytes > 0 and not policies then
+    limited = members()
+  elseif maxBytes > 0 or policies then
+    for _, member in ipairs(members()) do
+      local _, _, limit = policy_of(member)
+      if limit > 0 then
+        limited[#limited + 1] = member
+      end
+    end
+  end
+  if #limited > 0 then
+    storedBytes = hash_values(OPEN_BYTES, limited)
+  end
+  if grace > 0 then
+    storedOpened = hash_values(OPENED, members())
+  end
+  if next(storedBytes) or next(storedOpened) then
+    side_state = true
+  end
+end
+
+-- This call's writes of deadlines, P:opened and P:open-bytes, per member (false: cleared by a seal in this
+-- call); written by flush_side_state, one ZADD and at most one HSET per hash per call, after the pushes and
+-- before anything else of the call reads them (combine_oldest, seal_overflow).
+local deadlineOf, openedOf, bytesOf, touched, isTouched = {}, {}, {}, {}, {}
+local function touch(member)
+  if not isTouched[member] then
+    isTouched[member] = true
+    touched[#touched + 1] = member
+  end
+end
+
+local function flush_side_state()
+  local deadlines, opened, bytes = {}, {}, {}
+  for _, member in ipairs(touched) do
+    if deadlineOf[member] then
+      deadlines[#deadlines + 1] = deadlineOf[member]
+      deadlines[#deadlines + 1] = member
+    end
+    if openedOf[member] then
+      opened[#opened + 1] = member
+      opened[#opened + 1] = openedOf[member]
+    end
+    if bytesOf[member] then
+      bytes[#bytes + 1] = member
+      bytes[#bytes + 1] = bytesOf[member]
+    end
+  end
+  call_sliced('ZADD', DEADLINES, deadlines, 1, #deadlines) -- slices of 1,000: whole score-member pairs
+  call_sliced('HSET', OPENED, opened, 1, #opened)
+  call_sliced('HSET', OPEN_BYTES, bytes, 1, #bytes)
+  if #opened > 0 or #bytes > 0 then
+    side_state = true
+  end
+end
+
+-- Seals the open batch of `member` (seal() in common.lua) and forgets this call's pending writes for it.
+-- Returns whether a batch was sealed (false when its list was empty).
+local function seal_open(member, trigger, count)
+  local batchId, events = seal(P, member, trigger, now, batchTimeMs, count)
+  deadlineOf[member], openedOf[member], bytesOf[member] = false, false, false
+  if not batchId then
+    return false
+  end
+  sealed = sealed + 1
+  sealedEvents = sealedEvents + events
+  return true
+end
+
 -- A batch just got its first item: its deadline is now + batch time, or with grace now + grace capped
 -- by the hard maximum. P:opened keeps openedAt and the hard maximum whenever the deadline does not
 -- say them (grace on, or a per-agent batch time), so seals record the right openedAt.
 local function open_deadline(member, time)
   local hard = now + time
+  touch(member)
   if grace > 0 then
-    redis.call('ZADD', DEADLINES, math.min(now + grace, hard), member)
+    deadlineOf[member] = math.min(now + grace, hard)
   else
-    redis.call('ZADD', DEADLINES, hard, member)
+    deadlineOf[member] = hard
   end
   if grace > 0 or time ~= batchTimeMs then
-    redis.call('HSET', OPENED, member, now .. ':' .. hard)
-    side_state = true
+    openedOf[member] = now .. ':' .. hard
   end
 end
 
 -- Grace: a new item in an open batch moves its deadline to now + grace, never past its hard maximum
 -- (P:opened; a batch opened before grace was on has none: its deadline is its hard maximum).
 local function extend_deadline(member)
-  local stored = redis.call('HGET', OPENED, member)
+  local stored = openedOf[member]
+  if stored == nil then
+    stored = storedOpened[member]
+  end
   local hard
   if stored then
     hard = tonumber(string.match(stored, ':(%d+)$'))
   else
-    hard = tonumber(redis.call('ZSCORE', DEADLINES, member)) or (now + batchTimeMs)
+    hard = deadlineOf[member] or tonumber(redis.call('ZSCORE', DEADLINES, member)) or (now + batchTimeMs)
   end
-  redis.call('ZADD', DEADLINES, math.min(now + grace, hard), member)
+  touch(member)
+  deadlineOf[member] = math.min(now + grace, hard)
 end
 
--- push() with a byte limit: items are taken one by one; an item that would take a non-empty batch past
--- `limit` seals it first ('bytes'), and the batch seals once it holds `size` items ('size') or `limit`
--- bytes ('bytes'); so an item larger than the limit is a batch of its own, never a stall. The open batch's
--- bytes live in P:open-bytes (a batch opened while no limit applied counts from its first item under one).
+-- push() with a byte limit: an item that would take a non-empty batch past `limit` seals it first
+-- ('bytes'), and the batch seals once it holds `size` items ('size') or `limit` bytes ('bytes'); so an item
+-- larger than the limit is a batch of its own, never a stall. The open batch's bytes live in P:open-bytes
+-- (a batch opened while no limit applied counts from its first item under one). The items go in runs, each
+-- one RPUSH of the items up to the next byte seal; RPUSH's reply (the list's length) says whether the run
+-- reached the size, and the items past the size are trimmed off and go into the next batch (as in push()).
+-- So per member and call: one RPUSH, no read (the bytes come from read_side_state, the length from RPUSH);
+-- an LLEN only when an item over the limit meets a batch whose length nothing has told.
 local function push_bytes(member, openKey, items, from, to, size, time, limit)
-  local length = redis.call('LLEN', openKey)
-  local bytes = 0
-  if length > 0 then
-    bytes = tonumber(redis.call('HGET', OPEN_BYTES, member)) or 0
+  local stored = bytesOf[member]
+  if stored == nil then
+    stored = storedBytes[member]
   end
-  local inRedis = length
-  local first = from
-  local function flush(last, sealing)
-    if last < first then
-      return
+  local bytes = tonumber(stored) or 0
+  -- Whether the open batch holds items: true, false, or nil (no P:open-bytes entry: unknown until RPUSH or LLEN).
+  local holds = nil
+  if stored then
+    holds = true
+  elseif stored == false then
+    holds = false
+  end
+  local length = nil -- the open list's length, once known
+  local fresh = false -- whether this call opened the open batch
+  local i = from
+  while i <= to do
+    if bytes + #items[i] > limit then
+      if holds == nil then
+        length = redis.call('LLEN', openKey)
+        holds = length > 0
+      end
+      if holds then
+        seal_open(member, 'bytes', length)
+      end
+      bytes, holds, length, fresh = 0, false, 0, false
     end
-    redis.call('RPUSH', openKey, unpack(items, first, last))
-    if not sealing then
-      if inRedis == 0 then
-        open_deadline(member, time)
-      elseif grace > 0 then
-        extend_deadline(member)
+    -- The run: items i .. j, up to the one that reaches the limit or the one before the one that would pass it.
+    local j, runBytes = i, bytes + #items[i]
+    while j < to and runBytes < limit and runBytes + #items[j + 1] <= limit do
+      j = j + 1
+      runBytes = runBytes + #items[j]
+    end
+    local pushed = j - i + 1
+    local newLength = redis.call('RPUSH', openKey, unpack(items, i, j))
+    local old = newLength - pushed
+    if old == 0 then
+      fresh = true
+      if holds then
+        -- P:open-bytes had an entry for an empty list (a recount fixes that): the batch starts with this run,
+        -- which may then end before the limit (the next run continues the same batch).
+        runBytes, bytes = runBytes - bytes, 0
       end
     end
-    added = added + last - first + 1
-    inRedis = inRedis + last - first + 1
-    first = last + 1
-  end
-  local function close(trigger)
-    seal(P, member, trigger, now, batchTimeMs, length)
-    sealed = sealed + 1
-    sealedEvents = sealedEvents + length
-    length, bytes, inRedis = 0, 0, 0
-  end
-  for i = from, to do
-    local b = #items[i]
-    if length > 0 and bytes + b > limit then
-      flush(i - 1, true)
-      close('bytes')
+    if newLength >= size then
+      -- The size is reached at the run's t-th item (the first one when the list was already full).
+      local t = math.max(1, size - old)
+      if t < pushed then
+        redis.call('LTRIM', openKey, 0, old + t - 1)
+      end
+      added = added + t
+      seal_open(member, 'size', old + t)
+      bytes, holds, length, fresh = 0, false, 0, false
+      i = i + t
+    else
+      added = added + pushed
+      bytes, holds, length = runBytes, true, newLength
+      if runBytes >= limit then
+        seal_open(member, 'bytes', newLength)
+        bytes, holds, length, fresh = 0, false, 0, false
+      elseif j == to then
+        if fresh then
+          open_deadline(member, time)
+        elseif grace > 0 then
+          extend_deadline(member)
+        end
+        touch(member)
+        bytesOf[member] = bytes
+      end
+      i = j + 1
     end
-    length = length + 1
-    bytes = bytes + b
-    if length >= size then
-      flush(i, true)
-      close('size')
-    elseif bytes >= limit then
-      flush(i, true)
-      close('bytes')
-    end
-  end
-  flush(to, false)
-  if length > 0 then
-    redis.call('HSET', OPEN_BYTES, member, bytes)
-    side_state = true
   end
 end
 
@@ -258,9 +387,7 @@ local function push(member, openKey, items, from, to)
       redis.call('LTRIM', openKey, 0, size - 1)
     end
     added = added + pushed - over
-    seal(P, member, 'size', now, batchTimeMs, length - over)
-    sealed = sealed + 1
-    sealedEvents = sealedEvents + length - over
+    seal_open(member, 'size', length - over)
     from = to - over + 1
   end
 end
@@ -443,7 +570,11 @@ end
 
 local present, duplicates = read_guard()
 read_policies()
+if grace > 0 or maxBytes > 0 or policies then
+  read_side_state()
+end
 push_all(present, duplicates)
+flush_side_state()
 guard_fresh(present, duplicates)
 record_offsets(recorded)
 
