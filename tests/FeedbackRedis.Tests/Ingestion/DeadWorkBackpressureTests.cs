@@ -14,6 +14,7 @@ public sealed class DeadWorkBackpressureTests
 {
     private const int Events = 20_000;
     private const int DeadHighWater = 500;
+    private const int FirstPart = Events / 10;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     [Test]
@@ -21,13 +22,10 @@ public sealed class DeadWorkBackpressureTests
     {
         string prefix = TestKeys.Prefix();
         using var kafka = KafkaTestCluster.Start(prefix, partitionsPerTopic: 3);
-        for (int n = 0; n < Events; n++)
-        {
-            string kind = n % 2 == 0 ? FeedbackMessages.Reply : FeedbackMessages.Reaction;
-            kafka.Produce(kafka.TopicFor(kind), FeedbackMessages.Valid(kind, $"agent-{n % 40}", $"dw-{n}", n));
-        }
-
-        kafka.Flush();
+        // The first tenth before the consumer starts, the rest once it has paused: a consumer faster than the refusing
+        // sink could otherwise take in most of the load before the first batch turns dead, and the test would measure
+        // speed, not the mark.
+        Produce(kafka, 0, FirstPart);
         var store = TestStores.Create(o =>
         {
             o.KeyPrefix = prefix;
@@ -50,6 +48,7 @@ public sealed class DeadWorkBackpressureTests
 
         await Eventually.WaitAsync(() => host.Consumer.PauseReasons.HasFlag(PauseReasons.DeadWork), Patience, () => host.LogText);
         var atPause = await store.GetCountsAsync();
+        Produce(kafka, FirstPart, Events);
         await Task.Delay(TimeSpan.FromSeconds(3)); // stays paused: nothing more comes in while everything turns dead
         var paused = await store.GetCountsAsync();
         Assert.Multiple(() =>
@@ -77,6 +76,17 @@ public sealed class DeadWorkBackpressureTests
             Assert.That(host.Consumer.PauseReasons.HasFlag(PauseReasons.DeadWork), Is.False, "resumed");
             Assert.That(host.LogText, Does.Match(@"Paused \d+ partitions: [a-z, -]*dead-work"));
         });
+    }
+
+    private static void Produce(KafkaTestCluster kafka, int from, int to)
+    {
+        for (int n = from; n < to; n++)
+        {
+            string kind = n % 2 == 0 ? FeedbackMessages.Reply : FeedbackMessages.Reaction;
+            kafka.Produce(kafka.TopicFor(kind), FeedbackMessages.Valid(kind, $"agent-{n % 40}", $"dw-{n}", n));
+        }
+
+        kafka.Flush();
     }
 
     /// <summary>
