@@ -90,9 +90,10 @@ public static class FeedbackEnvironment
         environment ??= ProcessEnvironment();
         return FeedbackSettings.All
             .SelectMany(s => s.FormerNames())
-            .Where(n => n.Former.Contains(':', StringComparison.Ordinal)
+            .Where(n => n.IsPath
                 ? configuration is not null && Trimmed(configuration[n.Former]) is not null
                 : Find(environment, n.Former) is not null)
+            .Select(n => (n.Former, n.Current))
             .ToList();
     }
 

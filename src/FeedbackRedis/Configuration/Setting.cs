@@ -113,17 +113,20 @@ public sealed record Setting
     /// </summary>
     public string? FormerPath { get; init; }
 
-    /// <summary>This setting's former names that are still read, with the name each stands for: the variable and the path.</summary>
-    public IEnumerable<(string Former, string Current)> FormerNames()
+    /// <summary>
+    /// This setting's former names that are still read, with the name each stands for and whether it is a configuration
+    /// path (read from the configuration) or a variable (read from the environment).
+    /// </summary>
+    public IEnumerable<(string Former, string Current, bool IsPath)> FormerNames()
     {
         if (FormerEnv is not null && Env is not null)
         {
-            yield return (FormerEnv, Env);
+            yield return (FormerEnv, Env, false);
         }
 
         if (FormerPath is not null)
         {
-            yield return (FormerPath, Path);
+            yield return (FormerPath, Path, true);
         }
     }
 
